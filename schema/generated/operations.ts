@@ -1,0 +1,645 @@
+/** Internal type. DO NOT USE DIRECTLY. */
+type Exact<T extends { [key: string]: unknown }> = { [K in keyof T]: T[K] };
+/** Internal type. DO NOT USE DIRECTLY. */
+export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' | '__typename' ? T[P] : never };
+import { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+export type Maybe<T> = T | null;
+export type InputMaybe<T> = Maybe<T>;
+/** All built-in and custom scalars, mapped to their actual values */
+export type Scalars = {
+  ID: { input: string; output: string; }
+  String: { input: string; output: string; }
+  Boolean: { input: boolean; output: boolean; }
+  Int: { input: number; output: number; }
+  Float: { input: number; output: number; }
+  /** An ISO-8601 UTC instant, e.g. "2026-11-25T10:00:00.000Z". */
+  DateTime: { input: string; output: string; }
+  /** An exact decimal number as a string, e.g. "12.345678"; never a float. */
+  Decimal: { input: string; output: string; }
+};
+
+export type AddSubAccountInput = {
+  agencyId: Scalars['ID']['input'];
+  /** true: no markup at all */
+  applyBasePrice?: InputMaybe<Scalars['Boolean']['input']>;
+  loginEmail: Scalars['String']['input'];
+  /** $ per minute; the agency default when omitted */
+  markupBasic?: InputMaybe<Scalars['Decimal']['input']>;
+  markupPremium?: InputMaybe<Scalars['Decimal']['input']>;
+  name: Scalars['String']['input'];
+  /** Billing cycle anchor; now when omitted */
+  subscriptionStartedAt?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+export type AddSubAccountPayload = {
+  __typename?: 'AddSubAccountPayload';
+  subAccount?: Maybe<SubAccount>;
+  userErrors: Array<UserError>;
+};
+
+/** A reseller: one primary sub-account and its clients. */
+export type Agency = Node & {
+  __typename?: 'Agency';
+  createdAt: Scalars['DateTime']['output'];
+  /** Flat $ per minute added to the base price unless a sub-account overrides it */
+  defaultMarkup: Money;
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  plan: Plan;
+  /** Next monthly renewal, anchored on the plan start date */
+  planRenewsAt: Scalars['DateTime']['output'];
+  primarySubAccount: SubAccount;
+  /** Sub-accounts that can still be added; null: no cap */
+  subAccountSlotsRemaining?: Maybe<Scalars['Int']['output']>;
+  /** Oldest first, the primary included */
+  subAccounts: SubAccountConnection;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencyDefaultMarkupArgs = {
+  tier: MinuteTier;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencySubAccountsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
+  status?: InputMaybe<SubAccountStatus>;
+};
+
+export type AgencyConnection = {
+  __typename?: 'AgencyConnection';
+  edges: Array<AgencyEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type AgencyEdge = {
+  __typename?: 'AgencyEdge';
+  cursor: Scalars['String']['output'];
+  node: Agency;
+};
+
+/** A credential; its secret is shown once, at creation. */
+export type ApiKey = Node & {
+  __typename?: 'ApiKey';
+  agency?: Maybe<Agency>;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  revokedAt?: Maybe<Scalars['DateTime']['output']>;
+  role: Role;
+  subAccount?: Maybe<SubAccount>;
+};
+
+export type BillingCycle = {
+  __typename?: 'BillingCycle';
+  end: Scalars['DateTime']['output'];
+  nextBillingDate: Scalars['DateTime']['output'];
+  start: Scalars['DateTime']['output'];
+};
+
+export type ChangeAgencyPlanInput = {
+  agencyId: Scalars['ID']['input'];
+  planCode: Scalars['String']['input'];
+};
+
+export type ChangeAgencyPlanPayload = {
+  __typename?: 'ChangeAgencyPlanPayload';
+  agency?: Maybe<Agency>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateAgencyInput = {
+  name: Scalars['String']['input'];
+  planCode: Scalars['String']['input'];
+  /** Anchor of the billing cycle; now when omitted */
+  planStartedAt?: InputMaybe<Scalars['DateTime']['input']>;
+  primaryLoginEmail: Scalars['String']['input'];
+};
+
+export type CreateAgencyPayload = {
+  __typename?: 'CreateAgencyPayload';
+  agency?: Maybe<Agency>;
+  userErrors: Array<UserError>;
+};
+
+export type CreateApiKeyInput = {
+  /** Required for AGENCY_ADMIN and USAGE_INGEST keys */
+  agencyId?: InputMaybe<Scalars['ID']['input']>;
+  name: Scalars['String']['input'];
+  role: Role;
+  /** Required for CLIENT_ADMIN keys */
+  subAccountId?: InputMaybe<Scalars['ID']['input']>;
+};
+
+export type CreateApiKeyPayload = {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey?: Maybe<ApiKey>;
+  /** Shown once, never stored in clear */
+  secret?: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
+};
+
+/** Minute quality tiers, each with its own price. */
+export type MinuteTier =
+  | 'BASIC'
+  | 'PREMIUM';
+
+/** An amount of US dollars, exact to the micro-dollar. */
+export type Money = {
+  __typename?: 'Money';
+  /** USD, up to 6 fractional digits (micro-dollars) */
+  amount: Scalars['Decimal']['output'];
+  currencyCode: Scalars['String']['output'];
+};
+
+export type Mutation = {
+  __typename?: 'Mutation';
+  /** Adds a client sub-account; PLAN_LIMIT_REACHED past the cap. */
+  addSubAccount: AddSubAccountPayload;
+  changeAgencyPlan: ChangeAgencyPlanPayload;
+  /** Platform admins: a new agency with its primary sub-account. */
+  createAgency: CreateAgencyPayload;
+  /** Returns the secret once; only its hash is kept. */
+  createApiKey: CreateApiKeyPayload;
+  /** Soft removal: frees a slot, keeps the history. */
+  removeSubAccount: RemoveSubAccountPayload;
+  /** Brings a removed sub-account back while a slot is free. */
+  restoreSubAccount: RestoreSubAccountPayload;
+  /** The key stops working from the next request on. */
+  revokeApiKey: RevokeApiKeyPayload;
+  setAgencyMarkup: SetAgencyMarkupPayload;
+  updateSubAccount: UpdateSubAccountPayload;
+};
+
+
+export type MutationAddSubAccountArgs = {
+  input: AddSubAccountInput;
+};
+
+
+export type MutationChangeAgencyPlanArgs = {
+  input: ChangeAgencyPlanInput;
+};
+
+
+export type MutationCreateAgencyArgs = {
+  input: CreateAgencyInput;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
+};
+
+
+export type MutationRemoveSubAccountArgs = {
+  input: RemoveSubAccountInput;
+};
+
+
+export type MutationRestoreSubAccountArgs = {
+  input: RestoreSubAccountInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
+};
+
+
+export type MutationSetAgencyMarkupArgs = {
+  input: SetAgencyMarkupInput;
+};
+
+
+export type MutationUpdateSubAccountArgs = {
+  input: UpdateSubAccountInput;
+};
+
+export type Node = {
+  id: Scalars['ID']['output'];
+};
+
+export type PageInfo = {
+  __typename?: 'PageInfo';
+  endCursor?: Maybe<Scalars['String']['output']>;
+  hasNextPage: Scalars['Boolean']['output'];
+  hasPreviousPage: Scalars['Boolean']['output'];
+  startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** A subscription plan of the voice platform. */
+export type Plan = {
+  __typename?: 'Plan';
+  /** Platform price per minute of the tier */
+  basePrice: Money;
+  /** KICKSTART, AGENCY_LITE, AGENCY_UNLIMITED or PARTNER_LEGACY */
+  code: Scalars['String']['output'];
+  /** Minutes of the tier credited to the primary: once at creation, or every month on PARTNER_LEGACY */
+  includedMinutes: Scalars['Decimal']['output'];
+  name: Scalars['String']['output'];
+  /** Most active sub-accounts, the primary included; null: no cap */
+  subAccountLimit?: Maybe<Scalars['Int']['output']>;
+};
+
+
+/** A subscription plan of the voice platform. */
+export type PlanBasePriceArgs = {
+  tier: MinuteTier;
+};
+
+
+/** A subscription plan of the voice platform. */
+export type PlanIncludedMinutesArgs = {
+  tier: MinuteTier;
+};
+
+export type Query = {
+  __typename?: 'Query';
+  /** Every agency, oldest first. Platform admins only. */
+  agencies: AgencyConnection;
+  /** Null when it does not exist or is not yours. */
+  agency?: Maybe<Agency>;
+  /** Any object by its global id; null when missing or not yours. */
+  node?: Maybe<Node>;
+  /** Every plan, cheapest first. Any authenticated caller. */
+  plans: Array<Plan>;
+  /** Null when it does not exist or is not yours. */
+  subAccount?: Maybe<SubAccount>;
+  /** The caller: role, and the agency or sub-account it is scoped to. */
+  viewer: Viewer;
+};
+
+
+export type QueryAgenciesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryAgencyArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QueryNodeArgs = {
+  id: Scalars['ID']['input'];
+};
+
+
+export type QuerySubAccountArgs = {
+  id: Scalars['ID']['input'];
+};
+
+export type RemoveSubAccountInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RemoveSubAccountPayload = {
+  __typename?: 'RemoveSubAccountPayload';
+  agency?: Maybe<Agency>;
+  removedSubAccountId?: Maybe<Scalars['ID']['output']>;
+  userErrors: Array<UserError>;
+};
+
+export type RestoreSubAccountInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RestoreSubAccountPayload = {
+  __typename?: 'RestoreSubAccountPayload';
+  subAccount?: Maybe<SubAccount>;
+  userErrors: Array<UserError>;
+};
+
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RevokeApiKeyPayload = {
+  __typename?: 'RevokeApiKeyPayload';
+  apiKey?: Maybe<ApiKey>;
+  userErrors: Array<UserError>;
+};
+
+/** What an API key or token may do; see the README. */
+export type Role =
+  | 'AGENCY_ADMIN'
+  | 'CLIENT_ADMIN'
+  | 'PLATFORM_ADMIN'
+  | 'USAGE_INGEST';
+
+export type SetAgencyMarkupInput = {
+  agencyId: Scalars['ID']['input'];
+  /** $ per Basic minute over the base price */
+  basic: Scalars['Decimal']['input'];
+  /** $ per Premium minute over the base price */
+  premium: Scalars['Decimal']['input'];
+};
+
+export type SetAgencyMarkupPayload = {
+  __typename?: 'SetAgencyMarkupPayload';
+  agency?: Maybe<Agency>;
+  userErrors: Array<UserError>;
+};
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccount = Node & {
+  __typename?: 'SubAccount';
+  agency: Agency;
+  /** true: no markup (always true for the primary) */
+  applyBasePrice: Scalars['Boolean']['output'];
+  /** The current monthly cycle, UTC */
+  billingCycle: BillingCycle;
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  kind: SubAccountKind;
+  loginEmail: Scalars['String']['output'];
+  /** Flat $ per minute over the base price; 0 with applyBasePrice */
+  markup: Money;
+  /** Base price + markup: what this sub-account pays per minute */
+  minutePrice: Money;
+  name: Scalars['String']['output'];
+  removedAt?: Maybe<Scalars['DateTime']['output']>;
+  status: SubAccountStatus;
+  /** Anchor of the monthly billing cycle */
+  subscriptionStartedAt: Scalars['DateTime']['output'];
+  wallet: Wallet;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountMarkupArgs = {
+  tier: MinuteTier;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountMinutePriceArgs = {
+  tier: MinuteTier;
+};
+
+export type SubAccountConnection = {
+  __typename?: 'SubAccountConnection';
+  edges: Array<SubAccountEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type SubAccountEdge = {
+  __typename?: 'SubAccountEdge';
+  cursor: Scalars['String']['output'];
+  node: SubAccount;
+};
+
+export type SubAccountKind =
+  | 'PRIMARY'
+  | 'SECONDARY';
+
+export type SubAccountStatus =
+  | 'ACTIVE'
+  | 'REMOVED';
+
+/** Omitted fields stay as they are. A markup set to null follows the agency default again. */
+export type UpdateSubAccountInput = {
+  applyBasePrice?: InputMaybe<Scalars['Boolean']['input']>;
+  id: Scalars['ID']['input'];
+  loginEmail?: InputMaybe<Scalars['String']['input']>;
+  markupBasic?: InputMaybe<Scalars['Decimal']['input']>;
+  markupPremium?: InputMaybe<Scalars['Decimal']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type UpdateSubAccountPayload = {
+  __typename?: 'UpdateSubAccountPayload';
+  subAccount?: Maybe<SubAccount>;
+  userErrors: Array<UserError>;
+};
+
+/** A business-rule failure of a mutation: nothing was changed. */
+export type UserError = {
+  __typename?: 'UserError';
+  /** Stable machine code, e.g. PLAN_LIMIT_REACHED */
+  code: Scalars['String']['output'];
+  /** Path into the input, where one field is at fault */
+  field?: Maybe<Array<Scalars['String']['output']>>;
+  /** For people */
+  message: Scalars['String']['output'];
+};
+
+/** Who the credentials of this request belong to. */
+export type Viewer = {
+  __typename?: 'Viewer';
+  agency?: Maybe<Agency>;
+  role: Role;
+  subAccount?: Maybe<SubAccount>;
+};
+
+/** The dollar value of the minutes a sub-account can still use. */
+export type Wallet = Node & {
+  __typename?: 'Wallet';
+  /** balance / minutePrice(tier), rounded down to 1/10,000 minute */
+  availableMinutes: Scalars['Decimal']['output'];
+  balance: Money;
+  id: Scalars['ID']['output'];
+  /** LOW_BALANCE / BALANCE_RECOVERED events cross it; $5 by default */
+  lowBalanceThreshold: Money;
+  subAccount: SubAccount;
+};
+
+
+/** The dollar value of the minutes a sub-account can still use. */
+export type WalletAvailableMinutesArgs = {
+  tier: MinuteTier;
+};
+
+export type AddSubAccountInput = {
+  agencyId: string | number;
+  /** true: no markup at all */
+  applyBasePrice?: boolean | null | undefined;
+  loginEmail: string;
+  /** $ per minute; the agency default when omitted */
+  markupBasic?: string | null | undefined;
+  markupPremium?: string | null | undefined;
+  name: string;
+  /** Billing cycle anchor; now when omitted */
+  subscriptionStartedAt?: string | null | undefined;
+};
+
+export type ChangeAgencyPlanInput = {
+  agencyId: string | number;
+  planCode: string;
+};
+
+export type CreateAgencyInput = {
+  name: string;
+  planCode: string;
+  /** Anchor of the billing cycle; now when omitted */
+  planStartedAt?: string | null | undefined;
+  primaryLoginEmail: string;
+};
+
+export type CreateApiKeyInput = {
+  /** Required for AGENCY_ADMIN and USAGE_INGEST keys */
+  agencyId?: string | number | null | undefined;
+  name: string;
+  role: Role;
+  /** Required for CLIENT_ADMIN keys */
+  subAccountId?: string | number | null | undefined;
+};
+
+export type RemoveSubAccountInput = {
+  id: string | number;
+};
+
+export type RestoreSubAccountInput = {
+  id: string | number;
+};
+
+export type RevokeApiKeyInput = {
+  id: string | number;
+};
+
+/** What an API key or token may do; see the README. */
+export type Role =
+  | 'AGENCY_ADMIN'
+  | 'CLIENT_ADMIN'
+  | 'PLATFORM_ADMIN'
+  | 'USAGE_INGEST';
+
+export type SetAgencyMarkupInput = {
+  agencyId: string | number;
+  /** $ per Basic minute over the base price */
+  basic: string;
+  /** $ per Premium minute over the base price */
+  premium: string;
+};
+
+export type SubAccountKind =
+  | 'PRIMARY'
+  | 'SECONDARY';
+
+export type SubAccountStatus =
+  | 'ACTIVE'
+  | 'REMOVED';
+
+/** Omitted fields stay as they are. A markup set to null follows the agency default again. */
+export type UpdateSubAccountInput = {
+  applyBasePrice?: boolean | null | undefined;
+  id: string | number;
+  loginEmail?: string | null | undefined;
+  markupBasic?: string | null | undefined;
+  markupPremium?: string | null | undefined;
+  name?: string | null | undefined;
+};
+
+export type PlansQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type PlansQuery = { plans: Array<{ code: string, name: string, subAccountLimit: number | null, includedPremium: string, basic: { amount: string, currencyCode: string }, premium: { amount: string, currencyCode: string } }> };
+
+export type AgencyDashboardQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  search?: string | null | undefined;
+  status?: SubAccountStatus | null | undefined;
+}>;
+
+
+export type AgencyDashboardQuery = { agency: { id: string, name: string, planRenewsAt: string, subAccountSlotsRemaining: number | null, plan: { code: string, name: string, subAccountLimit: number | null }, markupBasic: { amount: string }, markupPremium: { amount: string }, subAccounts: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, kind: SubAccountKind, status: SubAccountStatus, name: string, loginEmail: string, applyBasePrice: boolean, markupBasic: { amount: string }, markupPremium: { amount: string }, priceBasic: { amount: string }, pricePremium: { amount: string }, billingCycle: { start: string, end: string, nextBillingDate: string }, wallet: { id: string, availablePremium: string, balance: { amount: string } } } }> } } | null };
+
+export type CreateAgencyMutationVariables = Exact<{
+  input: CreateAgencyInput;
+}>;
+
+
+export type CreateAgencyMutation = { createAgency: { agency: { id: string, name: string, planRenewsAt: string, primarySubAccount: { id: string } } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type ChangeAgencyPlanMutationVariables = Exact<{
+  input: ChangeAgencyPlanInput;
+}>;
+
+
+export type ChangeAgencyPlanMutation = { changeAgencyPlan: { agency: { id: string, subAccountSlotsRemaining: number | null, plan: { code: string } } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type SetAgencyMarkupMutationVariables = Exact<{
+  input: SetAgencyMarkupInput;
+}>;
+
+
+export type SetAgencyMarkupMutation = { setAgencyMarkup: { agency: { id: string, basic: { amount: string }, premium: { amount: string } } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type ViewerQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+export type ViewerQuery = { viewer: { role: Role, agency: { id: string, name: string } | null, subAccount: { id: string, name: string } | null } };
+
+export type CreateApiKeyMutationVariables = Exact<{
+  input: CreateApiKeyInput;
+}>;
+
+
+export type CreateApiKeyMutation = { createApiKey: { secret: string | null, apiKey: { id: string, name: string, role: Role, createdAt: string } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type RevokeApiKeyMutationVariables = Exact<{
+  input: RevokeApiKeyInput;
+}>;
+
+
+export type RevokeApiKeyMutation = { revokeApiKey: { apiKey: { id: string, revokedAt: string | null } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type AddSubAccountMutationVariables = Exact<{
+  input: AddSubAccountInput;
+}>;
+
+
+export type AddSubAccountMutation = { addSubAccount: { subAccount: { id: string, name: string, loginEmail: string, status: SubAccountStatus } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type UpdateSubAccountMutationVariables = Exact<{
+  input: UpdateSubAccountInput;
+}>;
+
+
+export type UpdateSubAccountMutation = { updateSubAccount: { subAccount: { id: string, name: string, loginEmail: string, applyBasePrice: boolean, markup: { amount: string } } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type RemoveSubAccountMutationVariables = Exact<{
+  input: RemoveSubAccountInput;
+}>;
+
+
+export type RemoveSubAccountMutation = { removeSubAccount: { removedSubAccountId: string | null, agency: { id: string, subAccountSlotsRemaining: number | null } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type RestoreSubAccountMutationVariables = Exact<{
+  input: RestoreSubAccountInput;
+}>;
+
+
+export type RestoreSubAccountMutation = { restoreSubAccount: { subAccount: { id: string, status: SubAccountStatus } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type SubAccountQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+export type SubAccountQuery = { subAccount: { id: string, kind: SubAccountKind, status: SubAccountStatus, name: string, wallet: { id: string, balance: { amount: string }, lowBalanceThreshold: { amount: string } } } | null };
+
+
+export const PlansDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Plans"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"plans"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountLimit"}},{"kind":"Field","alias":{"kind":"Name","value":"basic"},"name":{"kind":"Name","value":"basePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"premium"},"name":{"kind":"Name","value":"basePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"includedPremium"},"name":{"kind":"Name","value":"includedMinutes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}]}]}}]}}]} as unknown as DocumentNode<PlansQuery, PlansQueryVariables>;
+export const AgencyDashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AgencyDashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"SubAccountStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"plan"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountLimit"}}]}},{"kind":"Field","name":{"kind":"Name","value":"planRenewsAt"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}},{"kind":"Field","alias":{"kind":"Name","value":"markupBasic"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"markupPremium"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccounts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"applyBasePrice"}},{"kind":"Field","alias":{"kind":"Name","value":"markupBasic"},"name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"markupPremium"},"name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"priceBasic"},"name":{"kind":"Name","value":"minutePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"pricePremium"},"name":{"kind":"Name","value":"minutePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"billingCycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"start"}},{"kind":"Field","name":{"kind":"Name","value":"end"}},{"kind":"Field","name":{"kind":"Name","value":"nextBillingDate"}}]}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"availablePremium"},"name":{"kind":"Name","value":"availableMinutes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}]}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<AgencyDashboardQuery, AgencyDashboardQueryVariables>;
+export const CreateAgencyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateAgency"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateAgencyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createAgency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"planRenewsAt"}},{"kind":"Field","name":{"kind":"Name","value":"primarySubAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<CreateAgencyMutation, CreateAgencyMutationVariables>;
+export const ChangeAgencyPlanDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"ChangeAgencyPlan"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ChangeAgencyPlanInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"changeAgencyPlan"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"plan"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<ChangeAgencyPlanMutation, ChangeAgencyPlanMutationVariables>;
+export const SetAgencyMarkupDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"SetAgencyMarkup"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"SetAgencyMarkupInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"setAgencyMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","alias":{"kind":"Name","value":"basic"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"premium"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<SetAgencyMarkupMutation, SetAgencyMarkupMutationVariables>;
+export const ViewerDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Viewer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"viewer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]} as unknown as DocumentNode<ViewerQuery, ViewerQueryVariables>;
+export const CreateApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"secret"}},{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"role"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+export const RevokeApiKeyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RevokeApiKey"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RevokeApiKeyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"revokeApiKey"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"apiKey"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"revokedAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+export const AddSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AddSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AddSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"addSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<AddSubAccountMutation, AddSubAccountMutationVariables>;
+export const UpdateSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"applyBasePrice"}},{"kind":"Field","name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<UpdateSubAccountMutation, UpdateSubAccountMutationVariables>;
+export const RemoveSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemoveSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemoveSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removeSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removedSubAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RemoveSubAccountMutation, RemoveSubAccountMutationVariables>;
+export const RestoreSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RestoreSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RestoreSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"restoreSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RestoreSubAccountMutation, RestoreSubAccountMutationVariables>;
+export const SubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lowBalanceThreshold"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SubAccountQuery, SubAccountQueryVariables>;

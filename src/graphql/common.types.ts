@@ -1,0 +1,54 @@
+import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-graphql';
+import { DecimalScalar } from './scalars';
+import { formatMicros } from '../shared/money';
+import { ROLES } from '../modules/auth/role';
+
+export enum MinuteTierEnum { BASIC = 'BASIC', PREMIUM = 'PREMIUM' }
+registerEnumType(MinuteTierEnum, { name: 'MinuteTier', description: 'Minute quality tiers, each with its own price.' });
+
+export enum SubAccountKindEnum { PRIMARY = 'PRIMARY', SECONDARY = 'SECONDARY' }
+registerEnumType(SubAccountKindEnum, { name: 'SubAccountKind' });
+
+export enum SubAccountStatusEnum { ACTIVE = 'ACTIVE', REMOVED = 'REMOVED' }
+registerEnumType(SubAccountStatusEnum, { name: 'SubAccountStatus' });
+
+export const RoleEnum = Object.fromEntries(ROLES.map((r) => [r, r])) as { [K in (typeof ROLES)[number]]: K };
+registerEnumType(RoleEnum, { name: 'Role', description: 'What an API key or token may do; see the README.' });
+
+/** Relay's object identification: any object with a global id can be fetched with `node(id:)`. */
+@InterfaceType('Node', {
+  resolveType: (value: { __typename?: string }) => value.__typename,
+})
+export abstract class Node {
+  @Field(() => ID) id!: string;
+}
+
+@ObjectType()
+export class PageInfo {
+  @Field() hasNextPage!: boolean;
+  @Field() hasPreviousPage!: boolean;
+  @Field(() => String, { nullable: true }) startCursor!: string | null;
+  @Field(() => String, { nullable: true }) endCursor!: string | null;
+}
+
+@ObjectType({ description: 'An amount of US dollars, exact to the micro-dollar.' })
+export class Money {
+  @Field(() => DecimalScalar, { description: 'USD, up to 6 fractional digits (micro-dollars)' }) amount!: string;
+  @Field(() => String) currencyCode!: string;
+
+  static ofMicros(micros: bigint): Money {
+    return Object.assign(new Money(), { amount: formatMicros(micros), currencyCode: 'USD' });
+  }
+}
+
+@ObjectType({ description: 'A business-rule failure of a mutation: nothing was changed.' })
+export class UserError {
+  @Field(() => String, { description: 'Stable machine code, e.g. PLAN_LIMIT_REACHED' }) code!: string;
+  @Field(() => String, { description: 'For people' }) message!: string;
+  @Field(() => [String], { nullable: true, description: 'Path into the input, where one field is at fault' })
+  field!: string[] | null;
+}
+
+/** Upper bound of `first` on every connection. */
+export const MAX_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 20;

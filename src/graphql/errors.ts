@@ -1,0 +1,62 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { Logger } from '../shared/logger';
+
+/** Missing or invalid credentials. */
+export class UnauthenticatedError extends GraphQLError {
+  constructor(message = 'Authentication required: send "Authorization: Bearer <api key or token>"') {
+    super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+  }
+}
+
+/** Authenticated, but the role may not do this at all (out-of-tenant ids look like missing ones instead). */
+export class ForbiddenError extends GraphQLError {
+  constructor(message = 'Your role may not perform this operation') {
+    super(message, { extensions: { code: 'FORBIDDEN' } });
+  }
+}
+
+/** Malformed arguments of a query (mutations report business failures in `userErrors`). */
+export class BadUserInputError extends GraphQLError {
+  constructor(message: string, field?: string) {
+    super(message, { extensions: { code: 'BAD_USER_INPUT', ...(field ? { field } : {}) } });
+  }
+}
+
+const CLIENT_CODES = new Set([
+  'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+]);
+
+/**
+ * The single mapper from thrown errors to what clients see: client errors pass through
+ * with their code, type-graphql argument validation becomes BAD_USER_INPUT with the
+ * constraint messages, and everything else is logged and replaced by a generic error
+ * (no stack traces, SQL or internals leave the process).
+ */
+export function createErrorFormatter(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    const code = formatted.extensions?.code as string | undefined;
+    if (original instanceof Error && original.name === 'ArgumentValidationError') {
+      const details = (original as unknown as { extensions?: { validationErrors?: Array<{ property: string; constraints?: object }> } })
+        .extensions?.validationErrors;
+      const messages = (details ?? []).flatMap((d) => Object.values(d.constraints ?? {}) as string[]);
+      return {
+        message: messages.length ? `Invalid input: ${messages.join('; ')}` : 'Invalid input',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'BAD_USER_INPUT' },
+      };
+    }
+    if (code && CLIENT_CODES.has(code)) {
+      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code, ...(formatted.extensions?.field ? { field: formatted.extensions.field } : {}) } };
+    }
+    logger.error('unhandled error in GraphQL operation', {
+      message: original instanceof Error ? original.message : String(original),
+      stack: original instanceof Error ? original.stack : undefined,
+      path: formatted.path,
+    });
+    return { message: 'Internal server error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+  };
+}

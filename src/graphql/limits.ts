@@ -1,0 +1,87 @@
+import {
+  GraphQLError, Kind, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
+  type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
+} from 'graphql';
+import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
+import type { ApolloServerPlugin } from '@apollo/server';
+import { DEFAULT_PAGE_SIZE } from './common.types';
+
+/**
+ * Abuse limits for every operation, over HTTP and (in the subscriptions issue) WebSocket:
+ * at most MAX_DEPTH nested selections, MAX_ALIASES aliases, MAX_COST estimated cost,
+ * MAX_TOKENS parser tokens. Limits are constants on purpose: raising one is a code review.
+ */
+export const LIMITS = { MAX_DEPTH: 12, MAX_ALIASES: 30, MAX_COST: 20_000, MAX_TOKENS: 5_000 } as const;
+
+const limitError = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+
+function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
+  if (!selectionSet) return 0;
+  let max = 0;
+  for (const selection of selectionSet.selections) {
+    let depth = 0;
+    if (selection.kind === Kind.FIELD) depth = selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1;
+    else if (selection.kind === Kind.INLINE_FRAGMENT) depth = depthOf(selection.selectionSet, fragments, seen);
+    else if (!seen.has(selection.name.value)) {
+      const fragment = fragments.get(selection.name.value);
+      depth = fragment ? depthOf(fragment.selectionSet, fragments, new Set([...seen, selection.name.value])) : 0;
+    }
+    max = Math.max(max, depth);
+  }
+  return max;
+}
+
+export function depthLimitRule(context: ValidationContext): ASTVisitor {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of context.getDocument().definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  return {
+    OperationDefinition(node: OperationDefinitionNode) {
+      const depth = depthOf(node.selectionSet, fragments, new Set());
+      if (depth > LIMITS.MAX_DEPTH) context.reportError(limitError(`Query depth ${depth} exceeds the limit of ${LIMITS.MAX_DEPTH}`));
+    },
+  };
+}
+
+export function aliasLimitRule(context: ValidationContext): ASTVisitor {
+  let aliases = 0;
+  return {
+    Field(node: FieldNode) {
+      if (node.alias) aliases += 1;
+      if (aliases === LIMITS.MAX_ALIASES + 1) {
+        context.reportError(limitError(`More than ${LIMITS.MAX_ALIASES} aliases in one document`));
+      }
+    },
+  };
+}
+
+/** A list field costs its page size times its children: `first: 100` of a heavy node is 100 nodes. */
+const pageSizeEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
+  const isConnection = String(field.type).replace(/[![\]]/g, '').endsWith('Connection');
+  const first = typeof args.first === 'number' ? args.first : isConnection ? DEFAULT_PAGE_SIZE : undefined;
+  return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
+};
+
+export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ request, document }) {
+          const cost = getComplexity({
+            schema,
+            query: document,
+            operationName: request.operationName,
+            variables: request.variables ?? {},
+            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+          });
+          if (cost > LIMITS.MAX_COST) {
+            throw limitError(`Query cost ${cost} exceeds the limit of ${LIMITS.MAX_COST}; request smaller pages`);
+          }
+        },
+      };
+    },
+  };
+}
+
+export const validationRules = [depthLimitRule, aliasLimitRule];

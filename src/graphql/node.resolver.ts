@@ -1,0 +1,36 @@
+import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
+import { fromGlobalId } from '../shared/global-id';
+import { canReadSubAccount, READER_ROLES, requireRole } from '../modules/auth/access';
+import { Node } from './common.types';
+import type { RequestContext } from './context';
+
+/**
+ * `node(id:)` goes through the same tenancy checks as the typed queries: an id of another
+ * tenant returns null, exactly like an id that never existed.
+ */
+@Resolver()
+export class NodeResolver {
+  @Query(() => Node, { nullable: true, description: 'Any object by its global id; null when missing or not yours.' })
+  async node(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<object | null> {
+    requireRole(ctx.viewer, READER_ROLES);
+    const decoded = fromGlobalId(id);
+    if (!decoded) return null;
+    const { viewer, loaders, services } = ctx;
+    switch (decoded.type) {
+      case 'Agency':
+        return services.agency.find(viewer, id, (key) => loaders.agency.load(key));
+      case 'SubAccount':
+        return services.subAccount.find(viewer, id, (key) => loaders.subAccount.load(key));
+      case 'Wallet': {
+        const wallet = await loaders.wallet.load(decoded.id);
+        const sub = wallet && (await loaders.subAccount.load(wallet.subAccountId));
+        return wallet && sub && canReadSubAccount(viewer, sub) ? wallet : null;
+      }
+      case 'ApiKey':
+        return viewer.role === 'CLIENT_ADMIN' ? null : services.apiKey.find(viewer, decoded.id);
+      default:
+        return null;
+    }
+  }
+}
+

@@ -1,0 +1,57 @@
+import { BadUserInputError } from './errors';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, type PageInfo } from './common.types';
+
+/**
+ * Keyset pagination over (created_at, id): stable under inserts, O(page) at any depth.
+ * Cursors are opaque base64url JSON of the last row's sort key.
+ */
+export interface Keyset {
+  createdAt: Date;
+  id: string;
+}
+
+export function encodeCursor(row: Keyset): string {
+  return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string | undefined | null): Keyset | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  try {
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(createdAt);
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(date.getTime())) throw new Error();
+    return { createdAt: date, id };
+  } catch {
+    throw new BadUserInputError('`after` is not a cursor returned by this API', 'after');
+  }
+}
+
+export function pageSize(first: number | undefined | null): number {
+  if (first === undefined || first === null) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`\`first\` must be between 0 and ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return first;
+}
+
+export interface Page<T> {
+  edges: Array<{ cursor: string; node: T }>;
+  pageInfo: PageInfo;
+  totalCount: number;
+}
+
+/** Builds a connection from `limit + 1` fetched rows (the extra one only says whether there is a next page). */
+export function toPage<T extends Keyset>(rows: T[], limit: number, totalCount: number, hadCursor: boolean): Page<T> {
+  const nodes = rows.slice(0, limit);
+  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    totalCount,
+    pageInfo: {
+      hasNextPage: rows.length > limit,
+      hasPreviousPage: hadCursor,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges[edges.length - 1]?.cursor ?? null,
+    },
+  };
+}

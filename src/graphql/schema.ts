@@ -1,0 +1,29 @@
+import 'reflect-metadata';
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
+import { buildSchema } from 'type-graphql';
+import { DateTimeScalar } from './scalars';
+import { NodeResolver } from './node.resolver';
+import { PlanResolver } from '../modules/plan/plan.resolver';
+import { AgencyResolver } from '../modules/agency/agency.resolver';
+import { SubAccountResolver } from '../modules/sub-account/sub-account.resolver';
+import { WalletResolver } from '../modules/wallet/wallet.resolver';
+import { ApiKeyResolver, ViewerResolver } from '../modules/auth/api-key.resolver';
+
+export const RESOLVERS = [
+  NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
+] as const;
+
+/** Builds the executable schema from the resolver classes (type-graphql), once per process. */
+export function createSchema(): Promise<GraphQLSchema> {
+  return buildSchema({
+    resolvers: [...RESOLVERS],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // Structural limits on inputs (string lengths); business validation lives in services.
+    validate: { forbidUnknownValues: false },
+  });
+}
+
+/** The SDL committed as schema/schema.graphql: sorted, so it only changes when the API does. */
+export function printSortedSchema(schema: GraphQLSchema): string {
+  return printSchema(lexicographicSortSchema(schema)) + '\n';
+}

@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import { AgencyService } from '../modules/agency/agency.service';
+import { SubAccountService } from '../modules/sub-account/sub-account.service';
+import { ApiKeyService } from '../modules/auth/api-key.service';
+import { PlanService } from '../modules/plan/plan.service';
+
+/** The service instances, created once at startup and shared by every request. */
+export function createServices(dataSource: DataSource) {
+  return {
+    plan: new PlanService(dataSource),
+    agency: new AgencyService(dataSource),
+    subAccount: new SubAccountService(dataSource),
+    apiKey: new ApiKeyService(dataSource),
+  };
+}
+export type Services = ReturnType<typeof createServices>;

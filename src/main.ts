@@ -1,0 +1,61 @@
+import 'reflect-metadata';
+import { ConfigError, loadConfig } from './config/config';
+import { openDatabase } from './db/database';
+import { createSchema } from './graphql/schema';
+import { ensureBootstrapPlatformKey } from './modules/auth/api-key.service';
+import { createApiServer } from './server';
+import { Logger } from './shared/logger';
+
+/** The composition root: config → database → schema → HTTP → signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = new Logger(config.logLevel);
+  const database = await openDatabase(config, logger);
+
+  if (!config.platformAdminKey) {
+    const secret = await ensureBootstrapPlatformKey(database.dataSource);
+    if (secret) {
+      // Printed once, on the first start only: the database keeps just its hash.
+      process.stdout.write(
+        `\nCreated the first platform admin API key (shown once, store it now):\n\n  ${secret}\n\n` +
+          `Use it as "Authorization: Bearer ${secret.slice(0, 8)}…"\n\n`,
+      );
+    }
+  }
+
+  const schema = await createSchema();
+  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger });
+  const port = await server.listen(config.port);
+  logger.info(`API ready at http://localhost:${port}/graphql`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('shutting down', { signal });
+    try {
+      await server.stop();
+      await database.close();
+      process.exit(0);
+    } catch (error) {
+      logger.error('shutdown failed', { message: (error as Error).message });
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error('startup failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

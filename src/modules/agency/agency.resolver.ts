@@ -1,0 +1,104 @@
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { MaxLength } from 'class-validator';
+import { DateTimeScalar } from '../../graphql/scalars';
+import { MinuteTierEnum, Money, SubAccountStatusEnum } from '../../graphql/common.types';
+import type { RequestContext } from '../../graphql/context';
+import { mutationPayload } from '../../graphql/payload';
+import type { Page } from '../../graphql/pagination';
+import { PageArgs } from '../../graphql/page.args';
+import { toGlobalId } from '../../shared/global-id';
+import { READER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
+import { billingCycleAt } from '../billing-cycle/billing-cycle';
+import { PlanType } from '../plan/plan.type';
+import type { PlanEntity } from '../plan/plan.entity';
+import { agencyDefaultMarkupMicros } from '../pricing/pricing';
+import { SubAccountConnection, SubAccountType } from '../sub-account/sub-account.type';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { AgencyEntity } from './agency.entity';
+import {
+  AgencyConnection, AgencyType, ChangeAgencyPlanInput, ChangeAgencyPlanPayload, CreateAgencyInput, CreateAgencyPayload,
+  SetAgencyMarkupInput, SetAgencyMarkupPayload,
+} from './agency.type';
+
+@ArgsType()
+class SubAccountListArgs extends PageArgs {
+  @Field(() => SubAccountStatusEnum, { nullable: true }) status?: SubAccountStatusEnum | null;
+  @Field(() => String, { nullable: true, description: 'Case-insensitive match on name or login email' })
+  @MaxLength(100)
+  search?: string | null;
+}
+
+@Resolver(() => AgencyType)
+export class AgencyResolver {
+  @Query(() => AgencyConnection, { description: 'Every agency, oldest first. Platform admins only.' })
+  agencies(@Args() args: PageArgs, @Ctx() ctx: RequestContext): Promise<Page<AgencyEntity>> {
+    return ctx.services.agency.list(ctx.viewer, args);
+  }
+
+  @Query(() => AgencyType, { nullable: true, description: 'Null when it does not exist or is not yours.' })
+  agency(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AgencyEntity | null> {
+    requireRole(ctx.viewer, READER_ROLES);
+    return ctx.services.agency.find(ctx.viewer, id, (key) => ctx.loaders.agency.load(key));
+  }
+
+  @Mutation(() => CreateAgencyPayload, { description: 'Platform admins: a new agency with its primary sub-account.' })
+  createAgency(@Arg('input', () => CreateAgencyInput) input: CreateAgencyInput, @Ctx() ctx: RequestContext) {
+    return mutationPayload('agency', () => ctx.services.agency.create(ctx.viewer, input));
+  }
+
+  @Mutation(() => ChangeAgencyPlanPayload)
+  changeAgencyPlan(@Arg('input', () => ChangeAgencyPlanInput) input: ChangeAgencyPlanInput, @Ctx() ctx: RequestContext) {
+    return mutationPayload('agency', () => ctx.services.agency.changePlan(ctx.viewer, input));
+  }
+
+  @Mutation(() => SetAgencyMarkupPayload)
+  setAgencyMarkup(@Arg('input', () => SetAgencyMarkupInput) input: SetAgencyMarkupInput, @Ctx() ctx: RequestContext) {
+    return mutationPayload('agency', () => ctx.services.agency.setMarkup(ctx.viewer, input));
+  }
+
+  @FieldResolver(() => ID)
+  id(@Root() agency: AgencyEntity): string {
+    return toGlobalId('Agency', agency.id);
+  }
+
+  @FieldResolver(() => PlanType)
+  async plan(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Promise<PlanEntity> {
+    return (await ctx.loaders.plan.load(agency.planCode))!;
+  }
+
+  @FieldResolver(() => DateTimeScalar, { description: 'Next monthly renewal, anchored on the plan start date' })
+  planRenewsAt(@Root() agency: AgencyEntity): Date {
+    return billingCycleAt(agency.planStartedAt, new Date()).end;
+  }
+
+  @FieldResolver(() => SubAccountType)
+  async primarySubAccount(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Promise<SubAccountEntity> {
+    requireAgencyWideAccess(ctx.viewer, agency.id);
+    return (await ctx.loaders.primarySubAccount.load(agency.id))!;
+  }
+
+  @FieldResolver(() => SubAccountConnection, { description: 'Oldest first, the primary included' })
+  subAccounts(@Root() agency: AgencyEntity, @Args() args: SubAccountListArgs, @Ctx() ctx: RequestContext) {
+    return ctx.services.subAccount.list(ctx.viewer, agency, args);
+  }
+
+  @FieldResolver(() => Int, { nullable: true, description: 'Sub-accounts that can still be added; null: no cap' })
+  async subAccountSlotsRemaining(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Promise<number | null> {
+    requireAgencyWideAccess(ctx.viewer, agency.id);
+    const [plan, active] = await Promise.all([
+      ctx.loaders.plan.load(agency.planCode),
+      ctx.loaders.activeSubAccountCount.load(agency.id),
+    ]);
+    return plan!.subAccountLimit === null ? null : Math.max(0, plan!.subAccountLimit - active);
+  }
+
+  @FieldResolver(() => Money, { description: 'Flat $ per minute added to the base price unless a sub-account overrides it' })
+  defaultMarkup(
+    @Root() agency: AgencyEntity,
+    @Arg('tier', () => MinuteTierEnum) tier: MinuteTierEnum,
+    @Ctx() ctx: RequestContext,
+  ): Money {
+    requireAgencyWideAccess(ctx.viewer, agency.id);
+    return Money.ofMicros(agencyDefaultMarkupMicros(agency, tier));
+  }
+}

@@ -1,0 +1,133 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
+import { decodeId } from '../../shared/global-id';
+import { validEmail, validMarkupMicros, validName, isUniqueViolation } from '../../shared/validation';
+import { canManageAgency, canReadAgency, MANAGER_ROLES, requireRole } from '../auth/access';
+import type { Viewer } from '../auth/role';
+import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { WalletEntity } from '../wallet/wallet.entity';
+import { AgencyEntity } from './agency.entity';
+import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+
+export interface CreateAgencyCommand {
+  name: string;
+  planCode: string;
+  primaryLoginEmail: string;
+  planStartedAt?: Date | null;
+}
+
+/** The email index of migration InitialSchema: unique among active sub-accounts, case-insensitive. */
+export const ACTIVE_EMAIL_INDEX = 'sub_accounts_active_email_idx';
+
+export const emailTaken = (field: string[]) =>
+  new DomainError(ErrorCode.EMAIL_TAKEN, 'An active sub-account already uses this login email', field);
+
+/** Locks the agency row for the rest of the transaction: adds, restores and plan changes serialize on it. */
+export async function lockManagedAgencyOrThrow(
+  em: EntityManager,
+  viewer: Viewer,
+  agencyId: string | undefined,
+  field: string[],
+): Promise<AgencyEntity> {
+  const agency = agencyId
+    ? await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_write').where('a.id = :agencyId', { agencyId }).getOne()
+    : null;
+  if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', field);
+  return agency;
+}
+
+export async function countActiveSubAccounts(em: EntityManager, agencyId: string): Promise<number> {
+  return em.countBy(SubAccountEntity, { agencyId, status: 'ACTIVE' });
+}
+
+export class AgencyService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Creates the agency with its PRIMARY sub-account and that sub-account's wallet, all or nothing. */
+  async create(viewer: Viewer, input: CreateAgencyCommand): Promise<AgencyEntity> {
+    requireRole(viewer, ['PLATFORM_ADMIN']);
+    const name = validName(input.name, ['name']);
+    const loginEmail = validEmail(input.primaryLoginEmail, ['primaryLoginEmail']);
+    const planStartedAt = input.planStartedAt ?? new Date();
+    try {
+      return await this.dataSource.transaction(async (em) => {
+        const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
+        const agency = await em.save(em.create(AgencyEntity, {
+          name,
+          planCode: plan.code,
+          planStartedAt,
+          defaultMarkupBasicMicros: 0n,
+          defaultMarkupPremiumMicros: 0n,
+        }));
+        const primary = await em.save(em.create(SubAccountEntity, {
+          agencyId: agency.id,
+          kind: 'PRIMARY',
+          status: 'ACTIVE',
+          name,
+          loginEmail,
+          markupBasicMicros: null,
+          markupPremiumMicros: null,
+          applyBasePrice: true,
+          subscriptionStartedAt: planStartedAt,
+          removedAt: null,
+        }));
+        await em.save(em.create(WalletEntity, { subAccountId: primary.id, balanceMicros: 0n, lowBalanceThresholdMicros: 5_000_000n }));
+        return agency;
+      });
+    } catch (error) {
+      if (isUniqueViolation(error, ACTIVE_EMAIL_INDEX)) throw emailTaken(['primaryLoginEmail']);
+      throw error;
+    }
+  }
+
+  /** Moves the agency to another plan; refused when its active sub-accounts would not fit. */
+  async changePlan(viewer: Viewer, input: { agencyId: string; planCode: string }): Promise<AgencyEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    return this.dataSource.transaction(async (em) => {
+      const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
+      const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
+      const active = await countActiveSubAccounts(em, agency.id);
+      if (!fitsPlan(plan, active)) {
+        throw new DomainError(
+          ErrorCode.PLAN_TOO_SMALL,
+          `${plan.name} allows ${plan.subAccountLimit} sub-accounts and the agency has ${active} active; remove some first`,
+          ['planCode'],
+        );
+      }
+      agency.planCode = plan.code;
+      return em.save(agency);
+    });
+  }
+
+  /** Sets the default markup; every sub-account without its own override pays it from now on. */
+  async setMarkup(viewer: Viewer, input: { agencyId: string; basic: string; premium: string }): Promise<AgencyEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    const basic = validMarkupMicros(input.basic, ['basic']);
+    const premium = validMarkupMicros(input.premium, ['premium']);
+    return this.dataSource.transaction(async (em) => {
+      const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
+      agency.defaultMarkupBasicMicros = basic;
+      agency.defaultMarkupPremiumMicros = premium;
+      return em.save(agency);
+    });
+  }
+
+  /** The agency if it exists and the viewer may read it; null otherwise (no difference shown). */
+  async find(viewer: Viewer, globalId: string, load: (id: string) => Promise<AgencyEntity | undefined>): Promise<AgencyEntity | null> {
+    const id = decodeId(globalId, 'Agency');
+    const agency = id ? await load(id) : undefined;
+    return agency && canReadAgency(viewer, agency.id) ? agency : null;
+  }
+
+  async list(viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Page<AgencyEntity>> {
+    requireRole(viewer, ['PLATFORM_ADMIN']);
+    const limit = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const query = this.dataSource.getRepository(AgencyEntity).createQueryBuilder('a');
+    const totalCount = await query.clone().getCount();
+    if (after) query.where('(a.created_at, a.id) > (:createdAt, :id)', after);
+    const rows = await query.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').take(limit + 1).getMany();
+    return toPage(rows, limit, totalCount, after !== undefined);
+  }
+}

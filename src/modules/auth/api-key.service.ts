@@ -1,0 +1,122 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
+import { decodeId } from '../../shared/global-id';
+import { validName } from '../../shared/validation';
+import { ForbiddenError } from '../../graphql/errors';
+import { AgencyEntity } from '../agency/agency.entity';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { canManageAgency, MANAGER_ROLES, requireRole } from './access';
+import { ApiKeyEntity } from './api-key.entity';
+import { generateSecret, hashSecret } from './api-key-secret';
+import type { Role, Viewer } from './role';
+
+export interface CreateApiKeyCommand {
+  name: string;
+  role: Role;
+  agencyId?: string | null;
+  subAccountId?: string | null;
+}
+
+/**
+ * API keys. The secret is returned once by `create` and only its SHA-256 is stored.
+ * Platform admins create any key; agency admins create agency-scoped keys of their own
+ * agency (never a platform key).
+ */
+export class ApiKeyService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async create(viewer: Viewer, input: CreateApiKeyCommand): Promise<{ apiKey: ApiKeyEntity; secret: string }> {
+    requireRole(viewer, MANAGER_ROLES);
+    if (input.role === 'PLATFORM_ADMIN' && viewer.role !== 'PLATFORM_ADMIN') {
+      throw new ForbiddenError('Only platform admins create platform admin keys');
+    }
+    const name = validName(input.name, ['name']);
+    return this.dataSource.transaction(async (em) => {
+      const scope = await this.resolveScope(em, viewer, input);
+      const secret = generateSecret();
+      const apiKey = await em.save(em.create(ApiKeyEntity, {
+        name,
+        role: input.role,
+        agencyId: scope.agencyId,
+        subAccountId: scope.subAccountId,
+        secretSha256: hashSecret(secret),
+        revokedAt: null,
+      }));
+      return { apiKey, secret };
+    });
+  }
+
+  /** Revocation applies to the very next request: keys are looked up on every request. */
+  async revoke(viewer: Viewer, input: { id: string }): Promise<ApiKeyEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    return this.dataSource.transaction(async (em) => {
+      const id = decodeId(input.id, 'ApiKey');
+      const key = id
+        ? await em.createQueryBuilder(ApiKeyEntity, 'k').setLock('pessimistic_write').where('k.id = :id', { id }).getOne()
+        : null;
+      const visible = key && (viewer.role === 'PLATFORM_ADMIN' || (key.agencyId !== null && canManageAgency(viewer, key.agencyId)));
+      if (!key || !visible) throw notFound('API key', ['id']);
+      if (key.revokedAt) throw new DomainError(ErrorCode.ALREADY_REVOKED, 'The API key is already revoked', ['id']);
+      key.revokedAt = new Date();
+      return em.save(key);
+    });
+  }
+
+  async find(viewer: Viewer, id: string): Promise<ApiKeyEntity | null> {
+    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id });
+    if (!key) return null;
+    if (viewer.role === 'PLATFORM_ADMIN') return key;
+    return key.agencyId !== null && canManageAgency(viewer, key.agencyId) ? key : null;
+  }
+
+  private async resolveScope(
+    em: EntityManager,
+    viewer: Viewer,
+    input: CreateApiKeyCommand,
+  ): Promise<{ agencyId: string | null; subAccountId: string | null }> {
+    const scopeError = (message: string, field: string) => new DomainError(ErrorCode.INVALID_ROLE_SCOPE, message, [field]);
+    if (input.role === 'PLATFORM_ADMIN') {
+      if (input.agencyId || input.subAccountId) throw scopeError('A platform admin key belongs to no agency', 'agencyId');
+      return { agencyId: null, subAccountId: null };
+    }
+    if (input.role === 'CLIENT_ADMIN') {
+      if (!input.subAccountId) throw scopeError('A client admin key needs subAccountId', 'subAccountId');
+      const id = decodeId(input.subAccountId, 'SubAccount');
+      const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+      if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['subAccountId']);
+      if (input.agencyId && decodeId(input.agencyId, 'Agency') !== sub.agencyId) {
+        throw scopeError('The sub-account does not belong to that agency', 'agencyId');
+      }
+      return { agencyId: sub.agencyId, subAccountId: sub.id };
+    }
+    if (input.subAccountId) throw scopeError(`A ${input.role} key is scoped to an agency, not a sub-account`, 'subAccountId');
+    if (!input.agencyId) throw scopeError(`A ${input.role} key needs agencyId`, 'agencyId');
+    const agencyId = decodeId(input.agencyId, 'Agency');
+    const agency = agencyId ? await em.findOneBy(AgencyEntity, { id: agencyId }) : null;
+    if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', ['agencyId']);
+    return { agencyId: agency.id, subAccountId: null };
+  }
+}
+
+/**
+ * On first start without PLATFORM_ADMIN_KEY and without any platform key in the database,
+ * creates one and returns its secret (the caller prints it once). Serialized with an
+ * advisory lock so two replicas starting together create one key.
+ */
+export async function ensureBootstrapPlatformKey(dataSource: DataSource): Promise<string | undefined> {
+  return dataSource.transaction(async (em) => {
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext('bootstrap-platform-key'))`);
+    const exists = await em.getRepository(ApiKeyEntity).existsBy({ role: 'PLATFORM_ADMIN' });
+    if (exists) return undefined;
+    const secret = generateSecret();
+    await em.save(em.create(ApiKeyEntity, {
+      name: 'bootstrap platform admin',
+      role: 'PLATFORM_ADMIN',
+      agencyId: null,
+      subAccountId: null,
+      secretSha256: hashSecret(secret),
+      revokedAt: null,
+    }));
+    return secret;
+  });
+}

@@ -1,0 +1,90 @@
+import type { DataSource } from 'typeorm';
+import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import type { AppConfig } from '../../config/config';
+import { UnauthenticatedError } from '../../graphql/errors';
+import { decodeId } from '../../shared/global-id';
+import { ApiKeyEntity } from './api-key.entity';
+import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
+import { ROLES, type Role, type Viewer } from './role';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+
+/**
+ * Turns an `Authorization: Bearer …` value into a Viewer, or throws UNAUTHENTICATED.
+ * Secrets starting with `vmk_` are API keys (looked up by hash on every request, so a
+ * revocation applies to the next request); anything else is tried as a JWT when JWT
+ * verification is configured.
+ */
+export class AuthService {
+  private readonly jwks: JWTVerifyGetKey | undefined;
+  private readonly jwtSecret: Uint8Array | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly config: Pick<AppConfig, 'platformAdminKey' | 'jwtSecret' | 'jwksUrl' | 'jwtIssuer' | 'jwtAudience'>,
+  ) {
+    this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
+    this.jwtSecret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
+  }
+
+  async authenticate(authorization: string | undefined): Promise<Viewer> {
+    if (!authorization) throw new UnauthenticatedError();
+    const match = /^Bearer\s+(\S{1,4096})$/i.exec(authorization.trim());
+    if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <secret>"');
+    const secret = match[1];
+    if (this.config.platformAdminKey && secretsEqual(secret, this.config.platformAdminKey)) {
+      return { role: 'PLATFORM_ADMIN', via: 'platform-key' };
+    }
+    if (secret.startsWith(API_KEY_PREFIX)) return this.fromApiKey(secret);
+    if (this.jwtSecret || this.jwks) return this.fromJwt(secret);
+    throw new UnauthenticatedError('Invalid credentials');
+  }
+
+  private async fromApiKey(secret: string): Promise<Viewer> {
+    const key = await this.dataSource
+      .getRepository(ApiKeyEntity)
+      .createQueryBuilder('k')
+      .where('k.secret_sha256 = :hash AND k.revoked_at IS NULL', { hash: hashSecret(secret) })
+      .getOne();
+    if (!key) throw new UnauthenticatedError('Invalid or revoked API key');
+    return {
+      role: key.role,
+      agencyId: key.agencyId ?? undefined,
+      subAccountId: key.subAccountId ?? undefined,
+      apiKeyId: key.id,
+      via: 'api-key',
+    };
+  }
+
+  /**
+   * JWT claims: `role` (one of Role), `agency_id` (Agency global id; AGENCY_ADMIN and
+   * USAGE_INGEST), `sub_account_id` (SubAccount global id; CLIENT_ADMIN, whose agency is
+   * read from the sub-account). `exp` is required.
+   */
+  private async fromJwt(token: string): Promise<Viewer> {
+    let payload: JWTPayload;
+    try {
+      const options = {
+        issuer: this.config.jwtIssuer,
+        audience: this.config.jwtAudience,
+        requiredClaims: ['exp'],
+      };
+      payload = this.jwtSecret
+        ? (await jwtVerify(token, this.jwtSecret, { ...options, algorithms: ['HS256'] })).payload
+        : (await jwtVerify(token, this.jwks!, options)).payload;
+    } catch {
+      throw new UnauthenticatedError('Invalid or expired token');
+    }
+    const role = payload.role as Role;
+    if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
+    if (role === 'PLATFORM_ADMIN') return { role, via: 'jwt' };
+    if (role === 'CLIENT_ADMIN') {
+      const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
+      const sub = subAccountId ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id: subAccountId }) : null;
+      if (!sub) throw new UnauthenticatedError('The token has no valid `sub_account_id` claim');
+      return { role, agencyId: sub.agencyId, subAccountId: sub.id, via: 'jwt' };
+    }
+    const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
+    if (!agencyId) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
+    return { role, agencyId, via: 'jwt' };
+  }
+}

@@ -1,0 +1,58 @@
+import { MINUTES_SCALE, divFloor } from '../../shared/money';
+
+export type MinuteTier = 'BASIC' | 'PREMIUM';
+export const MINUTE_TIERS: MinuteTier[] = ['BASIC', 'PREMIUM'];
+
+/** The largest markup an agency may set: $10.00 per minute (far above any real resale price). */
+export const MAX_MARKUP_MICROS = 10_000_000n;
+
+export interface PlanPrices {
+  basicPriceMicros: bigint;
+  premiumPriceMicros: bigint;
+}
+export interface AgencyMarkups {
+  defaultMarkupBasicMicros: bigint;
+  defaultMarkupPremiumMicros: bigint;
+}
+export interface SubAccountPricing {
+  kind: 'PRIMARY' | 'SECONDARY';
+  applyBasePrice: boolean;
+  markupBasicMicros: bigint | null;
+  markupPremiumMicros: bigint | null;
+}
+
+export function basePriceMicros(plan: PlanPrices, tier: MinuteTier): bigint {
+  return tier === 'BASIC' ? plan.basicPriceMicros : plan.premiumPriceMicros;
+}
+
+export function agencyDefaultMarkupMicros(agency: AgencyMarkups, tier: MinuteTier): bigint {
+  return tier === 'BASIC' ? agency.defaultMarkupBasicMicros : agency.defaultMarkupPremiumMicros;
+}
+
+/**
+ * The markup a sub-account pays per minute of a tier: none for the primary or with
+ * "apply base price", else its own override, else the agency default (read at call
+ * time, so a change of the default applies at once).
+ */
+export function effectiveMarkupMicros(sub: SubAccountPricing, agency: AgencyMarkups, tier: MinuteTier): bigint {
+  if (sub.kind === 'PRIMARY' || sub.applyBasePrice) return 0n;
+  const override = tier === 'BASIC' ? sub.markupBasicMicros : sub.markupPremiumMicros;
+  return override ?? agencyDefaultMarkupMicros(agency, tier);
+}
+
+export function minutePriceMicros(
+  plan: PlanPrices,
+  agency: AgencyMarkups,
+  sub: SubAccountPricing,
+  tier: MinuteTier,
+): bigint {
+  return basePriceMicros(plan, tier) + effectiveMarkupMicros(sub, agency, tier);
+}
+
+/**
+ * Minutes a balance buys at a price, in units of 1/10,000 minute, rounded down: a
+ * wallet never shows a minute it cannot pay for. A negative balance gives negative minutes.
+ */
+export function availableMinuteUnits(balanceMicros: bigint, priceMicrosPerMinute: bigint): bigint {
+  return divFloor(balanceMicros * 10n ** BigInt(MINUTES_SCALE), priceMicrosPerMinute);
+}

@@ -1,0 +1,228 @@
+import { Brackets, type DataSource, type EntityManager } from 'typeorm';
+import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
+import { decodeId } from '../../shared/global-id';
+import { isUniqueViolation, validEmail, validMarkupMicros, validName } from '../../shared/validation';
+import { canManageAgency, canReadSubAccount, MANAGER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
+import type { Viewer } from '../auth/role';
+import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
+import { WalletEntity } from '../wallet/wallet.entity';
+import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgencyOrThrow } from '../agency/agency.service';
+import type { AgencyEntity } from '../agency/agency.entity';
+import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
+import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { BadUserInputError } from '../../graphql/errors';
+
+export interface AddSubAccountCommand {
+  agencyId: string;
+  name: string;
+  loginEmail: string;
+  markupBasic?: string | null;
+  markupPremium?: string | null;
+  applyBasePrice?: boolean | null;
+  subscriptionStartedAt?: Date | null;
+}
+
+/** `undefined` leaves a field as it is; `null` markups go back to following the agency default. */
+export interface UpdateSubAccountCommand {
+  id: string;
+  name?: string | null;
+  loginEmail?: string | null;
+  markupBasic?: string | null;
+  markupPremium?: string | null;
+  applyBasePrice?: boolean | null;
+}
+
+export interface SubAccountListArgs {
+  first?: number | null;
+  after?: string | null;
+  status?: SubAccountStatus | null;
+  search?: string | null;
+}
+
+const planLimitReached = (limit: number | null) =>
+  new DomainError(
+    ErrorCode.PLAN_LIMIT_REACHED,
+    `The plan allows ${limit} sub-accounts (the primary included); remove one or change the plan`,
+  );
+
+async function assertEmailFree(em: EntityManager, loginEmail: string, exceptId: string | undefined, field: string[]) {
+  const query = em
+    .createQueryBuilder(SubAccountEntity, 's')
+    .where(`lower(s.login_email) = lower(:loginEmail) AND s.status = 'ACTIVE'`, { loginEmail });
+  if (exceptId) query.andWhere('s.id <> :exceptId', { exceptId });
+  if (await query.getExists()) throw emailTaken(field);
+}
+
+/** Escapes LIKE wildcards so a search for "50%" means the characters. */
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+
+export class SubAccountService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Adds a SECONDARY sub-account. The agency row is locked first, so concurrent adds
+   * count active sub-accounts one after another and never overshoot the plan's cap.
+   */
+  async add(viewer: Viewer, input: AddSubAccountCommand): Promise<SubAccountEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    const name = validName(input.name, ['name']);
+    const loginEmail = validEmail(input.loginEmail, ['loginEmail']);
+    const markupBasic = input.markupBasic == null ? null : validMarkupMicros(input.markupBasic, ['markupBasic']);
+    const markupPremium = input.markupPremium == null ? null : validMarkupMicros(input.markupPremium, ['markupPremium']);
+    return this.withEmailIndex(['loginEmail'], () =>
+      this.dataSource.transaction(async (em) => {
+        const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
+        await this.assertSlotFree(em, agency);
+        await assertEmailFree(em, loginEmail, undefined, ['loginEmail']);
+        const sub = await em.save(em.create(SubAccountEntity, {
+          agencyId: agency.id,
+          kind: 'SECONDARY',
+          status: 'ACTIVE',
+          name,
+          loginEmail,
+          markupBasicMicros: markupBasic,
+          markupPremiumMicros: markupPremium,
+          applyBasePrice: input.applyBasePrice ?? false,
+          subscriptionStartedAt: input.subscriptionStartedAt ?? new Date(),
+          removedAt: null,
+        }));
+        await em.save(em.create(WalletEntity, { subAccountId: sub.id, balanceMicros: 0n, lowBalanceThresholdMicros: 5_000_000n }));
+        return sub;
+      }),
+    );
+  }
+
+  async update(viewer: Viewer, input: UpdateSubAccountCommand): Promise<SubAccountEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    const name = input.name == null ? undefined : validName(input.name, ['name']);
+    const loginEmail = input.loginEmail == null ? undefined : validEmail(input.loginEmail, ['loginEmail']);
+    const markupBasic = input.markupBasic == null ? input.markupBasic : validMarkupMicros(input.markupBasic, ['markupBasic']);
+    const markupPremium =
+      input.markupPremium == null ? input.markupPremium : validMarkupMicros(input.markupPremium, ['markupPremium']);
+    return this.withEmailIndex(['loginEmail'], () =>
+      this.dataSource.transaction(async (em) => {
+        const sub = await this.lockManagedOrThrow(em, viewer, input.id);
+        if (sub.status === 'REMOVED') {
+          throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before editing it', ['id']);
+        }
+        const changesPricing = markupBasic !== undefined || markupPremium !== undefined || input.applyBasePrice === false;
+        if (sub.kind === 'PRIMARY' && changesPricing) {
+          throw new DomainError(ErrorCode.PRIMARY_PAYS_BASE_PRICE, 'The primary sub-account always pays the base price', [
+            markupBasic !== undefined ? 'markupBasic' : markupPremium !== undefined ? 'markupPremium' : 'applyBasePrice',
+          ]);
+        }
+        if (loginEmail !== undefined && loginEmail.toLowerCase() !== sub.loginEmail.toLowerCase()) {
+          await assertEmailFree(em, loginEmail, sub.id, ['loginEmail']);
+        }
+        if (name !== undefined) sub.name = name;
+        if (loginEmail !== undefined) sub.loginEmail = loginEmail;
+        if (markupBasic !== undefined) sub.markupBasicMicros = markupBasic;
+        if (markupPremium !== undefined) sub.markupPremiumMicros = markupPremium;
+        if (input.applyBasePrice != null) sub.applyBasePrice = input.applyBasePrice;
+        return em.save(sub);
+      }),
+    );
+  }
+
+  /** Soft removal: frees a plan slot and keeps the row and its history. */
+  async remove(viewer: Viewer, input: { id: string }): Promise<SubAccountEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    return this.dataSource.transaction(async (em) => {
+      const sub = await this.lockManagedOrThrow(em, viewer, input.id);
+      if (sub.kind === 'PRIMARY') {
+        throw new DomainError(ErrorCode.PRIMARY_NOT_REMOVABLE, 'The primary sub-account cannot be removed', ['id']);
+      }
+      if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.ALREADY_REMOVED, 'The sub-account is already removed', ['id']);
+      sub.status = 'REMOVED';
+      sub.removedAt = new Date();
+      return em.save(sub);
+    });
+  }
+
+  /** Brings a removed sub-account back while the plan has a free slot and its email is still free. */
+  async restore(viewer: Viewer, input: { id: string }): Promise<SubAccountEntity> {
+    requireRole(viewer, MANAGER_ROLES);
+    return this.withEmailIndex(['id'], () =>
+      this.dataSource.transaction(async (em) => {
+        const found = await this.findManagedOrThrow(em, viewer, input.id);
+        // Same lock order as add(): agency first, then the sub-account.
+        const agency = await lockManagedAgencyOrThrow(em, viewer, found.agencyId, ['id']);
+        const sub = await this.lockManagedOrThrow(em, viewer, input.id);
+        if (sub.status === 'ACTIVE') throw new DomainError(ErrorCode.NOT_REMOVED, 'The sub-account is not removed', ['id']);
+        await this.assertSlotFree(em, agency);
+        await assertEmailFree(em, sub.loginEmail, sub.id, ['id']);
+        sub.status = 'ACTIVE';
+        sub.removedAt = null;
+        return em.save(sub);
+      }),
+    );
+  }
+
+  /** The sub-account if it exists and the viewer may read it; null otherwise (no difference shown). */
+  async find(
+    viewer: Viewer,
+    globalId: string,
+    load: (id: string) => Promise<SubAccountEntity | undefined>,
+  ): Promise<SubAccountEntity | null> {
+    const id = decodeId(globalId, 'SubAccount');
+    const sub = id ? await load(id) : undefined;
+    return sub && canReadSubAccount(viewer, sub) ? sub : null;
+  }
+
+  async list(viewer: Viewer, agency: AgencyEntity, args: SubAccountListArgs): Promise<Page<SubAccountEntity>> {
+    requireAgencyWideAccess(viewer, agency.id);
+    const limit = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const query = this.dataSource
+      .getRepository(SubAccountEntity)
+      .createQueryBuilder('s')
+      .where('s.agency_id = :agencyId', { agencyId: agency.id });
+    if (args.status) query.andWhere('s.status = :status', { status: args.status });
+    const search = args.search?.trim();
+    if (search) {
+      if (search.length > 100) throw new BadUserInputError('`search` is at most 100 characters', 'search');
+      query.andWhere(
+        new Brackets((q) =>
+          q.where(`s.name ILIKE :pattern ESCAPE '\\'`).orWhere(`s.login_email ILIKE :pattern ESCAPE '\\'`),
+        ),
+        { pattern: likePattern(search) },
+      );
+    }
+    const totalCount = await query.clone().getCount();
+    if (after) query.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
+    const rows = await query.orderBy('s.created_at', 'ASC').addOrderBy('s.id', 'ASC').take(limit + 1).getMany();
+    return toPage(rows, limit, totalCount, after !== undefined);
+  }
+
+  private async assertSlotFree(em: EntityManager, agency: AgencyEntity): Promise<void> {
+    const plan = await findPlanOrThrow(em, agency.planCode, ['agencyId']);
+    const active = await countActiveSubAccounts(em, agency.id);
+    if (!fitsPlan(plan, active + 1)) throw planLimitReached(plan.subAccountLimit);
+  }
+
+  private async findManagedOrThrow(em: EntityManager, viewer: Viewer, globalId: string): Promise<SubAccountEntity> {
+    const id = decodeId(globalId, 'SubAccount');
+    const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+    if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['id']);
+    return sub;
+  }
+
+  private async lockManagedOrThrow(em: EntityManager, viewer: Viewer, globalId: string): Promise<SubAccountEntity> {
+    const id = decodeId(globalId, 'SubAccount');
+    const sub = id
+      ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('pessimistic_write').where('s.id = :id', { id }).getOne()
+      : null;
+    if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['id']);
+    return sub;
+  }
+
+  /** Two requests can race past the email check; the unique index decides, and the loser gets EMAIL_TAKEN. */
+  private async withEmailIndex<T>(field: string[], run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (isUniqueViolation(error, ACTIVE_EMAIL_INDEX)) throw emailTaken(field);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import http from 'node:http';
+import express from 'express';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import type { GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config/config';
+import type { Logger } from './shared/logger';
+import { AuthService } from './modules/auth/auth.service';
+import { createLoaders } from './graphql/loaders';
+import { createServices } from './graphql/services';
+import { createErrorFormatter } from './graphql/errors';
+import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
+import type { RequestContext } from './graphql/context';
+
+export interface ApiServer {
+  httpServer: http.Server;
+  /** Listens on `port` (0: any free port) and resolves with the port taken. */
+  listen(port: number): Promise<number>;
+  /** Stops accepting connections, lets in-flight requests finish, then resolves. */
+  stop(): Promise<void>;
+}
+
+/** HTTP (and, from the subscriptions issue on, WebSocket) on one port and path: /graphql. */
+export async function createApiServer(deps: {
+  dataSource: DataSource;
+  schema: GraphQLSchema;
+  config: AppConfig;
+  logger: Logger;
+}): Promise<ApiServer> {
+  const { dataSource, schema, config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = http.createServer(app);
+  const auth = new AuthService(dataSource, config);
+  const services = createServices(dataSource);
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    introspection: true,
+    includeStacktraceInErrorResponses: false,
+    validationRules,
+    parseOptions: { maxTokens: LIMITS.MAX_TOKENS },
+    formatError: createErrorFormatter(logger),
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(schema)],
+  });
+  await apollo.start();
+
+  app.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.use(
+    '/graphql',
+    express.json({ limit: '1mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req }): Promise<RequestContext> => ({
+        viewer: await auth.authenticate(req.headers.authorization),
+        loaders: createLoaders(dataSource),
+        services,
+      }),
+    }),
+  );
+
+  return {
+    httpServer,
+    listen: (port) =>
+      new Promise((resolve, reject) => {
+        httpServer.once('error', reject);
+        httpServer.listen(port, () => {
+          const address = httpServer.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    stop: () => apollo.stop(),
+  };
+}

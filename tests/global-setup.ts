@@ -1,0 +1,52 @@
+import 'reflect-metadata';
+import { mkdtempSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { Client } from 'pg';
+import { EmbeddedPostgres } from '../src/db/embedded-postgres';
+import { createDataSource } from '../src/db/data-source';
+import { withDatabaseName } from '../src/db/database';
+
+/**
+ * One PostgreSQL for the whole run: DATABASE_URL's server when set, else an embedded one
+ * in a temporary directory. Migrations are applied once to a template database; every
+ * test file then gets its own copy (CREATE DATABASE … TEMPLATE), so files run in
+ * parallel without seeing each other's rows.
+ */
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export default async function globalSetup(): Promise<void> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'voice-minutes-test-'));
+    chmodSync(dir, 0o755);
+    const embedded = new EmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
+    await embedded.start();
+    (globalThis as { __EMBEDDED_PG__?: EmbeddedPostgres }).__EMBEDDED_PG__ = embedded;
+    adminUrl = embedded.url;
+  }
+  const template = `vm_test_template_${process.pid}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${template}`);
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+
+  const dataSource = createDataSource(withDatabaseName(adminUrl, template), 2);
+  await dataSource.initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  await dataSource.destroy();
+
+  process.env.TEST_ADMIN_URL = adminUrl;
+  process.env.TEST_TEMPLATE_DB = template;
+}
