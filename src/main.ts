@@ -4,9 +4,10 @@ import { openDatabase } from './db/database';
 import { createSchema } from './graphql/schema';
 import { ensureBootstrapPlatformKey } from './modules/auth/api-key.service';
 import { createApiServer } from './server';
+import { JobScheduler } from './modules/jobs/job-scheduler';
 import { Logger } from './shared/logger';
 
-/** The composition root: config → database → schema → HTTP → signals. */
+/** The composition root: config → database → schema → HTTP → jobs → signals. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -34,6 +35,9 @@ async function main(): Promise<void> {
 
   const schema = await createSchema();
   const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger });
+  const jobs = config.jobsEnabled
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger })
+    : undefined;
   const port = await server.listen(config.port);
   logger.info(`API ready at http://localhost:${port}/graphql`);
 
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     try {
       await server.stop();
+      await jobs?.dispose();
       await database.close();
       process.exit(0);
     } catch (error) {

@@ -37,6 +37,20 @@ export type AddSubAccountPayload = {
   userErrors: Array<UserError>;
 };
 
+export type AdjustWalletBalanceInput = {
+  /** Signed: credit when positive, debit when negative */
+  amount: Scalars['Decimal']['input'];
+  idempotencyKey: Scalars['String']['input'];
+  reason: Scalars['String']['input'];
+  subAccountId: Scalars['ID']['input'];
+};
+
+export type AdjustWalletBalancePayload = {
+  __typename?: 'AdjustWalletBalancePayload';
+  transfer?: Maybe<Transfer>;
+  userErrors: Array<UserError>;
+};
+
 /** A reseller: one primary sub-account and its clients. */
 export type Agency = Node & {
   __typename?: 'Agency';
@@ -49,6 +63,8 @@ export type Agency = Node & {
   /** Next monthly renewal, anchored on the plan start date */
   planRenewsAt: Scalars['DateTime']['output'];
   primarySubAccount: SubAccount;
+  /** Markup earned and paid out; all time without a range */
+  profit: AgencyProfit;
   /** Sub-accounts that can still be added; null: no cap */
   subAccountSlotsRemaining?: Maybe<Scalars['Int']['output']>;
   /** Oldest first, the primary included */
@@ -59,6 +75,12 @@ export type Agency = Node & {
 /** A reseller: one primary sub-account and its clients. */
 export type AgencyDefaultMarkupArgs = {
   tier: MinuteTier;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencyProfitArgs = {
+  range?: InputMaybe<DateRangeInput>;
 };
 
 
@@ -81,6 +103,19 @@ export type AgencyEdge = {
   __typename?: 'AgencyEdge';
   cursor: Scalars['String']['output'];
   node: Agency;
+};
+
+/** Markup the agency earned on its clients’ purchases. */
+export type AgencyProfit = {
+  __typename?: 'AgencyProfit';
+  /** Markup earned in the range (all time without one) */
+  earned: Money;
+  /** Paid out in the range (all time without one) */
+  paidOut: Money;
+  /** Unpaid profit at which a payout is made */
+  payoutThreshold: Money;
+  /** Earned and not yet paid out, now */
+  pendingPayout: Money;
 };
 
 /** A credential; its secret is shown once, at creation. */
@@ -144,6 +179,14 @@ export type CreateApiKeyPayload = {
   userErrors: Array<UserError>;
 };
 
+/** A half-open range of instants: [from, to). */
+export type DateRangeInput = {
+  /** inclusive */
+  from: Scalars['DateTime']['input'];
+  /** exclusive */
+  to: Scalars['DateTime']['input'];
+};
+
 /** Minute quality tiers, each with its own price. */
 export type MinuteTier =
   | 'BASIC'
@@ -161,6 +204,8 @@ export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a client sub-account; PLAN_LIMIT_REACHED past the cap. */
   addSubAccount: AddSubAccountPayload;
+  /** Platform admins: a manual credit or debit with a reason. */
+  adjustWalletBalance: AdjustWalletBalancePayload;
   changeAgencyPlan: ChangeAgencyPlanPayload;
   /** Platform admins: a new agency with its primary sub-account. */
   createAgency: CreateAgencyPayload;
@@ -173,12 +218,19 @@ export type Mutation = {
   /** The key stops working from the next request on. */
   revokeApiKey: RevokeApiKeyPayload;
   setAgencyMarkup: SetAgencyMarkupPayload;
+  /** Moves minutes between two active sub-accounts of one agency at equal dollar value. */
+  transferMinutes: TransferMinutesPayload;
   updateSubAccount: UpdateSubAccountPayload;
 };
 
 
 export type MutationAddSubAccountArgs = {
   input: AddSubAccountInput;
+};
+
+
+export type MutationAdjustWalletBalanceArgs = {
+  input: AdjustWalletBalanceInput;
 };
 
 
@@ -214,6 +266,11 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationSetAgencyMarkupArgs = {
   input: SetAgencyMarkupInput;
+};
+
+
+export type MutationTransferMinutesArgs = {
+  input: TransferMinutesInput;
 };
 
 
@@ -271,6 +328,8 @@ export type Query = {
   plans: Array<Plan>;
   /** Null when it does not exist or is not yours. */
   subAccount?: Maybe<SubAccount>;
+  /** Both sides of a minute transfer before making it. */
+  transferQuote: TransferQuote;
   /** The caller: role, and the agency or sub-account it is scoped to. */
   viewer: Viewer;
 };
@@ -294,6 +353,11 @@ export type QueryNodeArgs = {
 
 export type QuerySubAccountArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryTransferQuoteArgs = {
+  input: TransferMinutesInput;
 };
 
 export type RemoveSubAccountInput = {
@@ -405,6 +469,82 @@ export type SubAccountStatus =
   | 'ACTIVE'
   | 'REMOVED';
 
+/** One immutable movement of money in the ledger. */
+export type Transfer = Node & {
+  __typename?: 'Transfer';
+  amount: Money;
+  createdAt: Scalars['DateTime']['output'];
+  /** Null when money came from outside the wallets, or the wallet is not yours */
+  fromWallet?: Maybe<Wallet>;
+  id: Scalars['ID']['output'];
+  idempotencyKey?: Maybe<Scalars['String']['output']>;
+  kind: TransferKind;
+  memo?: Maybe<Scalars['String']['output']>;
+  minutesReceived?: Maybe<Scalars['Decimal']['output']>;
+  minutesSent?: Maybe<Scalars['Decimal']['output']>;
+  tier?: Maybe<MinuteTier>;
+  /** Null when money left the wallets, or the wallet is not yours */
+  toWallet?: Maybe<Wallet>;
+};
+
+export type TransferConnection = {
+  __typename?: 'TransferConnection';
+  edges: Array<TransferEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type TransferEdge = {
+  __typename?: 'TransferEdge';
+  cursor: Scalars['String']['output'];
+  node: Transfer;
+};
+
+/** Why money moved. MARKUP_PROFIT: the agency earns its markup on a purchase. */
+export type TransferKind =
+  | 'ADJUSTMENT'
+  | 'AUTO_ALLOCATION'
+  | 'AUTO_RECHARGE'
+  | 'MARKUP_PROFIT'
+  | 'MINUTE_TRANSFER'
+  | 'PAYOUT'
+  | 'PLAN_ALLOCATION'
+  | 'SUB_ACCOUNT_CLOSURE'
+  | 'TOP_UP'
+  | 'USAGE';
+
+export type TransferMinutesInput = {
+  /** From a quote; QUOTE_CHANGED when prices moved */
+  expectedMinutesReceived?: InputMaybe<Scalars['Decimal']['input']>;
+  fromSubAccountId: Scalars['ID']['input'];
+  /** Required; ignored by transferQuote. The same key and input return the first transfer. */
+  idempotencyKey: Scalars['String']['input'];
+  memo?: InputMaybe<Scalars['String']['input']>;
+  /** Positive, at most 4 decimals */
+  minutes: Scalars['Decimal']['input'];
+  tier: MinuteTier;
+  toSubAccountId: Scalars['ID']['input'];
+};
+
+export type TransferMinutesPayload = {
+  __typename?: 'TransferMinutesPayload';
+  transfer?: Maybe<Transfer>;
+  userErrors: Array<UserError>;
+};
+
+/** What a minute transfer would move right now. */
+export type TransferQuote = {
+  __typename?: 'TransferQuote';
+  /** What leaves the source wallet */
+  amount: Money;
+  fromMinutePrice: Money;
+  /** Recalculated at the destination's markup */
+  minutesReceived: Scalars['Decimal']['output'];
+  minutesSent: Scalars['Decimal']['output'];
+  tier: MinuteTier;
+  toMinutePrice: Money;
+};
+
 /** Omitted fields stay as they are. A markup set to null follows the agency default again. */
 export type UpdateSubAccountInput = {
   applyBasePrice?: InputMaybe<Scalars['Boolean']['input']>;
@@ -450,12 +590,23 @@ export type Wallet = Node & {
   /** LOW_BALANCE / BALANCE_RECOVERED events cross it; $5 by default */
   lowBalanceThreshold: Money;
   subAccount: SubAccount;
+  /** Transfers in and out of this wallet, newest first */
+  transfers: TransferConnection;
 };
 
 
 /** The dollar value of the minutes a sub-account can still use. */
 export type WalletAvailableMinutesArgs = {
   tier: MinuteTier;
+};
+
+
+/** The dollar value of the minutes a sub-account can still use. */
+export type WalletTransfersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  kind?: InputMaybe<TransferKind>;
+  range?: InputMaybe<DateRangeInput>;
 };
 
 export type AddSubAccountInput = {

@@ -27,6 +27,8 @@ export interface AppConfig {
   jwtAudience: string | undefined;
   /** Size of the pg connection pool. @default 10 */
   dbPoolSize: number;
+  /** Run scheduled jobs (pg-boss) in this process. @default true */
+  jobsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -67,6 +69,14 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optionalString(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${raw}"`);
+}
+
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -94,5 +104,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtIssuer: optionalString(env, 'JWT_ISSUER'),
     jwtAudience: optionalString(env, 'JWT_AUDIENCE'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
+    jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
   };
 }

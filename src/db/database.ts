@@ -9,6 +9,8 @@ export const EMBEDDED_DATABASE = 'voice_minutes';
 
 export interface Database {
   dataSource: DataSource;
+  /** The connection string in use (for pg-boss, which keeps its own small pool). */
+  url: string;
   /** Closes the pool, then stops the embedded server if there is one. */
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
   }
   return {
     dataSource,
+    url,
     close: async () => {
       await dataSource.destroy();
       await embedded?.stop();

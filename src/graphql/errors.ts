@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../shared/logger';
+import { DomainError } from '../shared/domain-error';
 
 /** Missing or invalid credentials. */
 export class UnauthenticatedError extends GraphQLError {
@@ -47,6 +48,15 @@ export function createErrorFormatter(logger: Logger) {
         path: formatted.path,
         locations: formatted.locations,
         extensions: { code: 'BAD_USER_INPUT' },
+      };
+    }
+    if (original instanceof DomainError) {
+      // A business rule refused a query (mutations put these in userErrors instead).
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
     if (code && CLIENT_CODES.has(code)) {

@@ -1,5 +1,5 @@
 import {
-  GraphQLError, Kind, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
+  GraphQLError, Kind, getVariableValues, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -13,7 +13,9 @@ import { DEFAULT_PAGE_SIZE } from './common.types';
  */
 export const LIMITS = { MAX_DEPTH: 12, MAX_ALIASES: 30, MAX_COST: 20_000, MAX_TOKENS: 5_000 } as const;
 
-const limitError = (message: string) => new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+/** A client error: 400 also when thrown from a plugin hook (Apollo answers 500 there unless told otherwise). */
+const limitError = (message: string) =>
+  new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED', http: { status: 400 } } });
 
 function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<string, FragmentDefinitionNode>, seen: Set<string>): number {
   if (!selectionSet) return 0;
@@ -67,7 +69,12 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
+        async didResolveOperation({ request, document, operation }) {
+          // Variables that do not coerce stop the operation before any resolver runs, and execution
+          // reports them as BAD_USER_INPUT (400). getComplexity would throw them from this hook
+          // instead, where they become 500s (or INTERNAL_SERVER_ERROR when they carry no code).
+          const variables = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
+          if (variables.errors) return;
           const cost = getComplexity({
             schema,
             query: document,

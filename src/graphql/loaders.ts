@@ -4,6 +4,7 @@ import { AgencyEntity } from '../modules/agency/agency.entity';
 import { PlanEntity } from '../modules/plan/plan.entity';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
 import { WalletEntity } from '../modules/wallet/wallet.entity';
+import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
 
 /** Orders `rows` like `keys`, with undefined where a key has no row. */
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): Array<V | undefined> {
@@ -49,6 +50,13 @@ export function createLoaders(dataSource: DataSource) {
     ),
     wallet: new DataLoader<string, WalletEntity | undefined>(async (ids) =>
       byKey(ids, await dataSource.getRepository(WalletEntity).findBy({ id: In([...ids]) }), (w) => w.id),
+    ),
+    /** Wallet balances live in their ledger accounts (same id as the wallet). */
+    ledgerAccount: new DataLoader<string, LedgerAccountEntity | undefined>(async (ids) =>
+      byKey(ids, await dataSource.getRepository(LedgerAccountEntity).findBy({ id: In([...ids]) }), (a) => a.id),
+    ),
+    transfer: new DataLoader<string, LedgerTransferEntity | undefined>(async (ids) =>
+      byKey(ids, await dataSource.getRepository(LedgerTransferEntity).findBy({ id: In([...ids]) }), (t) => t.id),
     ),
     /** Plans are a handful of seeded rows: one query loads them all for the request. */
     plan: new DataLoader<string, PlanEntity | undefined>(async (codes) =>

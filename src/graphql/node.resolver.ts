@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { fromGlobalId } from '../shared/global-id';
-import { canReadSubAccount, READER_ROLES, requireRole } from '../modules/auth/access';
+import { canManageAgency, canReadSubAccount, READER_ROLES, requireRole } from '../modules/auth/access';
 import { Node } from './common.types';
 import type { RequestContext } from './context';
 
@@ -25,6 +25,14 @@ export class NodeResolver {
         const wallet = await loaders.wallet.load(decoded.id);
         const sub = wallet && (await loaders.subAccount.load(wallet.subAccountId));
         return wallet && sub && canReadSubAccount(viewer, sub) ? wallet : null;
+      }
+      case 'Transfer': {
+        const transfer = await loaders.transfer.load(decoded.id);
+        if (!transfer) return null;
+        if (canManageAgency(viewer, transfer.agencyId)) return transfer;
+        // A client admin sees the transfers of its own wallet only.
+        const own = viewer.role === 'CLIENT_ADMIN' && viewer.subAccountId ? await loaders.walletBySubAccount.load(viewer.subAccountId) : undefined;
+        return own && (own.id === transfer.debitAccountId || own.id === transfer.creditAccountId) ? transfer : null;
       }
       case 'ApiKey':
         return viewer.role === 'CLIENT_ADMIN' ? null : services.apiKey.find(viewer, decoded.id);

@@ -14,12 +14,15 @@ export function encodeCursor(row: Keyset): string {
   return Buffer.from(JSON.stringify([row.createdAt.toISOString(), row.id]), 'utf8').toString('base64url');
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 export function decodeCursor(cursor: string | undefined | null): Keyset | undefined {
   if (cursor === undefined || cursor === null) return undefined;
   try {
     const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
     const date = new Date(createdAt);
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || Number.isNaN(date.getTime())) throw new Error();
+    // A full uuid and a plain date: the values go into SQL, where anything else is a server error.
+    if (typeof createdAt !== 'string' || typeof id !== 'string' || !UUID.test(id) || Number.isNaN(date.getTime())) throw new Error();
     return { createdAt: date, id };
   } catch {
     throw new BadUserInputError('`after` is not a cursor returned by this API', 'after');

@@ -8,9 +8,11 @@ import { AgencyResolver } from '../modules/agency/agency.resolver';
 import { SubAccountResolver } from '../modules/sub-account/sub-account.resolver';
 import { WalletResolver } from '../modules/wallet/wallet.resolver';
 import { ApiKeyResolver, ViewerResolver } from '../modules/auth/api-key.resolver';
+import { TransferResolver } from '../modules/transfer/transfer.resolver';
 
 export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
+  TransferResolver,
 ] as const;
 
 /** Builds the executable schema from the resolver classes (type-graphql), once per process. */

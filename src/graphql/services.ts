@@ -3,6 +3,9 @@ import { AgencyService } from '../modules/agency/agency.service';
 import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
 import { PlanService } from '../modules/plan/plan.service';
+import { TransferService } from '../modules/transfer/transfer.service';
+import { WalletService } from '../modules/wallet/wallet.service';
+import { ProfitService } from '../modules/ledger/profit.service';
 
 /** The service instances, created once at startup and shared by every request. */
 export function createServices(dataSource: DataSource) {
@@ -11,6 +14,9 @@ export function createServices(dataSource: DataSource) {
     agency: new AgencyService(dataSource),
     subAccount: new SubAccountService(dataSource),
     apiKey: new ApiKeyService(dataSource),
+    transfer: new TransferService(dataSource),
+    wallet: new WalletService(dataSource),
+    profit: new ProfitService(dataSource),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -1,6 +1,6 @@
 import { isEmail } from 'class-validator';
 import { DomainError, ErrorCode } from './domain-error';
-import { parseMicros } from './money';
+import { MINUTES_SCALE, parseMicros, parseScaled } from './money';
 import { MAX_MARKUP_MICROS } from '../modules/pricing/pricing';
 
 /** Trimmed display name, 1–200 characters, no control characters. */
@@ -40,4 +40,34 @@ export function isUniqueViolation(error: unknown, constraint: string): boolean {
   const code = e.code ?? e.driverError?.code;
   const name = e.constraint ?? e.driverError?.constraint;
   return code === '23505' && name === constraint;
+}
+
+/** Client idempotency keys: 1–200 characters of [A-Za-z0-9._:-] (system keys use "/" and never collide). */
+export function validIdempotencyKey(value: string, field: string[] = ['idempotencyKey']): string {
+  if (!/^[A-Za-z0-9._:-]{1,200}$/.test(value)) {
+    throw new DomainError(
+      ErrorCode.INVALID_IDEMPOTENCY_KEY,
+      'An idempotency key has 1 to 200 characters among letters, digits, ".", "_", ":" and "-"',
+      field,
+    );
+  }
+  return value;
+}
+
+/** Optional free text of at most 500 characters; empty means none. */
+export function validMemo(value: string | null | undefined, field: string[] = ['memo'], required = false): string | null {
+  const memo = value?.trim() ?? '';
+  if ((required && memo.length === 0) || memo.length > 500 || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(memo)) {
+    throw new DomainError(ErrorCode.INVALID_MEMO, required ? 'A reason of 1 to 500 characters is required' : 'A memo has at most 500 characters', field);
+  }
+  return memo.length ? memo : null;
+}
+
+/** Positive minutes with at most 4 decimals, up to 10 million; in units of 1/10,000 minute. */
+export function validMinuteUnits(value: string, field: string[]): bigint {
+  const units = parseScaled(value, MINUTES_SCALE);
+  if (units === undefined || units <= 0n || units > 10_000_000n * 10_000n) {
+    throw new DomainError(ErrorCode.INVALID_MINUTES, 'Minutes must be positive, at most 10,000,000, with at most 4 decimals', field);
+  }
+  return units;
 }

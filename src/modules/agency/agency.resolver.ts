@@ -15,6 +15,8 @@ import { agencyDefaultMarkupMicros } from '../pricing/pricing';
 import { SubAccountConnection, SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { AgencyEntity } from './agency.entity';
+import { AgencyProfitType } from './agency-profit.type';
+import { DateRangeInput, validRange } from '../../shared/date-range';
 import {
   AgencyConnection, AgencyType, ChangeAgencyPlanInput, ChangeAgencyPlanPayload, CreateAgencyInput, CreateAgencyPayload,
   SetAgencyMarkupInput, SetAgencyMarkupPayload,
@@ -100,5 +102,21 @@ export class AgencyResolver {
   ): Money {
     requireAgencyWideAccess(ctx.viewer, agency.id);
     return Money.ofMicros(agencyDefaultMarkupMicros(agency, tier));
+  }
+
+  @FieldResolver(() => AgencyProfitType, { description: 'Markup earned and paid out; all time without a range' })
+  async profit(
+    @Root() agency: AgencyEntity,
+    @Arg('range', () => DateRangeInput, { nullable: true }) range: DateRangeInput | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<AgencyProfitType> {
+    requireAgencyWideAccess(ctx.viewer, agency.id);
+    const figures = await ctx.services.profit.figures(agency.id, validRange(range));
+    return {
+      earned: Money.ofMicros(figures.earnedMicros),
+      paidOut: Money.ofMicros(figures.paidOutMicros),
+      pendingPayout: Money.ofMicros(figures.pendingPayoutMicros),
+      payoutThreshold: Money.ofMicros(figures.payoutThresholdMicros),
+    };
   }
 }

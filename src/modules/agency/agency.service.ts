@@ -6,7 +6,9 @@ import { canManageAgency, canReadAgency, MANAGER_ROLES, requireRole } from '../a
 import type { Viewer } from '../auth/role';
 import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { WalletEntity } from '../wallet/wallet.entity';
+import { openWallet } from '../wallet/open-wallet';
+import { openAgencyProfitAccount } from '../ledger/ledger.service';
+import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
 import { AgencyEntity } from './agency.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
 
@@ -31,7 +33,7 @@ export async function lockManagedAgencyOrThrow(
   field: string[],
 ): Promise<AgencyEntity> {
   const agency = agencyId
-    ? await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_write').where('a.id = :agencyId', { agencyId }).getOne()
+    ? await em.createQueryBuilder(AgencyEntity, 'a').where('a.id = :agencyId', { agencyId }).getOne()
     : null;
   if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', field);
   return agency;
@@ -72,7 +74,9 @@ export class AgencyService {
           subscriptionStartedAt: planStartedAt,
           removedAt: null,
         }));
-        await em.save(em.create(WalletEntity, { subAccountId: primary.id, balanceMicros: 0n, lowBalanceThresholdMicros: 5_000_000n }));
+        const wallet = await openWallet(em, agency.id, primary.id);
+        await openAgencyProfitAccount(em, agency.id);
+        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: new Date() });
         return agency;
       });
     } catch (error) {

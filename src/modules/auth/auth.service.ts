@@ -6,6 +6,7 @@ import { decodeId } from '../../shared/global-id';
 import { ApiKeyEntity } from './api-key.entity';
 import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
 import { ROLES, type Role, type Viewer } from './role';
+import { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 
 /**
@@ -56,9 +57,10 @@ export class AuthService {
   }
 
   /**
-   * JWT claims: `role` (one of Role), `agency_id` (Agency global id; AGENCY_ADMIN and
-   * USAGE_INGEST), `sub_account_id` (SubAccount global id; CLIENT_ADMIN, whose agency is
-   * read from the sub-account). `exp` is required.
+   * JWT claims: `role` (one of Role), `agency_id` (Agency global id of an existing agency;
+   * AGENCY_ADMIN and USAGE_INGEST), `sub_account_id` (SubAccount global id; CLIENT_ADMIN,
+   * whose agency is read from the sub-account; an `agency_id` sent along must match it).
+   * `exp` is required.
    */
   private async fromJwt(token: string): Promise<Viewer> {
     let payload: JWTPayload;
@@ -77,14 +79,20 @@ export class AuthService {
     const role = payload.role as Role;
     if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
     if (role === 'PLATFORM_ADMIN') return { role, via: 'jwt' };
+    const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
     if (role === 'CLIENT_ADMIN') {
       const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
       const sub = subAccountId ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id: subAccountId }) : null;
       if (!sub) throw new UnauthenticatedError('The token has no valid `sub_account_id` claim');
+      // An optional agency_id must agree with the sub-account: contradictory claims are a bad token, not a hint.
+      if (payload.agency_id !== undefined && agencyId !== sub.agencyId) {
+        throw new UnauthenticatedError('The token has no valid `agency_id` claim');
+      }
       return { role, agencyId: sub.agencyId, subAccountId: sub.id, via: 'jwt' };
     }
-    const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
-    if (!agencyId) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
+    // Like sub_account_id above (and like API keys, whose agency is a foreign key), the agency must exist.
+    const agencyExists = agencyId ? await this.dataSource.getRepository(AgencyEntity).existsBy({ id: agencyId }) : false;
+    if (!agencyId || !agencyExists) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
     return { role, agencyId, via: 'jwt' };
   }
 }

@@ -3,7 +3,8 @@ import { DomainError, ErrorCode } from '../../shared/domain-error';
 import { PlanEntity } from './plan.entity';
 
 export async function findPlanOrThrow(em: EntityManager, code: string, field: string[]): Promise<PlanEntity> {
-  const plan = typeof code === 'string' && code.length <= 64 ? await em.findOneBy(PlanEntity, { code }) : null;
+  // Only a code's shape reaches SQL: a NUL in a text parameter would fail the query as a server error.
+  const plan = typeof code === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await em.findOneBy(PlanEntity, { code }) : null;
   if (!plan) throw new DomainError(ErrorCode.UNKNOWN_PLAN, `There is no plan "${String(code).slice(0, 64)}"`, field);
   return plan;
 }

@@ -1,4 +1,4 @@
-import { MINUTES_SCALE, divFloor } from '../../shared/money';
+import { MINUTES_SCALE, divCeil, divFloor } from '../../shared/money';
 
 export type MinuteTier = 'BASIC' | 'PREMIUM';
 export const MINUTE_TIERS: MinuteTier[] = ['BASIC', 'PREMIUM'];
@@ -55,4 +55,23 @@ export function minutePriceMicros(
  */
 export function availableMinuteUnits(balanceMicros: bigint, priceMicrosPerMinute: bigint): bigint {
   return divFloor(balanceMicros * 10n ** BigInt(MINUTES_SCALE), priceMicrosPerMinute);
+}
+
+export interface TransferQuoteFigures {
+  /** Dollars leaving the source: minutes × source price, rounded up to the micro-dollar. */
+  amountMicros: bigint;
+  /** Minutes those dollars buy at the destination price, rounded down to 1/10,000 minute. */
+  minutesReceivedUnits: bigint;
+}
+
+/**
+ * A minute transfer keeps the dollar value: the same amount is debited and credited, so no
+ * transfer creates or destroys money. Rounding the amount up and the received minutes down
+ * means a round trip A→B→A can only lose a fraction of a minute, never gain one.
+ */
+export function quoteTransfer(minutesUnits: bigint, fromPriceMicros: bigint, toPriceMicros: bigint): TransferQuoteFigures {
+  const unitsPerMinute = 10n ** BigInt(MINUTES_SCALE);
+  const amountMicros = divCeil(minutesUnits * fromPriceMicros, unitsPerMinute);
+  const minutesReceivedUnits = (amountMicros * unitsPerMinute) / toPriceMicros;
+  return { amountMicros, minutesReceivedUnits };
 }

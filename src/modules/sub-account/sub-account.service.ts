@@ -5,7 +5,8 @@ import { isUniqueViolation, validEmail, validMarkupMicros, validName } from '../
 import { canManageAgency, canReadSubAccount, MANAGER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
-import { WalletEntity } from '../wallet/wallet.entity';
+import { openWallet } from '../wallet/open-wallet';
+import { sweepToPrimary } from '../wallet/sweep-to-primary';
 import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgencyOrThrow } from '../agency/agency.service';
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
@@ -86,7 +87,7 @@ export class SubAccountService {
           subscriptionStartedAt: input.subscriptionStartedAt ?? new Date(),
           removedAt: null,
         }));
-        await em.save(em.create(WalletEntity, { subAccountId: sub.id, balanceMicros: 0n, lowBalanceThresholdMicros: 5_000_000n }));
+        await openWallet(em, agency.id, sub.id);
         return sub;
       }),
     );
@@ -135,7 +136,9 @@ export class SubAccountService {
       if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.ALREADY_REMOVED, 'The sub-account is already removed', ['id']);
       sub.status = 'REMOVED';
       sub.removedAt = new Date();
-      return em.save(sub);
+      await em.save(sub);
+      await sweepToPrimary(em, sub);
+      return sub;
     });
   }
 
@@ -181,6 +184,8 @@ export class SubAccountService {
     const search = args.search?.trim();
     if (search) {
       if (search.length > 100) throw new BadUserInputError('`search` is at most 100 characters', 'search');
+      // PostgreSQL text cannot hold NUL: left in, it fails the query as a server error.
+      if (search.includes('\u0000')) throw new BadUserInputError('`search` may not contain NUL characters', 'search');
       query.andWhere(
         new Brackets((q) =>
           q.where(`s.name ILIKE :pattern ESCAPE '\\'`).orWhere(`s.login_email ILIKE :pattern ESCAPE '\\'`),

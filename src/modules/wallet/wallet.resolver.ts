@@ -1,4 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import { PageArgs } from '../../graphql/page.args';
+import { DateRangeInput, validRange } from '../../shared/date-range';
+import { TransferConnection, TransferKindEnum } from '../transfer/transfer.type';
+import type { TransferKind } from '../ledger/ledger.entities';
 import { MinuteTierEnum, Money } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -9,6 +13,16 @@ import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { WalletEntity } from './wallet.entity';
 import { WalletType } from './wallet.type';
+
+@ArgsType()
+class TransferListArgs extends PageArgs {
+  @Field(() => DateRangeInput, { nullable: true }) range?: DateRangeInput | null;
+  @Field(() => TransferKindEnum, { nullable: true }) kind?: TransferKind | null;
+}
+
+async function walletBalanceMicros(ctx: RequestContext, wallet: WalletEntity): Promise<bigint> {
+  return (await ctx.loaders.ledgerAccount.load(wallet.id))!.balanceMicros;
+}
 
 @Resolver(() => WalletType)
 export class WalletResolver {
@@ -23,8 +37,8 @@ export class WalletResolver {
   }
 
   @FieldResolver(() => Money)
-  balance(@Root() wallet: WalletEntity): Money {
-    return Money.ofMicros(wallet.balanceMicros);
+  async balance(@Root() wallet: WalletEntity, @Ctx() ctx: RequestContext): Promise<Money> {
+    return Money.ofMicros(await walletBalanceMicros(ctx, wallet));
   }
 
   @FieldResolver(() => Money, { description: 'LOW_BALANCE / BALANCE_RECOVERED events cross it; $5 by default' })
@@ -41,6 +55,12 @@ export class WalletResolver {
     const sub = (await ctx.loaders.subAccount.load(wallet.subAccountId))!;
     const agency = (await ctx.loaders.agency.load(sub.agencyId))!;
     const plan = (await ctx.loaders.plan.load(agency.planCode))!;
-    return formatScaled(availableMinuteUnits(wallet.balanceMicros, minutePriceMicros(plan, agency, sub, tier)), MINUTES_SCALE);
+    const balance = await walletBalanceMicros(ctx, wallet);
+    return formatScaled(availableMinuteUnits(balance, minutePriceMicros(plan, agency, sub, tier)), MINUTES_SCALE);
+  }
+
+  @FieldResolver(() => TransferConnection, { description: 'Transfers in and out of this wallet, newest first' })
+  transfers(@Root() wallet: WalletEntity, @Args() args: TransferListArgs, @Ctx() ctx: RequestContext) {
+    return ctx.services.wallet.listTransfers(wallet, { ...args, range: validRange(args.range) });
   }
 }

@@ -1,0 +1,67 @@
+import type { DataSource } from 'typeorm';
+
+export interface LedgerVerification {
+  ok: boolean;
+  accounts: number;
+  transfers: number;
+  totalDebitsMicros: bigint;
+  totalCreditsMicros: bigint;
+  problems: string[];
+}
+
+/**
+ * Recomputes the ledger from its transfer rows and compares it with what is stored:
+ * 1. debits equal credits overall (each row is one debit and one credit of one amount);
+ * 2. every tracked account's stored debits, credits and balance equal the sums of its transfers;
+ * 3. untracked (platform) accounts store nothing, their balances are derived;
+ * 4. no AGENCY_PROFIT balance is negative, and every wallet row has its ledger account.
+ * Runs in one REPEATABLE READ snapshot, so it is exact while writers keep going.
+ */
+export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerification> {
+  return dataSource.transaction('REPEATABLE READ', async (em) => {
+    const problems: string[] = [];
+    const [totals] = await em.query(
+      `SELECT count(*) AS transfers, coalesce(sum(amount_micros), 0) AS amount FROM ledger_transfers`,
+    );
+    const rows: Array<{
+      id: string; type: string; stored_debits: string; stored_credits: string; stored_balance: string;
+      debits: string; credits: string;
+    }> = await em.query(`
+      WITH debits AS (SELECT debit_account_id AS id, sum(amount_micros) AS total FROM ledger_transfers GROUP BY 1),
+           credits AS (SELECT credit_account_id AS id, sum(amount_micros) AS total FROM ledger_transfers GROUP BY 1)
+      SELECT a.id, a.type, a.debits_micros AS stored_debits, a.credits_micros AS stored_credits,
+             a.balance_micros AS stored_balance, coalesce(d.total, 0) AS debits, coalesce(c.total, 0) AS credits
+        FROM ledger_accounts a LEFT JOIN debits d ON d.id = a.id LEFT JOIN credits c ON c.id = a.id`);
+    let totalDebits = 0n;
+    let totalCredits = 0n;
+    for (const row of rows) {
+      const debits = BigInt(row.debits);
+      const credits = BigInt(row.credits);
+      totalDebits += debits;
+      totalCredits += credits;
+      const tracked = row.type === 'WALLET' || row.type === 'AGENCY_PROFIT';
+      const stored = [BigInt(row.stored_debits), BigInt(row.stored_credits), BigInt(row.stored_balance)];
+      const expected = tracked ? [debits, credits, credits - debits] : [0n, 0n, 0n];
+      if (stored.some((value, i) => value !== expected[i])) {
+        problems.push(
+          `account ${row.id} (${row.type}): stored debits/credits/balance ${stored.join('/')} but transfers give ${expected.join('/')}`,
+        );
+      }
+      if (row.type === 'AGENCY_PROFIT' && credits - debits < 0n) problems.push(`profit account ${row.id} is negative`);
+    }
+    if (totalDebits !== totalCredits) problems.push(`total debits ${totalDebits} differ from total credits ${totalCredits}`);
+    if (totalDebits !== BigInt(totals.amount)) problems.push('transfers reference accounts that do not exist');
+    const [orphans] = await em.query(
+      `SELECT count(*) AS n FROM wallets w LEFT JOIN ledger_accounts a ON a.id = w.id AND a.type = 'WALLET' WHERE a.id IS NULL`,
+    );
+    if (Number(orphans.n) > 0) problems.push(`${orphans.n} wallets have no ledger account`);
+    return {
+      ok: problems.length === 0,
+      accounts: rows.length,
+      transfers: Number(totals.transfers),
+      totalDebitsMicros: totalDebits,
+      totalCreditsMicros: totalCredits,
+      problems,
+    };
+  });
+}

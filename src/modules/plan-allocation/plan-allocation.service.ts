@@ -1,0 +1,116 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { AgencyEntity } from '../agency/agency.entity';
+import { billingCycleAt } from '../billing-cycle/billing-cycle';
+import { postTransfer, requestHash, systemAccount, type PostedTransfer } from '../ledger/ledger.service';
+import { PlanEntity } from '../plan/plan.entity';
+import { minutePriceMicros, type MinuteTier } from '../pricing/pricing';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { WalletEntity } from '../wallet/wallet.entity';
+import { MINUTES_SCALE } from '../../shared/money';
+
+/**
+ * Plan allocations: minutes the platform grants, valued at the receiving wallet's price
+ * (the primary's is the base price). Keys are derived from the grant itself (the cycle
+ * and the sub-account), so running the job twice, or on two replicas at once, grants once:
+ * the second insert meets the unique key and replays. Keys contain "/", which client keys
+ * may not, so no client key can collide with them.
+ */
+export function allocationKey(scope: string, subAccountId: string, tier: MinuteTier): string {
+  return `system/plan-allocation/${scope}/${subAccountId}/${tier}`;
+}
+
+const MINUTE_UNITS = 10n ** BigInt(MINUTES_SCALE);
+
+async function grantMinutes(
+  em: EntityManager,
+  input: { agencyId: string; walletId: string; tier: MinuteTier; minutes: number; priceMicros: bigint; key: string },
+): Promise<PostedTransfer | undefined> {
+  if (input.minutes <= 0) return undefined;
+  const minutes = BigInt(input.minutes);
+  return postTransfer(em, {
+    agencyId: input.agencyId,
+    kind: 'PLAN_ALLOCATION',
+    debit: await systemAccount(em, 'PLATFORM_GRANTS'),
+    credit: { id: input.walletId, type: 'WALLET' },
+    amountMicros: minutes * input.priceMicros,
+    tier: input.tier,
+    minutesSentUnits: minutes * MINUTE_UNITS,
+    minutesReceivedUnits: minutes * MINUTE_UNITS,
+    idempotencyKey: input.key,
+    // Terms that identify the grant; the price is left out so a later markup change never makes a rerun conflict.
+    requestSha256: requestHash('PLAN_ALLOCATION', [input.walletId, input.tier, input.minutes]),
+    memo: 'Plan included minutes',
+  });
+}
+
+/** At agency creation: the plan's included minutes to the primary, once (or for the first cycle on a monthly plan). */
+export async function grantIncludedMinutes(
+  em: EntityManager,
+  input: { agency: AgencyEntity; plan: PlanEntity; primary: SubAccountEntity; wallet: WalletEntity; at: Date },
+): Promise<void> {
+  const { agency, plan, primary, wallet } = input;
+  const scope = plan.includedMinutesMonthly ? billingCycleAt(agency.planStartedAt, input.at).start.toISOString() : 'initial';
+  for (const [tier, minutes] of [['BASIC', plan.includedBasicMinutes], ['PREMIUM', plan.includedPremiumMinutes]] as const) {
+    await grantMinutes(em, {
+      agencyId: agency.id,
+      walletId: wallet.id,
+      tier,
+      minutes,
+      priceMicros: minutePriceMicros(plan, agency, primary, tier),
+      key: allocationKey(scope, primary.id, tier),
+    });
+  }
+}
+
+export interface AllocationRunResult {
+  agencies: number;
+  granted: number;
+  alreadyGranted: number;
+}
+
+/**
+ * The monthly job: for every agency on a plan with monthly minutes (PARTNER_LEGACY), the
+ * current cycle's grant to the primary (2,000 Premium minutes) and each active secondary
+ * (200). One transaction per agency; safe to run any number of times.
+ */
+export async function runMonthlyAllocations(dataSource: DataSource, at: Date): Promise<AllocationRunResult> {
+  const result: AllocationRunResult = { agencies: 0, granted: 0, alreadyGranted: 0 };
+  const agencies = await dataSource
+    .getRepository(AgencyEntity)
+    .createQueryBuilder('a')
+    .innerJoin(PlanEntity, 'p', 'p.code = a.plan_code')
+    .where('p.included_minutes_monthly')
+    .getMany();
+  for (const agencyRow of agencies) {
+    await dataSource.transaction(async (em) => {
+      // Re-read under lock: the plan or markups may have changed since the listing.
+      const agency = await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_read').where('a.id = :id', { id: agencyRow.id }).getOne();
+      const plan = agency && (await em.findOneBy(PlanEntity, { code: agency.planCode }));
+      if (!agency || !plan?.includedMinutesMonthly) return;
+      result.agencies += 1;
+      const cycleStart = billingCycleAt(agency.planStartedAt, at).start.toISOString();
+      const subs: Array<SubAccountEntity & { walletId: string }> = await em
+        .getRepository(SubAccountEntity)
+        .createQueryBuilder('s')
+        .innerJoin('wallets', 'w', 'w.sub_account_id = s.id')
+        .addSelect('w.id', 'walletId')
+        .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
+        .getRawAndEntities()
+        .then(({ entities, raw }) => entities.map((e, i) => Object.assign(e, { walletId: raw[i].walletId as string })));
+      for (const sub of subs) {
+        const minutes = sub.kind === 'PRIMARY' ? plan.includedPremiumMinutes : plan.monthlySecondaryPremiumMinutes;
+        const posted = await grantMinutes(em, {
+          agencyId: agency.id,
+          walletId: sub.walletId,
+          tier: 'PREMIUM',
+          minutes,
+          priceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'),
+          key: allocationKey(cycleStart, sub.id, 'PREMIUM'),
+        });
+        if (posted?.replayed) result.alreadyGranted += 1;
+        else if (posted) result.granted += 1;
+      }
+    });
+  }
+  return result;
+}

@@ -1,0 +1,81 @@
+import type { DataSource } from 'typeorm';
+import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
+import { decodeId } from '../../shared/global-id';
+import { parseMicros } from '../../shared/money';
+import { validIdempotencyKey, validMemo } from '../../shared/validation';
+import { requireRole } from '../auth/access';
+import type { Viewer } from '../auth/role';
+import { findByIdempotencyKey, postTransfer, replayOrConflict, requestHash, systemAccount } from '../ledger/ledger.service';
+import { LedgerTransferEntity, type TransferKind } from '../ledger/ledger.entities';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { WalletEntity } from './wallet.entity';
+import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+
+/** Largest single manual adjustment: $1,000,000. */
+const MAX_ADJUSTMENT_MICROS = 1_000_000n * 1_000_000n;
+
+export interface TransferListArgs {
+  first?: number | null;
+  after?: string | null;
+  range?: { from: Date; to: Date };
+  kind?: TransferKind | null;
+}
+
+export class WalletService {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Platform admins: a signed manual correction with a reason. A credit comes from the
+   * platform grants account, a debit goes back to it and never takes the wallet below zero.
+   */
+  async adjust(
+    viewer: Viewer,
+    input: { subAccountId: string; amount: string; reason: string; idempotencyKey: string },
+  ): Promise<LedgerTransferEntity> {
+    requireRole(viewer, ['PLATFORM_ADMIN']);
+    const amount = parseMicros(input.amount);
+    if (amount === undefined || amount === 0n || amount > MAX_ADJUSTMENT_MICROS || -amount > MAX_ADJUSTMENT_MICROS) {
+      throw new DomainError(ErrorCode.INVALID_AMOUNT, 'The amount is a non-zero dollar amount up to 1,000,000 with at most 6 decimals', ['amount']);
+    }
+    const reason = validMemo(input.reason, ['reason'], true)!;
+    const idempotencyKey = validIdempotencyKey(input.idempotencyKey);
+    const hash = requestHash('ADJUSTMENT', [input.subAccountId, amount.toString(), reason]);
+    return this.dataSource.transaction(async (em) => {
+      const id = decodeId(input.subAccountId, 'SubAccount');
+      const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+      if (!sub) throw notFound('Sub-account', ['subAccountId']);
+      const existing = await findByIdempotencyKey(em, sub.agencyId, idempotencyKey);
+      if (existing) return replayOrConflict(existing, hash);
+      const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
+      const walletAccount = { id: wallet.id, type: 'WALLET' as const };
+      const grants = await systemAccount(em, 'PLATFORM_GRANTS');
+      const posted = await postTransfer(em, {
+        agencyId: sub.agencyId,
+        kind: 'ADJUSTMENT',
+        debit: amount > 0n ? grants : walletAccount,
+        credit: amount > 0n ? walletAccount : grants,
+        amountMicros: amount > 0n ? amount : -amount,
+        idempotencyKey,
+        requestSha256: hash,
+        memo: reason,
+      });
+      return posted.transfer;
+    });
+  }
+
+  /** Transfers touching a wallet, newest first. The caller has authorized the wallet. */
+  async listTransfers(wallet: WalletEntity, args: TransferListArgs): Promise<Page<LedgerTransferEntity>> {
+    const limit = pageSize(args.first);
+    const after = decodeCursor(args.after);
+    const query = this.dataSource
+      .getRepository(LedgerTransferEntity)
+      .createQueryBuilder('t')
+      .where('(t.debit_account_id = :walletId OR t.credit_account_id = :walletId)', { walletId: wallet.id });
+    if (args.kind) query.andWhere('t.kind = :kind', { kind: args.kind });
+    if (args.range) query.andWhere('t.created_at >= :from AND t.created_at < :to', args.range);
+    const totalCount = await query.clone().getCount();
+    if (after) query.andWhere('(t.created_at, t.id) < (:createdAt, :id)', after);
+    const rows = await query.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(limit + 1).getMany();
+    return toPage(rows, limit, totalCount, after !== undefined);
+  }
+}
