@@ -3,15 +3,13 @@ import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import { MINUTES_SCALE, parseScaled } from '../../shared/money';
 import { validIdempotencyKey, validMemo, validMinuteUnits } from '../../shared/validation';
-import { AgencyEntity } from '../agency/agency.entity';
 import { canManageAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { findByIdempotencyKey, postTransfer, replayOrConflict, requestHash } from '../ledger/ledger.service';
 import type { LedgerTransferEntity } from '../ledger/ledger.entities';
-import { PlanEntity } from '../plan/plan.entity';
-import { minutePriceMicros, quoteTransfer, type MinuteTier } from '../pricing/pricing';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { WalletEntity } from '../wallet/wallet.entity';
+import {
+  minutePriceMicros, quoteTransfer, type AgencyMarkups, type MinuteTier, type PlanPrices, type SubAccountPricing,
+} from '../pricing/pricing';
 
 export interface TransferMinutesCommand {
   fromSubAccountId: string;
@@ -32,11 +30,66 @@ export interface TransferQuoteResult {
   minutesReceivedUnits: bigint;
 }
 
+interface PartyRow {
+  id: string;
+  agency_id: string;
+  kind: 'PRIMARY' | 'SECONDARY';
+  status: 'ACTIVE' | 'REMOVED';
+  apply_base_price: boolean;
+  markup_basic_micros: string | null;
+  markup_premium_micros: string | null;
+  wallet_id: string;
+  plan_code: string;
+  default_markup_basic_micros: string;
+  default_markup_premium_micros: string;
+  basic_price_micros: string;
+  premium_price_micros: string;
+}
+
+interface Party extends SubAccountPricing {
+  id: string;
+  agencyId: string;
+  status: 'ACTIVE' | 'REMOVED';
+  walletId: string;
+}
+
+interface LoadedParties {
+  from: Party;
+  to: Party;
+  pricing: { agency: AgencyMarkups & { id: string }; plan: PlanPrices };
+}
+
 interface Parties {
-  agency: AgencyEntity;
-  from: SubAccountEntity;
-  to: SubAccountEntity;
+  agency: { id: string };
+  from: Party;
+  to: Party;
   quote: TransferQuoteResult;
+}
+
+const optionalBigInt = (value: string | null) => (value === null ? null : BigInt(value));
+
+function toParty(row: PartyRow): Party {
+  return {
+    id: row.id,
+    agencyId: row.agency_id,
+    kind: row.kind,
+    status: row.status,
+    applyBasePrice: row.apply_base_price,
+    markupBasicMicros: optionalBigInt(row.markup_basic_micros),
+    markupPremiumMicros: optionalBigInt(row.markup_premium_micros),
+    walletId: row.wallet_id,
+  };
+}
+
+function toPricing(row: PartyRow): LoadedParties['pricing'] {
+  return {
+    agency: {
+      id: row.agency_id,
+      defaultMarkupBasicMicros: BigInt(row.default_markup_basic_micros),
+      defaultMarkupPremiumMicros: BigInt(row.default_markup_premium_micros),
+    },
+    plan: { basicPriceMicros: BigInt(row.basic_price_micros), premiumPriceMicros: BigInt(row.premium_price_micros) },
+  };
 }
 
 /**
@@ -51,8 +104,8 @@ export class TransferService {
   async quote(viewer: Viewer, input: Omit<TransferMinutesCommand, 'idempotencyKey'>): Promise<TransferQuoteResult> {
     requireRole(viewer, MANAGER_ROLES);
     const minutesUnits = validMinuteUnits(input.minutes, ['minutes']);
-    const parties = await this.resolveParties(this.dataSource.manager, viewer, input, minutesUnits, false);
-    return parties.quote;
+    const parties = await this.loadParties(this.dataSource.manager, viewer, input, false);
+    return this.checkAndQuote(parties, input.tier, minutesUnits).quote;
   }
 
   async transfer(viewer: Viewer, input: TransferMinutesCommand): Promise<LedgerTransferEntity> {
@@ -68,12 +121,12 @@ export class TransferService {
       input.fromSubAccountId, input.toSubAccountId, input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
     return this.dataSource.transaction(async (em) => {
-      const from = await this.findManagedSubAccount(em, viewer, input.fromSubAccountId, ['fromSubAccountId']);
-      // A retry returns the first result even if prices moved since: the key names one decision.
-      const existing = await findByIdempotencyKey(em, from.agencyId, idempotencyKey);
+      const parties = await this.loadParties(em, viewer, input, true);
+      // A retry returns the first result even if prices or statuses changed since: the key names one decision.
+      const existing = await findByIdempotencyKey(em, parties.from.agencyId, idempotencyKey);
       if (existing) return replayOrConflict(existing, hash);
 
-      const { agency, to, quote } = await this.resolveParties(em, viewer, input, minutesUnits, true);
+      const { agency, from, to, quote } = this.checkAndQuote(parties, input.tier, minutesUnits);
       if (expected !== undefined && expected !== quote.minutesReceivedUnits) {
         throw new DomainError(
           ErrorCode.QUOTE_CHANGED,
@@ -81,15 +134,11 @@ export class TransferService {
           ['expectedMinutesReceived'],
         );
       }
-      const [fromWallet, toWallet] = await Promise.all([
-        em.findOneByOrFail(WalletEntity, { subAccountId: from.id }),
-        em.findOneByOrFail(WalletEntity, { subAccountId: to.id }),
-      ]);
       const posted = await postTransfer(em, {
         agencyId: agency.id,
         kind: 'MINUTE_TRANSFER',
-        debit: { id: fromWallet.id, type: 'WALLET' },
-        credit: { id: toWallet.id, type: 'WALLET' },
+        debit: { id: from.walletId, type: 'WALLET' },
+        credit: { id: to.walletId, type: 'WALLET' },
         amountMicros: quote.amountMicros,
         tier: input.tier,
         minutesSentUnits: minutesUnits,
@@ -103,47 +152,55 @@ export class TransferService {
   }
 
   /**
-   * Loads and checks both sides. With `lock`, both sub-account rows are share-locked so
-   * a concurrent removal (which sweeps the wallet) cannot interleave with the transfer.
+   * Both sub-accounts with their wallet, agency and plan in one query. With `lock`, the
+   * two sub-account rows are share-locked (in id order) so a concurrent removal, which
+   * sweeps the wallet, cannot interleave with the transfer.
    */
-  private async resolveParties(
+  private async loadParties(
     em: EntityManager,
     viewer: Viewer,
-    input: Omit<TransferMinutesCommand, 'idempotencyKey'>,
-    minutesUnits: bigint,
+    input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
     lock: boolean,
-  ): Promise<Parties> {
+  ): Promise<LoadedParties> {
     const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
     const toId = decodeId(input.toSubAccountId, 'SubAccount');
-    const ids = [fromId, toId].filter((id): id is string => Boolean(id)).sort();
-    const query = em.createQueryBuilder(SubAccountEntity, 's').where('s.id IN (:...ids)', { ids: ids.length ? ids : ['00000000-0000-0000-0000-000000000000'] }).orderBy('s.id');
-    if (lock) query.setLock('pessimistic_read');
-    const rows = await query.getMany();
+    const ids = [fromId, toId].filter((id): id is string => Boolean(id));
+    const rows: PartyRow[] = ids.length
+      ? await em.query(
+          `SELECT s.id, s.agency_id, s.kind, s.status, s.apply_base_price, s.markup_basic_micros, s.markup_premium_micros,
+                  w.id AS wallet_id, a.plan_code, a.default_markup_basic_micros, a.default_markup_premium_micros,
+                  p.basic_price_micros, p.premium_price_micros
+             FROM sub_accounts s
+             JOIN wallets w ON w.sub_account_id = s.id
+             JOIN agencies a ON a.id = s.agency_id
+             JOIN plans p ON p.code = a.plan_code
+            WHERE s.id = ANY($1)
+            ORDER BY s.id
+            ${lock ? 'FOR SHARE OF s' : ''}`,
+          [ids],
+        )
+      : [];
     const from = rows.find((r) => r.id === fromId);
     const to = rows.find((r) => r.id === toId);
-    if (!from || !canManageAgency(viewer, from.agencyId)) throw notFound('Sub-account', ['fromSubAccountId']);
-    if (!to || to.agencyId !== from.agencyId) throw notFound('Sub-account', ['toSubAccountId']);
+    if (!from || !canManageAgency(viewer, from.agency_id)) throw notFound('Sub-account', ['fromSubAccountId']);
+    if (!to || to.agency_id !== from.agency_id) throw notFound('Sub-account', ['toSubAccountId']);
+    return { from: toParty(from), to: toParty(to), pricing: toPricing(from) };
+  }
+
+  private checkAndQuote(parties: LoadedParties, tier: MinuteTier, minutesUnits: bigint): Parties {
+    const { from, to, pricing } = parties;
     if (from.id === to.id) throw new DomainError(ErrorCode.SAME_ACCOUNT, 'Source and destination are the same sub-account', ['toSubAccountId']);
     for (const [sub, field] of [[from, 'fromSubAccountId'], [to, 'toSubAccountId']] as const) {
       if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'The sub-account is removed', [field]);
     }
-    const agency = await em.findOneByOrFail(AgencyEntity, { id: from.agencyId });
-    const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
-    const fromPriceMicros = minutePriceMicros(plan, agency, from, input.tier);
-    const toPriceMicros = minutePriceMicros(plan, agency, to, input.tier);
+    const fromPriceMicros = minutePriceMicros(pricing.plan, pricing.agency, from, tier);
+    const toPriceMicros = minutePriceMicros(pricing.plan, pricing.agency, to, tier);
     const figures = quoteTransfer(minutesUnits, fromPriceMicros, toPriceMicros);
     return {
-      agency,
+      agency: pricing.agency,
       from,
       to,
-      quote: { tier: input.tier, minutesSentUnits: minutesUnits, fromPriceMicros, toPriceMicros, ...figures },
+      quote: { tier, minutesSentUnits: minutesUnits, fromPriceMicros, toPriceMicros, ...figures },
     };
-  }
-
-  private async findManagedSubAccount(em: EntityManager, viewer: Viewer, globalId: string, field: string[]) {
-    const id = decodeId(globalId, 'SubAccount');
-    const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
-    if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', field);
-    return sub;
   }
 }
