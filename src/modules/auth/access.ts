@@ -26,7 +26,7 @@ export function canManageAgency(viewer: Viewer, agencyId: string): boolean {
 
 export function canReadSubAccount(viewer: Viewer, sub: { id: string; agencyId: string }): boolean {
   if (canManageAgency(viewer, sub.agencyId)) return true;
-  return viewer.role === 'CLIENT_ADMIN' && viewer.agencyId === sub.agencyId;
+  return viewer.role === 'CLIENT_ADMIN' && viewer.subAccountId === sub.id;
 }
 
 /** Agency-wide figures and lists a client admin (one sub-account's view) may not read. */

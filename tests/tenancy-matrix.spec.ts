@@ -1,0 +1,747 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startTestApp, ok, errorCode, type GraphQLResponse, type TestApp } from './helpers/test-app';
+import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
+import { toGlobalId, type NodeType } from '../src/shared/global-id';
+
+/**
+ * The tenancy policy as one table: every query and mutation field that takes an id ×
+ * every kind of caller × own, sibling and foreign ids.
+ *
+ * World: agency A (sub-accounts Ap = primary, A1, A2) and agency B (Bp = primary, B1).
+ * Callers: the platform admin, the agency A admin, the client admin of A1, the agency B
+ * admin and the usage-ingest key of A.
+ *
+ * Outcomes:
+ *   data       the object comes back                      (queries)
+ *   null       null, no error: it does not exist for you  (queries)
+ *   ok         the change is made                         (mutations)
+ *   NOT_FOUND  a userError: it does not exist for you     (mutations)
+ *   FORBIDDEN  the role may never do this, whatever the id
+ *
+ * Every case whose answer is null or NOT_FOUND, and every foreign or sibling id, must get
+ * byte-for-byte the response of a random well-formed id that does not exist, and every
+ * refused mutation must leave every table of the database exactly as it was.
+ */
+
+type Caller = 'platform' | 'agencyA' | 'clientA1' | 'agencyB' | 'usageA';
+type AgencyTarget = 'A' | 'B';
+type SubAccountTarget = 'Ap' | 'A1' | 'A2' | 'Bp' | 'B1';
+type KeyTarget = 'keyA' | 'keyA1' | 'keyB' | 'keyPlatform';
+type Target = AgencyTarget | SubAccountTarget | KeyTarget;
+type Outcome = 'data' | 'null' | 'ok' | 'NOT_FOUND' | 'FORBIDDEN' | 'PRIMARY_NOT_REMOVABLE' | 'NOT_REMOVED';
+type Grid<T extends Target> = Record<Caller, Record<T, Outcome>>;
+
+const CALLERS: Record<Caller, string> = {
+  platform: 'the platform admin',
+  agencyA: 'the agency A admin',
+  clientA1: 'the client admin of A1',
+  agencyB: 'the agency B admin',
+  usageA: 'the usage key of A',
+};
+
+// ---------------------------------------------------------------------------------------
+// The policy. Columns are ids; rows are callers.
+// ---------------------------------------------------------------------------------------
+
+/** agency(id), node(id) of an Agency: an agency reads itself, a client admin its own agency's name and plan. */
+const READ_AGENCY: Grid<AgencyTarget> = {
+  platform: /*  */ { A: 'data', /*      */ B: 'data' },
+  agencyA: /*   */ { A: 'data', /*      */ B: 'null' },
+  clientA1: /*  */ { A: 'data', /*      */ B: 'null' },
+  agencyB: /*   */ { A: 'null', /*      */ B: 'data' },
+  usageA: /*    */ { A: 'FORBIDDEN', /* */ B: 'FORBIDDEN' },
+};
+
+/** Agency.subAccounts, primarySubAccount, subAccountSlotsRemaining, defaultMarkup: agency-wide data. */
+const AGENCY_WIDE: Grid<AgencyTarget> = {
+  platform: /*  */ { A: 'data', /*      */ B: 'data' },
+  agencyA: /*   */ { A: 'data', /*      */ B: 'null' },
+  clientA1: /*  */ { A: 'FORBIDDEN', /* */ B: 'null' },
+  agencyB: /*   */ { A: 'null', /*      */ B: 'data' },
+  usageA: /*    */ { A: 'FORBIDDEN', /* */ B: 'FORBIDDEN' },
+};
+
+/** changeAgencyPlan, setAgencyMarkup, addSubAccount, createApiKey(agencyId). */
+const MANAGE_AGENCY: Grid<AgencyTarget> = {
+  platform: /*  */ { A: 'ok', /*        */ B: 'ok' },
+  agencyA: /*   */ { A: 'ok', /*        */ B: 'NOT_FOUND' },
+  clientA1: /*  */ { A: 'FORBIDDEN', /* */ B: 'FORBIDDEN' },
+  agencyB: /*   */ { A: 'NOT_FOUND', /* */ B: 'ok' },
+  usageA: /*    */ { A: 'FORBIDDEN', /* */ B: 'FORBIDDEN' },
+};
+
+/** subAccount(id), node(id) of a SubAccount or of its Wallet: a client admin sees only its own. */
+const READ_SUB_ACCOUNT: Grid<SubAccountTarget> = {
+  platform: /*  */ { Ap: 'data', /*      */ A1: 'data', /*      */ A2: 'data', /*      */ Bp: 'data', /*      */ B1: 'data' },
+  agencyA: /*   */ { Ap: 'data', /*      */ A1: 'data', /*      */ A2: 'data', /*      */ Bp: 'null', /*      */ B1: 'null' },
+  clientA1: /*  */ { Ap: 'null', /*      */ A1: 'data', /*      */ A2: 'null', /*      */ Bp: 'null', /*      */ B1: 'null' },
+  agencyB: /*   */ { Ap: 'null', /*      */ A1: 'null', /*      */ A2: 'null', /*      */ Bp: 'data', /*      */ B1: 'data' },
+  usageA: /*    */ { Ap: 'FORBIDDEN', /* */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /* */ B1: 'FORBIDDEN' },
+};
+
+/** updateSubAccount, createApiKey(subAccountId) of a CLIENT_ADMIN key. */
+const MANAGE_SUB_ACCOUNT: Grid<SubAccountTarget> = {
+  platform: /*  */ { Ap: 'ok', /*        */ A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'ok', /*        */ B1: 'ok' },
+  agencyA: /*   */ { Ap: 'ok', /*        */ A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'NOT_FOUND', /* */ B1: 'NOT_FOUND' },
+  clientA1: /*  */ { Ap: 'FORBIDDEN', /* */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /* */ B1: 'FORBIDDEN' },
+  agencyB: /*   */ { Ap: 'NOT_FOUND', /* */ A1: 'NOT_FOUND', /* */ A2: 'NOT_FOUND', /* */ Bp: 'ok', /*        */ B1: 'ok' },
+  usageA: /*    */ { Ap: 'FORBIDDEN', /* */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /* */ B1: 'FORBIDDEN' },
+};
+
+/** removeSubAccount: a foreign primary is NOT_FOUND, never PRIMARY_NOT_REMOVABLE (that would confirm it exists). */
+const REMOVE_SUB_ACCOUNT: Grid<SubAccountTarget> = {
+  platform: /*  */ { Ap: 'PRIMARY_NOT_REMOVABLE', A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'PRIMARY_NOT_REMOVABLE', B1: 'ok' },
+  agencyA: /*   */ { Ap: 'PRIMARY_NOT_REMOVABLE', A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'NOT_FOUND', /*          */ B1: 'NOT_FOUND' },
+  clientA1: /*  */ { Ap: 'FORBIDDEN', /*      */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /*          */ B1: 'FORBIDDEN' },
+  agencyB: /*   */ { Ap: 'NOT_FOUND', /*      */ A1: 'NOT_FOUND', /* */ A2: 'NOT_FOUND', /* */ Bp: 'PRIMARY_NOT_REMOVABLE', B1: 'ok' },
+  usageA: /*    */ { Ap: 'FORBIDDEN', /*      */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /*          */ B1: 'FORBIDDEN' },
+};
+
+/** restoreSubAccount of a removed secondary (a primary is never removed: NOT_REMOVED, or NOT_FOUND when foreign). */
+const RESTORE_SUB_ACCOUNT: Grid<SubAccountTarget> = {
+  platform: /*  */ { Ap: 'NOT_REMOVED', /*    */ A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'NOT_REMOVED', /*  */ B1: 'ok' },
+  agencyA: /*   */ { Ap: 'NOT_REMOVED', /*    */ A1: 'ok', /*        */ A2: 'ok', /*        */ Bp: 'NOT_FOUND', /*    */ B1: 'NOT_FOUND' },
+  clientA1: /*  */ { Ap: 'FORBIDDEN', /*      */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /*    */ B1: 'FORBIDDEN' },
+  agencyB: /*   */ { Ap: 'NOT_FOUND', /*      */ A1: 'NOT_FOUND', /* */ A2: 'NOT_FOUND', /* */ Bp: 'NOT_REMOVED', /*  */ B1: 'ok' },
+  usageA: /*    */ { Ap: 'FORBIDDEN', /*      */ A1: 'FORBIDDEN', /* */ A2: 'FORBIDDEN', /* */ Bp: 'FORBIDDEN', /*    */ B1: 'FORBIDDEN' },
+};
+
+/**
+ * node(id) of an ApiKey. keyA: an agency admin key of A; keyA1: the client admin key of A1;
+ * keyB: an agency admin key of B; keyPlatform: a platform admin key. A client admin sees no key,
+ * not even its own; a platform key is visible to the platform only.
+ */
+const READ_API_KEY: Grid<KeyTarget> = {
+  platform: /*  */ { keyA: 'data', /*      */ keyA1: 'data', /*      */ keyB: 'data', /*      */ keyPlatform: 'data' },
+  agencyA: /*   */ { keyA: 'data', /*      */ keyA1: 'data', /*      */ keyB: 'null', /*      */ keyPlatform: 'null' },
+  clientA1: /*  */ { keyA: 'null', /*      */ keyA1: 'null', /*      */ keyB: 'null', /*      */ keyPlatform: 'null' },
+  agencyB: /*   */ { keyA: 'null', /*      */ keyA1: 'null', /*      */ keyB: 'data', /*      */ keyPlatform: 'null' },
+  usageA: /*    */ { keyA: 'FORBIDDEN', /* */ keyA1: 'FORBIDDEN', /* */ keyB: 'FORBIDDEN', /* */ keyPlatform: 'FORBIDDEN' },
+};
+
+/** revokeApiKey of a fresh key of each kind. A client admin may not revoke even its own key. */
+const REVOKE_API_KEY: Grid<KeyTarget> = {
+  platform: /*  */ { keyA: 'ok', /*        */ keyA1: 'ok', /*        */ keyB: 'ok', /*        */ keyPlatform: 'ok' },
+  agencyA: /*   */ { keyA: 'ok', /*        */ keyA1: 'ok', /*        */ keyB: 'NOT_FOUND', /* */ keyPlatform: 'NOT_FOUND' },
+  clientA1: /*  */ { keyA: 'FORBIDDEN', /* */ keyA1: 'FORBIDDEN', /* */ keyB: 'FORBIDDEN', /* */ keyPlatform: 'FORBIDDEN' },
+  agencyB: /*   */ { keyA: 'NOT_FOUND', /* */ keyA1: 'NOT_FOUND', /* */ keyB: 'ok', /*        */ keyPlatform: 'NOT_FOUND' },
+  usageA: /*    */ { keyA: 'FORBIDDEN', /* */ keyA1: 'FORBIDDEN', /* */ keyB: 'FORBIDDEN', /* */ keyPlatform: 'FORBIDDEN' },
+};
+
+// ---------------------------------------------------------------------------------------
+// The fields. Each says how to call it with an id and where its answer is.
+// ---------------------------------------------------------------------------------------
+
+interface Operation {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+interface FieldUnderTest<T extends Target> {
+  /** The field as the test names call it. */
+  name: string;
+  kind: 'query' | 'mutation';
+  /** Type of the id it takes: the nonexistent id to compare with is of this type. */
+  idType: NodeType;
+  grid: Grid<T>;
+  call(id: string): Operation;
+  /** The answer inside `data`: the object for a query, the payload for a mutation. */
+  answer(data: any): any;
+  /** The payload field holding the changed object (mutations). */
+  entity?: string;
+  /**
+   * A nullable field guarded on its own: FORBIDDEN nulls just that field (GraphQL keeps the
+   * parent), so the check is that it carries no value.
+   */
+  guarded?: string;
+  /** Checks a successful answer against the id it was given. */
+  verify(answer: any, id: string): void;
+  /** Makes the id to act on, as platform admin (default: the world's id of that target). */
+  prepare?(target: T): Promise<string>;
+  /** Puts the world back after the case, as platform admin. */
+  cleanup?(target: T, id: string): Promise<void>;
+}
+
+const sameId = (answer: any, id: string) => expect(answer.id).toBe(id);
+
+describe('the tenancy matrix', () => {
+  let app: TestApp;
+  const tokens = {} as Record<Caller, string>;
+  const ids = {
+    Agency: {} as Record<AgencyTarget, string>,
+    SubAccount: {} as Record<SubAccountTarget, string>,
+    Wallet: {} as Record<SubAccountTarget, string>,
+    ApiKey: {} as Record<KeyTarget, string>,
+  };
+  let tables: string[] = [];
+
+  async function createKey(input: { role: string; agencyId?: string; subAccountId?: string }): Promise<{ id: string; secret: string }> {
+    const payload = ok(
+      await app.gql(
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } userErrors { code } } }`,
+        { input: { name: `${input.role} key`, ...input } },
+      ),
+    ).createApiKey;
+    expect(payload.userErrors).toEqual([]);
+    return { id: payload.apiKey.id, secret: payload.secret };
+  }
+
+  /** A fresh key of the kind each key target stands for. */
+  function keyInputOf(target: KeyTarget) {
+    switch (target) {
+      case 'keyA':
+        return { role: 'AGENCY_ADMIN', agencyId: ids.Agency.A };
+      case 'keyA1':
+        return { role: 'CLIENT_ADMIN', subAccountId: ids.SubAccount.A1 };
+      case 'keyB':
+        return { role: 'AGENCY_ADMIN', agencyId: ids.Agency.B };
+      case 'keyPlatform':
+        return { role: 'PLATFORM_ADMIN' };
+    }
+  }
+
+  /** Every row of every table (but the migrations log), to prove a refused mutation changed nothing. */
+  async function snapshot(): Promise<unknown> {
+    const parts = tables.map((t) => `'${t}', (SELECT coalesce(json_agg(x ORDER BY x::text), '[]') FROM "${t}" x)`);
+    const [{ snapshot }] = await app.dataSource.query(`SELECT json_build_object(${parts.join(', ')}) AS snapshot`);
+    return snapshot;
+  }
+
+  async function statusOf(subAccountId: string): Promise<string> {
+    return ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { status } }`, { id: subAccountId })).subAccount.status;
+  }
+
+  async function restoreIfRemoved(subAccountId: string): Promise<void> {
+    if ((await statusOf(subAccountId)) !== 'REMOVED') return;
+    const payload = ok(
+      await app.gql(`mutation($id: ID!) { restoreSubAccount(input: { id: $id }) { userErrors { code } } }`, { id: subAccountId }),
+    ).restoreSubAccount;
+    expect(payload.userErrors).toEqual([]);
+  }
+
+  async function removeIfActive(subAccountId: string): Promise<void> {
+    if ((await statusOf(subAccountId)) !== 'ACTIVE') return;
+    ok(await app.gql(`mutation($id: ID!) { removeSubAccount(input: { id: $id }) { userErrors { code } } }`, { id: subAccountId }));
+  }
+
+  const isPrimary = (target: SubAccountTarget) => target === 'Ap' || target === 'Bp';
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const a = await createAgency(app, { name: 'Agency A' });
+    const b = await createAgency(app, { name: 'Agency B' });
+    ids.Agency = { A: a.agencyId, B: b.agencyId };
+    ids.SubAccount = {
+      Ap: a.primaryId,
+      A1: await addSubAccount(app, a.agencyId, { name: 'A1' }),
+      A2: await addSubAccount(app, a.agencyId, { name: 'A2' }),
+      Bp: b.primaryId,
+      B1: await addSubAccount(app, b.agencyId, { name: 'B1' }),
+    };
+    for (const [target, id] of Object.entries(ids.SubAccount) as Array<[SubAccountTarget, string]>) {
+      ids.Wallet[target] = ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { wallet { id } } }`, { id })).subAccount.wallet.id;
+    }
+    const agencyAKey = await createKey(keyInputOf('keyA'));
+    const clientKey = await createKey(keyInputOf('keyA1'));
+    const agencyBKey = await createKey(keyInputOf('keyB'));
+    const platformKey = await createKey(keyInputOf('keyPlatform'));
+    const usageKey = await createKey({ role: 'USAGE_INGEST', agencyId: ids.Agency.A });
+    ids.ApiKey = { keyA: agencyAKey.id, keyA1: clientKey.id, keyB: agencyBKey.id, keyPlatform: platformKey.id };
+    Object.assign(tokens, {
+      platform: app.platformKey,
+      agencyA: agencyAKey.secret,
+      clientA1: clientKey.secret,
+      agencyB: agencyBKey.secret,
+      usageA: usageKey.secret,
+    });
+    const rows: Array<{ table_name: string }> = await app.dataSource.query(
+      `SELECT table_name FROM information_schema.tables
+        WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name <> 'migrations' ORDER BY table_name`,
+    );
+    tables = rows.map((r) => r.table_name);
+  });
+  afterAll(() => app.close());
+
+  let planToggle = 0;
+  let counter = 0;
+
+  const agencyWideField = (name: string, selection: string): FieldUnderTest<AgencyTarget> => ({
+    name: `Agency.${name}`,
+    kind: 'query',
+    idType: 'Agency',
+    grid: AGENCY_WIDE,
+    call: (id) => ({ query: `query($id: ID!) { agency(id: $id) { id ${selection} } }`, variables: { id } }),
+    answer: (data) => data?.agency,
+    guarded: name,
+    verify: (answer, id) => {
+      sameId(answer, id);
+      expect(answer).toHaveProperty(name);
+    },
+  });
+
+  const FIELDS: Array<FieldUnderTest<any>> = [
+    {
+      name: 'node(id) of an Agency',
+      kind: 'query',
+      idType: 'Agency',
+      grid: READ_AGENCY,
+      call: (id) => ({ query: `query($id: ID!) { node(id: $id) { id ... on Agency { name } } }`, variables: { id } }),
+      answer: (data) => data?.node,
+      verify: sameId,
+    } satisfies FieldUnderTest<AgencyTarget>,
+    {
+      name: 'agency(id)',
+      kind: 'query',
+      idType: 'Agency',
+      grid: READ_AGENCY,
+      call: (id) => ({ query: `query($id: ID!) { agency(id: $id) { id name plan { code } planRenewsAt } }`, variables: { id } }),
+      answer: (data) => data?.agency,
+      verify: (answer, id) => {
+        sameId(answer, id);
+        expect(answer.plan.code).toEqual(expect.any(String));
+      },
+    } satisfies FieldUnderTest<AgencyTarget>,
+    agencyWideField('subAccounts', 'subAccounts(first: 100) { totalCount edges { node { id } } }'),
+    agencyWideField('primarySubAccount', 'primarySubAccount { id }'),
+    agencyWideField('subAccountSlotsRemaining', 'subAccountSlotsRemaining'),
+    agencyWideField('defaultMarkup', 'defaultMarkup(tier: PREMIUM) { amount }'),
+    {
+      name: 'node(id) of a SubAccount',
+      kind: 'query',
+      idType: 'SubAccount',
+      grid: READ_SUB_ACCOUNT,
+      call: (id) => ({ query: `query($id: ID!) { node(id: $id) { id ... on SubAccount { name kind } } }`, variables: { id } }),
+      answer: (data) => data?.node,
+      verify: sameId,
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'subAccount(id)',
+      kind: 'query',
+      idType: 'SubAccount',
+      grid: READ_SUB_ACCOUNT,
+      call: (id) => ({
+        query: `query($id: ID!) { subAccount(id: $id) { id name markup(tier: BASIC) { amount } wallet { id balance { amount } } } }`,
+        variables: { id },
+      }),
+      answer: (data) => data?.subAccount,
+      verify: sameId,
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'node(id) of a Wallet',
+      kind: 'query',
+      idType: 'Wallet',
+      grid: READ_SUB_ACCOUNT,
+      prepare: async (target) => ids.Wallet[target],
+      call: (id) => ({
+        query: `query($id: ID!) { node(id: $id) { id ... on Wallet { balance { amount } subAccount { id } } } }`,
+        variables: { id },
+      }),
+      answer: (data) => data?.node,
+      verify: sameId,
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'node(id) of an ApiKey',
+      kind: 'query',
+      idType: 'ApiKey',
+      grid: READ_API_KEY,
+      call: (id) => ({ query: `query($id: ID!) { node(id: $id) { id ... on ApiKey { name role revokedAt } } }`, variables: { id } }),
+      answer: (data) => data?.node,
+      verify: sameId,
+    } satisfies FieldUnderTest<KeyTarget>,
+    {
+      name: 'changeAgencyPlan',
+      kind: 'mutation',
+      idType: 'Agency',
+      grid: MANAGE_AGENCY,
+      call: (id) => ({
+        query: `mutation($input: ChangeAgencyPlanInput!) {
+          changeAgencyPlan(input: $input) { agency { id plan { code } } userErrors { code field message } }
+        }`,
+        // Both plans are uncapped, so every allowed change succeeds whatever came before.
+        variables: { input: { agencyId: id, planCode: planToggle++ % 2 ? 'AGENCY_UNLIMITED' : 'PARTNER_LEGACY' } },
+      }),
+      answer: (data) => data?.changeAgencyPlan,
+      entity: 'agency',
+      verify: (payload, id) => {
+        sameId(payload.agency, id);
+        expect(['AGENCY_UNLIMITED', 'PARTNER_LEGACY']).toContain(payload.agency.plan.code);
+      },
+    } satisfies FieldUnderTest<AgencyTarget>,
+    {
+      name: 'setAgencyMarkup',
+      kind: 'mutation',
+      idType: 'Agency',
+      grid: MANAGE_AGENCY,
+      call: (id) => ({
+        query: `mutation($input: SetAgencyMarkupInput!) {
+          setAgencyMarkup(input: $input) { agency { id defaultMarkup(tier: BASIC) { amount } } userErrors { code field message } }
+        }`,
+        variables: { input: { agencyId: id, basic: `0.0${(++counter % 9) + 1}`, premium: '0.05' } },
+      }),
+      answer: (data) => data?.setAgencyMarkup,
+      entity: 'agency',
+      verify: (payload, id) => {
+        sameId(payload.agency, id);
+        expect(payload.agency.defaultMarkup.amount).toBe(`0.0${(counter % 9) + 1}`);
+      },
+    } satisfies FieldUnderTest<AgencyTarget>,
+    {
+      name: 'addSubAccount',
+      kind: 'mutation',
+      idType: 'Agency',
+      grid: MANAGE_AGENCY,
+      call: (id) => ({
+        query: `mutation($input: AddSubAccountInput!) {
+          addSubAccount(input: $input) { subAccount { id agency { id } } userErrors { code field message } }
+        }`,
+        variables: { input: { agencyId: id, name: 'Matrix client', loginEmail: uniqueEmail('matrix') } },
+      }),
+      answer: (data) => data?.addSubAccount,
+      entity: 'subAccount',
+      verify: (payload, id) => expect(payload.subAccount.agency.id).toBe(id),
+    } satisfies FieldUnderTest<AgencyTarget>,
+    {
+      name: 'createApiKey(agencyId) of a USAGE_INGEST key',
+      kind: 'mutation',
+      idType: 'Agency',
+      grid: MANAGE_AGENCY,
+      call: (id) => ({
+        query: `mutation($input: CreateApiKeyInput!) {
+          createApiKey(input: $input) { secret apiKey { id agency { id } } userErrors { code field message } }
+        }`,
+        variables: { input: { name: 'matrix usage key', role: 'USAGE_INGEST', agencyId: id } },
+      }),
+      answer: (data) => data?.createApiKey,
+      entity: 'apiKey',
+      verify: (payload, id) => {
+        expect(payload.secret).toMatch(/^vmk_/);
+        expect(payload.apiKey.agency.id).toBe(id);
+      },
+    } satisfies FieldUnderTest<AgencyTarget>,
+    {
+      name: 'updateSubAccount',
+      kind: 'mutation',
+      idType: 'SubAccount',
+      grid: MANAGE_SUB_ACCOUNT,
+      call: (id) => ({
+        query: `mutation($input: UpdateSubAccountInput!) {
+          updateSubAccount(input: $input) { subAccount { id name } userErrors { code field message } }
+        }`,
+        variables: { input: { id, name: 'Renamed ' + randomBytes(3).toString('hex') } },
+      }),
+      answer: (data) => data?.updateSubAccount,
+      entity: 'subAccount',
+      verify: (payload, id) => {
+        sameId(payload.subAccount, id);
+        expect(payload.subAccount.name).toMatch(/^Renamed /);
+      },
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'createApiKey(subAccountId) of a CLIENT_ADMIN key',
+      kind: 'mutation',
+      idType: 'SubAccount',
+      grid: MANAGE_SUB_ACCOUNT,
+      call: (id) => ({
+        query: `mutation($input: CreateApiKeyInput!) {
+          createApiKey(input: $input) { secret apiKey { id subAccount { id } } userErrors { code field message } }
+        }`,
+        variables: { input: { name: 'matrix client key', role: 'CLIENT_ADMIN', subAccountId: id } },
+      }),
+      answer: (data) => data?.createApiKey,
+      entity: 'apiKey',
+      verify: (payload, id) => {
+        expect(payload.secret).toMatch(/^vmk_/);
+        expect(payload.apiKey.subAccount.id).toBe(id);
+      },
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'removeSubAccount',
+      kind: 'mutation',
+      idType: 'SubAccount',
+      grid: REMOVE_SUB_ACCOUNT,
+      call: (id) => ({
+        query: `mutation($input: RemoveSubAccountInput!) {
+          removeSubAccount(input: $input) { removedSubAccountId agency { id } userErrors { code field message } }
+        }`,
+        variables: { input: { id } },
+      }),
+      answer: (data) => data?.removeSubAccount,
+      entity: 'removedSubAccountId',
+      verify: (payload, id) => expect(payload.removedSubAccountId).toBe(id),
+      cleanup: async (target, id) => {
+        if (!isPrimary(target)) await restoreIfRemoved(id);
+      },
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'restoreSubAccount',
+      kind: 'mutation',
+      idType: 'SubAccount',
+      grid: RESTORE_SUB_ACCOUNT,
+      prepare: async (target) => {
+        const id = ids.SubAccount[target];
+        if (!isPrimary(target)) await removeIfActive(id);
+        return id;
+      },
+      call: (id) => ({
+        query: `mutation($input: RestoreSubAccountInput!) {
+          restoreSubAccount(input: $input) { subAccount { id status } userErrors { code field message } }
+        }`,
+        variables: { input: { id } },
+      }),
+      answer: (data) => data?.restoreSubAccount,
+      entity: 'subAccount',
+      verify: (payload, id) => expect(payload.subAccount).toEqual({ id, status: 'ACTIVE' }),
+      cleanup: async (target, id) => {
+        if (!isPrimary(target)) await restoreIfRemoved(id);
+      },
+    } satisfies FieldUnderTest<SubAccountTarget>,
+    {
+      name: 'revokeApiKey',
+      kind: 'mutation',
+      idType: 'ApiKey',
+      grid: REVOKE_API_KEY,
+      // A fresh key per case: the world's keys are the callers' own credentials.
+      prepare: async (target) => (await createKey(keyInputOf(target))).id,
+      call: (id) => ({
+        query: `mutation($input: RevokeApiKeyInput!) {
+          revokeApiKey(input: $input) { apiKey { id revokedAt } userErrors { code field message } }
+        }`,
+        variables: { input: { id } },
+      }),
+      answer: (data) => data?.revokeApiKey,
+      entity: 'apiKey',
+      verify: (payload, id) => {
+        sameId(payload.apiKey, id);
+        expect(payload.apiKey.revokedAt).not.toBeNull();
+      },
+    } satisfies FieldUnderTest<KeyTarget>,
+  ];
+
+  /** Which agency a target belongs to (undefined: a platform key, of no agency). */
+  const agencyOf = (target: Target): AgencyTarget | undefined =>
+    target === 'keyPlatform' ? undefined : target.startsWith('B') || target === 'keyB' ? 'B' : 'A';
+
+  /** own / sibling / foreign, as seen by the caller. */
+  function relation(caller: Caller, target: Target): string {
+    const owner = agencyOf(target);
+    switch (caller) {
+      case 'platform':
+        return 'an';
+      case 'clientA1':
+        if (target === 'A1' || target === 'keyA1') return 'its own';
+        if (target === 'A') return 'its own agency’s';
+        return owner === 'A' ? 'a sibling' : 'a foreign';
+      default: {
+        const own = caller === 'agencyB' ? 'B' : 'A';
+        return owner === own ? 'its own' : 'a foreign';
+      }
+    }
+  }
+
+  const PHRASES: Record<Outcome, string> = {
+    data: 'sees it',
+    null: 'gets null',
+    ok: 'succeeds',
+    NOT_FOUND: 'gets NOT_FOUND',
+    FORBIDDEN: 'is FORBIDDEN',
+    PRIMARY_NOT_REMOVABLE: 'gets PRIMARY_NOT_REMOVABLE',
+    NOT_REMOVED: 'gets NOT_REMOVED',
+  };
+
+  const CASES = FIELDS.flatMap((field) =>
+    (Object.keys(CALLERS) as Caller[]).flatMap((caller) =>
+      (Object.entries(field.grid[caller]) as Array<[Target, Outcome]>).map(([target, outcome]) => ({
+        title: `${CALLERS[caller]}: ${field.name} with ${relation(caller, target)} id (${target}) ${PHRASES[outcome]}`,
+        field,
+        caller,
+        target,
+        outcome,
+        relation: relation(caller, target),
+      })),
+    ),
+  );
+
+  async function send(operation: Operation, token: string): Promise<GraphQLResponse> {
+    return app.gql(operation.query, operation.variables, token);
+  }
+
+  it.each(CASES)('$title', async ({ field, caller, target, outcome, relation: rel }) => {
+    const id = field.prepare ? await field.prepare(target) : (ids as any)[field.idType][target];
+    const before = field.kind === 'mutation' ? await snapshot() : undefined;
+    const operation = field.call(id);
+    const response = await send(operation, tokens[caller]);
+    const answer = field.answer(response.data);
+
+    switch (outcome) {
+      case 'data':
+        expect(response.errors).toBeUndefined();
+        expect(answer).not.toBeNull();
+        field.verify(answer, id);
+        break;
+      case 'null':
+        expect(response.errors).toBeUndefined();
+        expect(answer).toBeNull();
+        break;
+      case 'ok':
+        expect(response.errors).toBeUndefined();
+        expect(answer.userErrors).toEqual([]);
+        field.verify(answer, id);
+        break;
+      case 'FORBIDDEN':
+        expect(errorCode(response)).toBe('FORBIDDEN');
+        expect(response.errors).toHaveLength(1);
+        expect((field.guarded && answer ? answer[field.guarded] : answer) ?? null).toBeNull();
+        break;
+      default:
+        expect(response.errors).toBeUndefined();
+        expect(answer.userErrors).toEqual([{ code: outcome, field: expect.any(Array), message: expect.any(String) }]);
+        expect(answer[field.entity!]).toBeNull();
+    }
+
+    if (field.kind === 'mutation' && outcome !== 'ok') {
+      expect(await snapshot()).toEqual(before);
+    }
+
+    if (outcome === 'null' || outcome === 'NOT_FOUND' || rel === 'a foreign' || rel === 'a sibling') {
+      // Indistinguishable from an id that never existed: same status, data and errors.
+      const missingId = toGlobalId(field.idType, randomUUID());
+      const missing = await send(field.call(missingId), tokens[caller]);
+      expect(missing).toEqual(response);
+    }
+
+    await field.cleanup?.(target, id);
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Agency-wide fields reached without agency(id): a client admin or usage key never sees
+  // them, whichever path leads to its agency.
+  // ---------------------------------------------------------------------------------------
+
+  const AGENCY_WIDE_SELECTIONS = {
+    subAccounts: 'subAccounts { totalCount }',
+    primarySubAccount: 'primarySubAccount { id }',
+    subAccountSlotsRemaining: 'subAccountSlotsRemaining',
+    defaultMarkup: 'defaultMarkup(tier: BASIC) { amount }',
+  };
+
+  type Path = 'viewer.agency' | 'subAccount(own).agency' | 'node(own agency)' | 'node(own wallet).subAccount.agency';
+  const PATHS: Record<Path, (selection: string) => Operation> = {
+    'viewer.agency': (s) => ({ query: `{ viewer { agency { id ${s} } } }`, variables: {} }),
+    'subAccount(own).agency': (s) => ({ query: `query($id: ID!) { subAccount(id: $id) { agency { id ${s} } } }`, variables: { id: ids.SubAccount.A1 } }),
+    'node(own agency)': (s) => ({ query: `query($id: ID!) { node(id: $id) { ... on Agency { id ${s} } } }`, variables: { id: ids.Agency.A } }),
+    'node(own wallet).subAccount.agency': (s) => ({
+      query: `query($id: ID!) { node(id: $id) { ... on Wallet { subAccount { agency { id ${s} } } } } }`,
+      variables: { id: ids.Wallet.A1 },
+    }),
+  };
+
+  const INDIRECT: Array<{ caller: Caller; path: Path; field: keyof typeof AGENCY_WIDE_SELECTIONS; outcome: 'data' | 'FORBIDDEN' }> = [
+    ...(['viewer.agency', 'subAccount(own).agency', 'node(own agency)', 'node(own wallet).subAccount.agency'] as Path[]).flatMap((path) =>
+      (Object.keys(AGENCY_WIDE_SELECTIONS) as Array<keyof typeof AGENCY_WIDE_SELECTIONS>).map((field) => ({
+        caller: 'clientA1' as Caller,
+        path,
+        field,
+        outcome: 'FORBIDDEN' as const,
+      })),
+    ),
+    ...(Object.keys(AGENCY_WIDE_SELECTIONS) as Array<keyof typeof AGENCY_WIDE_SELECTIONS>).flatMap((field) => [
+      { caller: 'usageA' as Caller, path: 'viewer.agency' as Path, field, outcome: 'FORBIDDEN' as const },
+      { caller: 'agencyA' as Caller, path: 'viewer.agency' as Path, field, outcome: 'data' as const },
+    ]),
+  ];
+
+  it.each(INDIRECT)('$caller reading Agency.$field through $path: $outcome', async ({ caller, path, field, outcome }) => {
+    const response = await send(PATHS[path](AGENCY_WIDE_SELECTIONS[field]), tokens[caller]);
+    if (outcome === 'FORBIDDEN') {
+      expect(errorCode(response)).toBe('FORBIDDEN');
+      // Null where the field is nullable (subAccountSlotsRemaining), else its parent is null: never a value.
+      expect(JSON.stringify(response.data ?? null)).not.toMatch(new RegExp(`"${field}":(?!null)`));
+    } else {
+      expect(response.errors).toBeUndefined();
+      expect(ok(response).viewer.agency).toHaveProperty(field);
+    }
+  });
+
+  it.each(['viewer.agency', 'subAccount(own).agency', 'node(own agency)', 'node(own wallet).subAccount.agency'] as Path[])(
+    'the client admin of A1 reads its agency’s name and plan through %s',
+    async (path) => {
+      const response = await send(PATHS[path]('name plan { code }'), tokens.clientA1);
+      expect(response.errors).toBeUndefined();
+      expect(JSON.stringify(response.data)).toContain('"name":"Agency A"');
+    },
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Fields without an id.
+  // ---------------------------------------------------------------------------------------
+
+  const NO_ID: Array<{ name: string; query: string; answer: (data: any) => any; grid: Record<Caller, 'data' | 'FORBIDDEN'> }> = [
+    {
+      name: 'agencies',
+      query: `{ agencies(first: 100) { totalCount edges { node { id } } } }`,
+      answer: (data) => data?.agencies,
+      grid: { platform: 'data', agencyA: 'FORBIDDEN', clientA1: 'FORBIDDEN', agencyB: 'FORBIDDEN', usageA: 'FORBIDDEN' },
+    },
+    {
+      name: 'plans',
+      query: `{ plans { code basePrice(tier: BASIC) { amount } } }`,
+      answer: (data) => data?.plans,
+      grid: { platform: 'data', agencyA: 'data', clientA1: 'data', agencyB: 'data', usageA: 'data' },
+    },
+    {
+      name: 'viewer',
+      query: `{ viewer { role } }`,
+      answer: (data) => data?.viewer,
+      grid: { platform: 'data', agencyA: 'data', clientA1: 'data', agencyB: 'data', usageA: 'data' },
+    },
+    {
+      name: 'createAgency',
+      query: `mutation { createAgency(input: { name: "Matrix agency", planCode: "KICKSTART", primaryLoginEmail: "EMAIL" }) {
+        agency { id } userErrors { code }
+      } }`,
+      answer: (data) => data?.createAgency?.agency,
+      grid: { platform: 'data', agencyA: 'FORBIDDEN', clientA1: 'FORBIDDEN', agencyB: 'FORBIDDEN', usageA: 'FORBIDDEN' },
+    },
+  ];
+
+  it.each(
+    NO_ID.flatMap((f) => (Object.keys(CALLERS) as Caller[]).map((caller) => ({ ...f, caller, outcome: f.grid[caller], who: CALLERS[caller] }))),
+  )('$who: $name $outcome', async ({ query, answer, caller, outcome }) => {
+    const before = await snapshot();
+    const response = await app.gql(query.replace('EMAIL', uniqueEmail('matrix-agency')), {}, tokens[caller]);
+    if (outcome === 'data') {
+      expect(response.errors).toBeUndefined();
+      expect(answer(response.data)).toBeTruthy();
+    } else {
+      expect(errorCode(response)).toBe('FORBIDDEN');
+      expect(answer(response.data) ?? null).toBeNull();
+      expect(await snapshot()).toEqual(before);
+    }
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Ids of the wrong type or shape are ids that do not exist.
+  // ---------------------------------------------------------------------------------------
+
+  it.each([
+    ['agency(id) with a sub-account id', `query($id: ID!) { r: agency(id: $id) { id } }`, () => ids.SubAccount.A1],
+    ['subAccount(id) with an agency id', `query($id: ID!) { r: subAccount(id: $id) { id } }`, () => ids.Agency.A],
+    ['subAccount(id) with a wallet id', `query($id: ID!) { r: subAccount(id: $id) { id } }`, () => ids.Wallet.A1],
+    ['node(id) with garbage', `query($id: ID!) { r: node(id: $id) { id } }`, () => 'not-an-id'],
+    ['node(id) with an unknown type', `query($id: ID!) { r: node(id: $id) { id } }`, () => toGlobalId('Transfer', randomUUID())],
+    ['node(id) with a raw uuid', `query($id: ID!) { r: node(id: $id) { id } }`, () => randomUUID()],
+  ])('the platform admin gets null for %s', async (_label, query, id) => {
+    expect(ok(await app.gql(query, { id: id() })).r).toBeNull();
+  });
+
+  it.each([
+    ['updateSubAccount with an agency id', `mutation($id: ID!) { r: updateSubAccount(input: { id: $id, name: "x" }) { userErrors { code } } }`, () => ids.Agency.A],
+    ['removeSubAccount with a wallet id', `mutation($id: ID!) { r: removeSubAccount(input: { id: $id }) { userErrors { code } } }`, () => ids.Wallet.A1],
+    ['setAgencyMarkup with a sub-account id', `mutation($id: ID!) { r: setAgencyMarkup(input: { agencyId: $id, basic: "0", premium: "0" }) { userErrors { code } } }`, () => ids.SubAccount.Ap],
+    ['revokeApiKey with garbage', `mutation($id: ID!) { r: revokeApiKey(input: { id: $id }) { userErrors { code } } }`, () => '!!'],
+  ])('the platform admin gets NOT_FOUND for %s, and nothing changes', async (_label, query, id) => {
+    const before = await snapshot();
+    expect(ok(await app.gql(query, { id: id() })).r.userErrors).toEqual([{ code: 'NOT_FOUND' }]);
+    expect(await snapshot()).toEqual(before);
+  });
+});
