@@ -40,17 +40,25 @@ export const DecimalScalar = new GraphQLScalarType<string, string>({
  * ISO-8601 instants with an explicit offset ("Z" or "+02:00"); serialized in UTC with milliseconds.
  * Dates without a zone are refused: "2026-01-01T00:00" means a different instant on every machine.
  */
-const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const ISO_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** Whether the written date and time exist: `Date` silently rolls "02-30" over to March and "T24:00" to the next day. */
+function isRealDateTime(match: RegExpExecArray): boolean {
+  const [year, month, day, hour] = match.slice(1, 5).map(Number);
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth && hour <= 23;
+}
 
 function parseDateTime(value: unknown): Date {
-  if (typeof value !== 'string' || !ISO_INSTANT.test(value)) {
+  const match = typeof value === 'string' ? ISO_INSTANT.exec(value) : null;
+  if (typeof value !== 'string' || !match) {
     throw new GraphQLError('DateTime must be an ISO-8601 string with a time zone, e.g. "2026-11-25T10:00:00.000Z"', {
       extensions: { code: 'BAD_USER_INPUT' },
     });
   }
   const date = new Date(value);
   const year = date.getUTCFullYear();
-  if (Number.isNaN(date.getTime()) || year < 1970 || year > 9999) {
+  if (Number.isNaN(date.getTime()) || !isRealDateTime(match) || year < 1970 || year > 9999) {
     throw new GraphQLError(`"${value}" is not a valid instant between 1970 and 9999`, { extensions: { code: 'BAD_USER_INPUT' } });
   }
   return date;

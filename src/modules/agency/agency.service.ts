@@ -33,7 +33,7 @@ export async function lockManagedAgencyOrThrow(
   field: string[],
 ): Promise<AgencyEntity> {
   const agency = agencyId
-    ? await em.createQueryBuilder(AgencyEntity, 'a').where('a.id = :agencyId', { agencyId }).getOne()
+    ? await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_write').where('a.id = :agencyId', { agencyId }).getOne()
     : null;
   if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', field);
   return agency;
