@@ -4,6 +4,7 @@ import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
 import { PlanService } from '../modules/plan/plan.service';
 import { TransferService } from '../modules/transfer/transfer.service';
+import { TransferBatcher } from '../modules/ledger/transfer-batcher';
 import { WalletService } from '../modules/wallet/wallet.service';
 import { ProfitService } from '../modules/ledger/profit.service';
 
@@ -14,7 +15,7 @@ export function createServices(dataSource: DataSource) {
     agency: new AgencyService(dataSource),
     subAccount: new SubAccountService(dataSource),
     apiKey: new ApiKeyService(dataSource),
-    transfer: new TransferService(dataSource),
+    transfer: new TransferService(dataSource, new TransferBatcher(dataSource)),
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),
   };

@@ -28,6 +28,8 @@ export interface TransferRequest {
   idempotencyKey?: string | null;
   requestSha256?: Buffer | null;
   memo?: string | null;
+  /** Sub-accounts share-locked and required ACTIVE in the posting (SUB_ACCOUNT_REMOVED otherwise). */
+  activeSubAccountIds?: string[] | null;
 }
 
 export interface PostedTransfer {
@@ -71,7 +73,7 @@ function toEntity(row: Record<string, unknown>): LedgerTransferEntity {
 
 /** The first transfer recorded under an agency's idempotency key, if any. */
 export async function findByIdempotencyKey(
-  em: EntityManager,
+  em: Pick<EntityManager, 'query'>,
   agencyId: string,
   key: string,
 ): Promise<{ transfer: LedgerTransferEntity; requestSha256: Buffer } | undefined> {
@@ -97,79 +99,125 @@ export function replayOrConflict(
   return existing.transfer;
 }
 
-/**
- * Writes one transfer and moves the stored balances, inside the caller's transaction.
- *
- * - The transfer row is inserted first, with ON CONFLICT on the idempotency key: a
- *   concurrent request with the same key waits for the first to commit, then replays it;
- *   if the first rolled back, the second goes ahead. A key never moves money twice.
- * - The debit is a single guarded UPDATE (`balance >= amount`), so two transfers that
- *   together overdraw a wallet can never both pass: the second sees the first's write.
- * - Both accounts are updated in id order, so opposite transfers never deadlock.
- */
-export async function postTransfer(em: EntityManager, request: TransferRequest): Promise<PostedTransfer> {
+/** A transfer as the database function `ledger_post_transfers` takes it (see migration LedgerPostFunction). */
+export interface PostingItem {
+  idx: number;
+  agency_id: string;
+  kind: TransferKind;
+  debit_id: string;
+  debit_tracked: boolean;
+  credit_id: string;
+  credit_tracked: boolean;
+  amount: string;
+  allow_overdraft: boolean;
+  tier: string | null;
+  minutes_sent: string | null;
+  minutes_received: string | null;
+  idempotency_key: string | null;
+  request_sha256: string | null;
+  memo: string | null;
+  active_sub_accounts: string[] | null;
+}
+
+export interface PostingResult {
+  r_idx: number;
+  r_status: 'POSTED' | 'REPLAYED' | 'IDEMPOTENCY_CONFLICT' | 'INSUFFICIENT_FUNDS' | 'SUB_ACCOUNT_REMOVED';
+  r_transfer_id: string | null;
+  r_created_at: Date | null;
+  r_debit_balance: string | null;
+  r_credit_balance: string | null;
+}
+
+export function toPostingItem(request: TransferRequest, idx = 0): PostingItem {
   if (request.amountMicros <= 0n) throw new RangeError('a transfer amount must be positive');
   if (request.debit.id === request.credit.id) throw new RangeError('a transfer needs two different accounts');
   const keyed = Boolean(request.idempotencyKey);
-  const rows: Record<string, unknown>[] = await em.query(
-    `INSERT INTO ledger_transfers (agency_id, kind, debit_account_id, credit_account_id, amount_micros, tier,
-        minutes_sent_units, minutes_received_units, idempotency_key, request_sha256, memo)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-     ${keyed ? 'ON CONFLICT (agency_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING' : ''}
-     RETURNING ${TRANSFER_COLUMNS}`,
-    [
-      request.agencyId, request.kind, request.debit.id, request.credit.id, request.amountMicros.toString(),
-      request.tier ?? null, request.minutesSentUnits?.toString() ?? null, request.minutesReceivedUnits?.toString() ?? null,
-      request.idempotencyKey ?? null, keyed ? request.requestSha256 : null, request.memo ?? null,
-    ],
-  );
-  if (rows.length === 0) {
-    const existing = await findByIdempotencyKey(em, request.agencyId, request.idempotencyKey!);
-    if (!existing) throw new Error('idempotency conflict without a visible row');
-    return { transfer: replayOrConflict(existing, request.requestSha256!), replayed: true, balances: new Map() };
-  }
-  const balances = new Map<string, bigint>();
-  const legs = [
-    { account: request.debit, sign: -1n },
-    { account: request.credit, sign: 1n },
-  ].sort((a, b) => (a.account.id < b.account.id ? -1 : 1));
-  for (const { account, sign } of legs) {
-    if (!TRACKED.has(account.type)) continue;
-    const balance = sign < 0n
-      ? await debit(em, account.id, request.amountMicros, request.allowOverdraft ?? false)
-      : await credit(em, account.id, request.amountMicros);
-    balances.set(account.id, balance);
-  }
-  return { transfer: toEntity(rows[0]), replayed: false, balances };
+  return {
+    idx,
+    agency_id: request.agencyId,
+    kind: request.kind,
+    debit_id: request.debit.id,
+    debit_tracked: TRACKED.has(request.debit.type),
+    credit_id: request.credit.id,
+    credit_tracked: TRACKED.has(request.credit.type),
+    amount: request.amountMicros.toString(),
+    allow_overdraft: request.allowOverdraft ?? false,
+    tier: request.tier ?? null,
+    minutes_sent: request.minutesSentUnits?.toString() ?? null,
+    minutes_received: request.minutesReceivedUnits?.toString() ?? null,
+    idempotency_key: keyed ? request.idempotencyKey! : null,
+    request_sha256: keyed ? request.requestSha256!.toString('hex') : null,
+    memo: request.memo ?? null,
+    active_sub_accounts: request.activeSubAccountIds ?? null,
+  };
 }
 
-async function debit(em: EntityManager, accountId: string, amount: bigint, allowOverdraft: boolean): Promise<bigint> {
-  const rows: Array<{ balance_micros: string }> = await em.query(
-    `UPDATE ledger_accounts
-        SET debits_micros = debits_micros + $2, balance_micros = balance_micros - $2
-      WHERE id = $1 AND ($3 OR balance_micros >= $2)
-      RETURNING balance_micros`,
-    [accountId, amount.toString(), allowOverdraft],
-  );
-  // pg's UPDATE … RETURNING through TypeORM yields [rows, count].
-  const updated = Array.isArray(rows[0]) ? (rows[0] as unknown as Array<{ balance_micros: string }>) : rows;
-  if (updated.length === 0) {
-    throw new DomainError(LedgerErrorCode.INSUFFICIENT_FUNDS, 'The source balance cannot pay this amount');
-  }
-  return BigInt(updated[0].balance_micros);
+/** Runs `ledger_post_transfers` for the items in the transaction (or autocommit) of `em`. */
+export async function postItems(em: Pick<EntityManager, 'query'>, items: PostingItem[]): Promise<PostingResult[]> {
+  return em.query(`SELECT * FROM ledger_post_transfers($1::jsonb)`, [JSON.stringify(items)]);
 }
 
-async function credit(em: EntityManager, accountId: string, amount: bigint): Promise<bigint> {
-  const rows = await em.query(
-    `UPDATE ledger_accounts
-        SET credits_micros = credits_micros + $2, balance_micros = balance_micros + $2
-      WHERE id = $1
-      RETURNING balance_micros`,
-    [accountId, amount.toString()],
-  );
-  const updated = Array.isArray(rows[0]) ? rows[0] : rows;
-  if (updated.length === 0) throw new Error(`ledger account ${accountId} does not exist`);
-  return BigInt(updated[0].balance_micros);
+/**
+ * Turns a posting result into the caller's answer: the transfer (new or replayed), or the
+ * business error. A replay loads the first transfer's row, so it answers exactly as the
+ * first request did.
+ */
+export async function settle(
+  em: Pick<EntityManager, 'query'>,
+  request: TransferRequest,
+  result: PostingResult,
+): Promise<PostedTransfer> {
+  switch (result.r_status) {
+    case 'POSTED': {
+      const balances = new Map<string, bigint>();
+      if (result.r_debit_balance !== null) balances.set(request.debit.id, BigInt(result.r_debit_balance));
+      if (result.r_credit_balance !== null) balances.set(request.credit.id, BigInt(result.r_credit_balance));
+      const transfer = Object.assign(new LedgerTransferEntity(), {
+        id: result.r_transfer_id!,
+        agencyId: request.agencyId,
+        kind: request.kind,
+        debitAccountId: request.debit.id,
+        creditAccountId: request.credit.id,
+        amountMicros: request.amountMicros,
+        tier: request.tier ?? null,
+        minutesSentUnits: request.minutesSentUnits ?? null,
+        minutesReceivedUnits: request.minutesReceivedUnits ?? null,
+        idempotencyKey: request.idempotencyKey ?? null,
+        memo: request.memo ?? null,
+        createdAt: new Date(result.r_created_at!),
+      });
+      return { transfer, replayed: false, balances };
+    }
+    case 'REPLAYED': {
+      const existing = await findByIdempotencyKey(em, request.agencyId, request.idempotencyKey!);
+      return { transfer: existing!.transfer, replayed: true, balances: new Map() };
+    }
+    case 'IDEMPOTENCY_CONFLICT':
+      throw new DomainError(LedgerErrorCode.IDEMPOTENCY_CONFLICT, 'This idempotency key was already used for a different request', [
+        'idempotencyKey',
+      ]);
+    case 'INSUFFICIENT_FUNDS':
+      throw new DomainError(LedgerErrorCode.INSUFFICIENT_FUNDS, 'The source balance cannot pay this amount');
+    case 'SUB_ACCOUNT_REMOVED':
+      throw new DomainError('SUB_ACCOUNT_REMOVED', 'The sub-account was removed');
+    default:
+      throw new Error(`unexpected posting status ${String(result.r_status)}`);
+  }
+}
+
+/**
+ * Writes one transfer and moves the stored balances, inside the caller's transaction,
+ * through the database function `ledger_post_transfers` (the one implementation of
+ * posting; see its migration for the guarantees):
+ * - a concurrent request with the same idempotency key waits for the first to commit, then
+ *   replays it; if the first rolled back, the second goes ahead. A key never moves money twice;
+ * - the debit is a single guarded UPDATE (`balance >= amount`), so two transfers that
+ *   together overdraw a wallet can never both pass;
+ * - both accounts are updated in id order, so opposite transfers never deadlock.
+ */
+export async function postTransfer(em: EntityManager, request: TransferRequest): Promise<PostedTransfer> {
+  const [result] = await postItems(em, [toPostingItem(request)]);
+  return settle(em, request, result);
 }
 
 /** Creates the ledger account of a new wallet; the wallet row reuses its id. */

@@ -95,6 +95,8 @@ export async function runMonthlyAllocations(dataSource: DataSource, at: Date): P
         .innerJoin('wallets', 'w', 'w.sub_account_id = s.id')
         .addSelect('w.id', 'walletId')
         .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
+        // One order for every run: two racing runs insert their keys in the same order, so they queue, never deadlock.
+        .orderBy('s.id')
         .getRawAndEntities()
         .then(({ entities, raw }) => entities.map((e, i) => Object.assign(e, { walletId: raw[i].walletId as string })));
       for (const sub of subs) {

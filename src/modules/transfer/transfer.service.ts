@@ -5,7 +5,8 @@ import { MINUTES_SCALE, parseScaled } from '../../shared/money';
 import { validIdempotencyKey, validMemo, validMinuteUnits } from '../../shared/validation';
 import { canManageAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { findByIdempotencyKey, postTransfer, replayOrConflict, requestHash } from '../ledger/ledger.service';
+import { findByIdempotencyKey, replayOrConflict, requestHash } from '../ledger/ledger.service';
+import type { TransferBatcher } from '../ledger/transfer-batcher';
 import type { LedgerTransferEntity } from '../ledger/ledger.entities';
 import {
   minutePriceMicros, quoteTransfer, type AgencyMarkups, type MinuteTier, type PlanPrices, type SubAccountPricing,
@@ -98,13 +99,16 @@ function toPricing(row: PartyRow): LoadedParties['pricing'] {
  * admins only.
  */
 export class TransferService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly batcher: TransferBatcher,
+  ) {}
 
   /** What a transfer would do now; the same checks as the transfer itself, nothing written. */
   async quote(viewer: Viewer, input: Omit<TransferMinutesCommand, 'idempotencyKey'>): Promise<TransferQuoteResult> {
     requireRole(viewer, MANAGER_ROLES);
     const minutesUnits = validMinuteUnits(input.minutes, ['minutes']);
-    const parties = await this.loadParties(this.dataSource.manager, viewer, input, false);
+    const parties = await this.loadParties(this.dataSource.manager, viewer, input);
     return this.checkAndQuote(parties, input.tier, minutesUnits).quote;
   }
 
@@ -117,50 +121,48 @@ export class TransferService {
     if (input.expectedMinutesReceived != null && (expected === undefined || expected < 0n)) {
       throw new DomainError(ErrorCode.INVALID_MINUTES, 'expectedMinutesReceived has at most 4 decimals', ['expectedMinutesReceived']);
     }
+    // Hashed by the ids the global ids decode to: base64url has several spellings of one id.
     const hash = requestHash('MINUTE_TRANSFER', [
-      input.fromSubAccountId, input.toSubAccountId, input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
+      decodeId(input.fromSubAccountId, 'SubAccount') ?? input.fromSubAccountId,
+      decodeId(input.toSubAccountId, 'SubAccount') ?? input.toSubAccountId,
+      input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
-    return this.dataSource.transaction(async (em) => {
-      const parties = await this.loadParties(em, viewer, input, true);
-      // A retry returns the first result even if prices or statuses changed since: the key names one decision.
-      const existing = await findByIdempotencyKey(em, parties.from.agencyId, idempotencyKey);
-      if (existing) return replayOrConflict(existing, hash);
+    const parties = await this.loadParties(this.dataSource.manager, viewer, input);
+    // A retry returns the first result even if prices or statuses changed since: the key names one decision.
+    const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, idempotencyKey);
+    if (existing) return replayOrConflict(existing, hash);
 
-      const { agency, from, to, quote } = this.checkAndQuote(parties, input.tier, minutesUnits);
-      if (expected !== undefined && expected !== quote.minutesReceivedUnits) {
-        throw new DomainError(
-          ErrorCode.QUOTE_CHANGED,
-          'Prices changed since the quote: request a new quote and confirm again',
-          ['expectedMinutesReceived'],
-        );
-      }
-      const posted = await postTransfer(em, {
-        agencyId: agency.id,
-        kind: 'MINUTE_TRANSFER',
-        debit: { id: from.walletId, type: 'WALLET' },
-        credit: { id: to.walletId, type: 'WALLET' },
-        amountMicros: quote.amountMicros,
-        tier: input.tier,
-        minutesSentUnits: minutesUnits,
-        minutesReceivedUnits: quote.minutesReceivedUnits,
-        idempotencyKey,
-        requestSha256: hash,
-        memo,
-      });
-      return posted.transfer;
+    const { agency, from, to, quote } = this.checkAndQuote(parties, input.tier, minutesUnits);
+    if (expected !== undefined && expected !== quote.minutesReceivedUnits) {
+      throw new DomainError(
+        ErrorCode.QUOTE_CHANGED,
+        'Prices changed since the quote: request a new quote and confirm again',
+        ['expectedMinutesReceived'],
+      );
+    }
+    // Posted in the next group commit; the posting re-checks, under lock, that both are still active.
+    const posted = await this.batcher.post({
+      agencyId: agency.id,
+      kind: 'MINUTE_TRANSFER',
+      debit: { id: from.walletId, type: 'WALLET' },
+      credit: { id: to.walletId, type: 'WALLET' },
+      amountMicros: quote.amountMicros,
+      tier: input.tier,
+      minutesSentUnits: minutesUnits,
+      minutesReceivedUnits: quote.minutesReceivedUnits,
+      idempotencyKey,
+      requestSha256: hash,
+      memo,
+      activeSubAccountIds: [from.id, to.id],
     });
+    return posted.transfer;
   }
 
-  /**
-   * Both sub-accounts with their wallet, agency and plan in one query. With `lock`, the
-   * two sub-account rows are share-locked (in id order) so a concurrent removal, which
-   * sweeps the wallet, cannot interleave with the transfer.
-   */
+  /** Both sub-accounts with their wallet, agency and plan, in one query. */
   private async loadParties(
     em: EntityManager,
     viewer: Viewer,
     input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
-    lock: boolean,
   ): Promise<LoadedParties> {
     const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
     const toId = decodeId(input.toSubAccountId, 'SubAccount');
@@ -175,8 +177,7 @@ export class TransferService {
              JOIN agencies a ON a.id = s.agency_id
              JOIN plans p ON p.code = a.plan_code
             WHERE s.id = ANY($1)
-            ORDER BY s.id
-            ${lock ? 'FOR SHARE OF s' : ''}`,
+            ORDER BY s.id`,
           [ids],
         )
       : [];

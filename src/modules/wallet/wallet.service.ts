@@ -39,9 +39,10 @@ export class WalletService {
     }
     const reason = validMemo(input.reason, ['reason'], true)!;
     const idempotencyKey = validIdempotencyKey(input.idempotencyKey);
-    const hash = requestHash('ADJUSTMENT', [input.subAccountId, amount.toString(), reason]);
+    const id = decodeId(input.subAccountId, 'SubAccount');
+    // Hashed by the decoded id: base64url has several spellings of one global id.
+    const hash = requestHash('ADJUSTMENT', [id ?? input.subAccountId, amount.toString(), reason]);
     return this.dataSource.transaction(async (em) => {
-      const id = decodeId(input.subAccountId, 'SubAccount');
       const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
       if (!sub) throw notFound('Sub-account', ['subAccountId']);
       const existing = await findByIdempotencyKey(em, sub.agencyId, idempotencyKey);
