@@ -48,8 +48,11 @@ async function main(): Promise<void> {
     logger.info('shutting down', { signal });
     try {
       await server.stop();
+      logger.debug('http server stopped');
       await jobs?.dispose();
+      logger.debug('jobs stopped');
       await database.close();
+      logger.debug('database closed');
       process.exit(0);
     } catch (error) {
       logger.error('shutdown failed', { message: (error as Error).message });

@@ -39,6 +39,8 @@ export async function createApiServer(deps: {
   const apollo = new ApolloServer<RequestContext>({
     schema,
     introspection: true,
+    // main.ts owns SIGINT/SIGTERM: drain HTTP, then jobs, then the pool, then the database.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
     validationRules,
     parseOptions: { maxTokens: LIMITS.MAX_TOKENS },

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type TransferRequest } from './ledger.service';
 
 interface Pending {
@@ -13,6 +13,28 @@ const MAX_BATCH = 256;
 /** Retries of a batch that lost a deadlock or serialization race to another process's batch. */
 const MAX_ATTEMPTS = 5;
 const RETRYABLE = new Set(['40P01', '40001']);
+
+/**
+ * Takes all of a batch's locks before posting it, in the order a single posting takes its
+ * own: the sub-accounts it requires active (shared, by id), then the tracked ledger
+ * accounts (by id). Taken item by item instead, a batch could hold the primary's ledger row
+ * (for one item) while waiting for a sub-account (for a later item) that a removal holds
+ * while it waits for the primary's row to sweep into: a deadlock, and a failed removal.
+ * The uncorrelated sub-select runs before any ledger row is read, so sub-accounts come first.
+ */
+async function lockInPostingOrder(em: EntityManager, items: PostingItem[]): Promise<void> {
+  const subAccountIds = [...new Set(items.flatMap((item) => item.active_sub_accounts ?? []))].sort();
+  const accountIds = [
+    ...new Set(items.flatMap((item) => [item.debit_tracked ? item.debit_id : [], item.credit_tracked ? item.credit_id : []].flat())),
+  ].sort();
+  await em.query(
+    `WITH subs AS (SELECT id FROM sub_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR SHARE)
+     SELECT a.id FROM ledger_accounts a
+      WHERE a.id = ANY($2::uuid[]) AND (SELECT count(*) FROM subs) >= 0
+      ORDER BY a.id FOR NO KEY UPDATE OF a`,
+    [subAccountIds, accountIds],
+  );
+}
 
 /**
  * Group commit for standalone transfers (TigerBeetle's batching, in PostgreSQL): requests
@@ -76,7 +98,14 @@ export class TransferBatcher {
     const items = batch.map((pending, idx) => ({ ...pending.item, idx }));
     for (let attempt = 1; ; attempt++) {
       try {
-        const results = await postItems(this.dataSource, items);
+        // One item takes its locks in posting order itself; several need them taken up front.
+        const results =
+          items.length === 1
+            ? await postItems(this.dataSource, items)
+            : await this.dataSource.transaction(async (em) => {
+                await lockInPostingOrder(em, items);
+                return postItems(em, items);
+              });
         await Promise.all(
           results.map(async (result) => {
             const pending = batch[result.r_idx];

@@ -95,8 +95,11 @@ export async function runMonthlyAllocations(dataSource: DataSource, at: Date): P
         .innerJoin('wallets', 'w', 'w.sub_account_id = s.id')
         .addSelect('w.id', 'walletId')
         .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
-        // One order for every run: two racing runs insert their keys in the same order, so they queue, never deadlock.
-        .orderBy('s.id')
+        // Share-locked, so a removal (which sweeps the wallet) either waits for the grant and sweeps it,
+        // or goes first and the re-checked status skips the removed sub-account: no grant is stranded.
+        // Wallet-id order is the order postings take ledger rows in: racing runs and batches queue, never deadlock.
+        .orderBy('w.id')
+        .setLock('pessimistic_read', undefined, ['s'])
         .getRawAndEntities()
         .then(({ entities, raw }) => entities.map((e, i) => Object.assign(e, { walletId: raw[i].walletId as string })));
       for (const sub of subs) {

@@ -45,6 +45,7 @@ interface PartyRow {
   default_markup_premium_micros: string;
   basic_price_micros: string;
   premium_price_micros: string;
+  key_used: boolean;
 }
 
 interface Party extends SubAccountPricing {
@@ -58,6 +59,8 @@ interface LoadedParties {
   from: Party;
   to: Party;
   pricing: { agency: AgencyMarkups & { id: string }; plan: PlanPrices };
+  /** Whether the source's agency already has a transfer under the request's idempotency key. */
+  keyUsed: boolean;
 }
 
 interface Parties {
@@ -127,10 +130,12 @@ export class TransferService {
       decodeId(input.toSubAccountId, 'SubAccount') ?? input.toSubAccountId,
       input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
-    const parties = await this.loadParties(this.dataSource.manager, viewer, input);
+    const parties = await this.loadParties(this.dataSource.manager, viewer, input, idempotencyKey);
     // A retry returns the first result even if prices or statuses changed since: the key names one decision.
-    const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, idempotencyKey);
-    if (existing) return replayOrConflict(existing, hash);
+    if (parties.keyUsed) {
+      const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, idempotencyKey);
+      if (existing) return replayOrConflict(existing, hash);
+    }
 
     const { agency, from, to, quote } = this.checkAndQuote(parties, input.tier, minutesUnits);
     if (expected !== undefined && expected !== quote.minutesReceivedUnits) {
@@ -158,11 +163,15 @@ export class TransferService {
     return posted.transfer;
   }
 
-  /** Both sub-accounts with their wallet, agency and plan, in one query. */
+  /**
+   * Both sub-accounts with their wallet, agency and plan, and whether the agency already
+   * used the idempotency key, in one query (one round trip on the hot path).
+   */
   private async loadParties(
     em: EntityManager,
     viewer: Viewer,
     input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
+    idempotencyKey: string | null = null,
   ): Promise<LoadedParties> {
     const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
     const toId = decodeId(input.toSubAccountId, 'SubAccount');
@@ -171,21 +180,22 @@ export class TransferService {
       ? await em.query(
           `SELECT s.id, s.agency_id, s.kind, s.status, s.apply_base_price, s.markup_basic_micros, s.markup_premium_micros,
                   w.id AS wallet_id, a.plan_code, a.default_markup_basic_micros, a.default_markup_premium_micros,
-                  p.basic_price_micros, p.premium_price_micros
+                  p.basic_price_micros, p.premium_price_micros,
+                  EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.agency_id = s.agency_id AND t.idempotency_key = $2) AS key_used
              FROM sub_accounts s
              JOIN wallets w ON w.sub_account_id = s.id
              JOIN agencies a ON a.id = s.agency_id
              JOIN plans p ON p.code = a.plan_code
             WHERE s.id = ANY($1)
             ORDER BY s.id`,
-          [ids],
+          [ids, idempotencyKey],
         )
       : [];
     const from = rows.find((r) => r.id === fromId);
     const to = rows.find((r) => r.id === toId);
     if (!from || !canManageAgency(viewer, from.agency_id)) throw notFound('Sub-account', ['fromSubAccountId']);
     if (!to || to.agency_id !== from.agency_id) throw notFound('Sub-account', ['toSubAccountId']);
-    return { from: toParty(from), to: toParty(to), pricing: toPricing(from) };
+    return { from: toParty(from), to: toParty(to), pricing: toPricing(from), keyUsed: from.key_used };
   }
 
   private checkAndQuote(parties: LoadedParties, tier: MinuteTier, minutesUnits: bigint): Parties {

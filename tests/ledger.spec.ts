@@ -1,0 +1,1065 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
+import { addSubAccount, createAgency, createKey } from './helpers/fixtures';
+import { accrueMarkupProfit, postTransfer, systemAccount } from '../src/modules/ledger/ledger.service';
+import { verifyLedger } from '../src/modules/ledger/ledger-verify';
+import { runMonthlyAllocations } from '../src/modules/plan-allocation/plan-allocation.service';
+import { JobScheduler } from '../src/modules/jobs/job-scheduler';
+import { toGlobalId } from '../src/shared/global-id';
+import { Logger } from '../src/shared/logger';
+import { formatMicros, parseMicros } from '../src/shared/money';
+
+/** The uuid behind a global id ("Type:<uuid>" in base64url), for SQL checks. */
+const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
+const key = (label = 'k') => `${label}-${randomBytes(8).toString('hex')}`;
+/**
+ * Another spelling of the same global id: base64url leaves two spare bits in the last
+ * character of a SubAccount id, so four strings decode to the same bytes.
+ */
+function alias(globalId: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const last = alphabet.indexOf(globalId[globalId.length - 1]);
+  const other = globalId.slice(0, -1) + alphabet[(last & ~3) | ((last + 1) & 3)];
+  if (other === globalId || !Buffer.from(other, 'base64url').equals(Buffer.from(globalId, 'base64url'))) {
+    throw new Error('no alias for ' + globalId);
+  }
+  return other;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const TRANSFER_FIELDS = `
+  id kind tier minutesSent minutesReceived idempotencyKey memo createdAt
+  amount { amount currencyCode }
+  fromWallet { id } toWallet { id }`;
+
+const QUOTE = `query($input: TransferMinutesInput!) {
+  transferQuote(input: $input) {
+    tier minutesSent minutesReceived
+    amount { amount } fromMinutePrice { amount } toMinutePrice { amount }
+  }
+}`;
+
+const TRANSFER = `mutation($input: TransferMinutesInput!) {
+  transferMinutes(input: $input) { transfer { ${TRANSFER_FIELDS} } userErrors { code field message } }
+}`;
+
+const ADJUST = `mutation($input: AdjustWalletBalanceInput!) {
+  adjustWalletBalance(input: $input) { transfer { ${TRANSFER_FIELDS} } userErrors { code field message } }
+}`;
+
+const WALLET = `query($id: ID!) {
+  subAccount(id: $id) {
+    wallet {
+      id
+      balance { amount currencyCode }
+      basic: availableMinutes(tier: BASIC)
+      premium: availableMinutes(tier: PREMIUM)
+    }
+  }
+}`;
+
+const WALLET_TRANSFERS = `query($id: ID!, $first: Int, $after: String, $kind: TransferKind, $range: DateRangeInput) {
+  subAccount(id: $id) {
+    wallet {
+      transfers(first: $first, after: $after, kind: $kind, range: $range) {
+        totalCount
+        pageInfo { hasNextPage hasPreviousPage endCursor }
+        edges { cursor node { ${TRANSFER_FIELDS} } }
+      }
+    }
+  }
+}`;
+
+const SET_MARKUP = `mutation($input: SetAgencyMarkupInput!) { setAgencyMarkup(input: $input) { userErrors { code } } }`;
+const UPDATE_SUB = `mutation($input: UpdateSubAccountInput!) { updateSubAccount(input: $input) { userErrors { code } } }`;
+const REMOVE_SUB = `mutation($id: ID!) { removeSubAccount(input: { id: $id }) { removedSubAccountId userErrors { code } } }`;
+const RESTORE_SUB = `mutation($id: ID!) { restoreSubAccount(input: { id: $id }) { subAccount { id status } userErrors { code } } }`;
+
+const PROFIT = `query($id: ID!, $range: DateRangeInput) {
+  agency(id: $id) {
+    profit(range: $range) { earned { amount } paidOut { amount } pendingPayout { amount } payoutThreshold { amount } }
+  }
+}`;
+
+describe('the ledger', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp();
+  });
+  afterAll(() => app.close());
+
+  // ─── helpers ────────────────────────────────────────────────────────────────
+
+  async function wallet(subAccountId: string, token?: string) {
+    return ok(await app.gql(WALLET, { id: subAccountId }, token)).subAccount.wallet as {
+      id: string;
+      balance: { amount: string; currencyCode: string };
+      basic: string;
+      premium: string;
+    };
+  }
+
+  const balance = async (subAccountId: string) => (await wallet(subAccountId)).balance.amount;
+
+  async function mutate(query: string, input: Record<string, unknown>, token?: string) {
+    const data = ok(await app.gql(query, { input }, token));
+    return Object.values(data)[0] as { transfer: any; userErrors: Array<{ code: string; field: string[] | null }> };
+  }
+
+  async function adjust(subAccountId: string, amount: string, extra: Record<string, unknown> = {}, token?: string) {
+    return mutate(ADJUST, { subAccountId, amount, reason: 'test funding', idempotencyKey: key('adj'), ...extra }, token);
+  }
+
+  async function fund(subAccountId: string, amount: string): Promise<void> {
+    const result = await adjust(subAccountId, amount);
+    expect(result.userErrors).toEqual([]);
+  }
+
+  async function transfer(input: Record<string, unknown>, token?: string) {
+    return mutate(TRANSFER, { tier: 'PREMIUM', idempotencyKey: key('t'), ...input }, token);
+  }
+
+  /** Every transfer row and every stored account figure: equal before and after means nothing moved. */
+  async function ledgerSnapshot() {
+    const [{ transfers }] = await app.dataSource.query(`SELECT count(*)::int AS transfers FROM ledger_transfers`);
+    const accounts = await app.dataSource.query(
+      `SELECT id, debits_micros, credits_micros, balance_micros FROM ledger_accounts ORDER BY id`,
+    );
+    return { transfers, accounts };
+  }
+
+  async function expectLedgerUnchanged(run: () => Promise<unknown>): Promise<void> {
+    const before = await ledgerSnapshot();
+    await run();
+    expect(await ledgerSnapshot()).toEqual(before);
+  }
+
+  async function setMarkup(agencyId: string, basic: string, premium: string) {
+    expect(ok(await app.gql(SET_MARKUP, { input: { agencyId, basic, premium } })).setAgencyMarkup.userErrors).toEqual([]);
+  }
+
+  /**
+   * An AGENCY_UNLIMITED agency with default markups $0.01 basic / $0.04 premium and three clients:
+   * `a` on the default ($0.10 / $0.20), `b` with its own premium markup $0.09 ($0.10 / $0.25),
+   * `c` at the base price ($0.09 / $0.16). The primary holds its 1,000 included minutes ($160).
+   */
+  async function agencyWithClients() {
+    const { agencyId, primaryId } = await createAgency(app);
+    await setMarkup(agencyId, '0.01', '0.04');
+    const a = await addSubAccount(app, agencyId);
+    const b = await addSubAccount(app, agencyId, { markupPremium: '0.09' });
+    const c = await addSubAccount(app, agencyId, { applyBasePrice: true });
+    return { agencyId, primaryId, a, b, c };
+  }
+
+  async function transfersWithKey(agencyId: string, idempotencyKey: string): Promise<number> {
+    const [{ n }] = await app.dataSource.query(
+      `SELECT count(*)::int AS n FROM ledger_transfers WHERE agency_id = $1 AND idempotency_key = $2`,
+      [rawId(agencyId), idempotencyKey],
+    );
+    return n;
+  }
+
+  // ─── plan allocations ───────────────────────────────────────────────────────
+
+  describe('plan allocation at createAgency', () => {
+    it.each([
+      ['KICKSTART', '100', '16.00'],
+      ['AGENCY_LITE', '300', '48.00'],
+      ['AGENCY_UNLIMITED', '1000', '160.00'],
+      ['PARTNER_LEGACY', '2000', '320.00'],
+    ])('credits a %s primary with %s premium minutes at the $0.16 base price (%s) as one PLAN_ALLOCATION', async (planCode, minutes, amount) => {
+      const { agencyId, primaryId } = await createAgency(app, { planCode });
+      const primaryWallet = await wallet(primaryId);
+      expect(primaryWallet.balance).toEqual({ amount, currencyCode: 'USD' });
+      expect(primaryWallet.premium).toBe(minutes);
+
+      const page = ok(await app.gql(WALLET_TRANSFERS, { id: primaryId })).subAccount.wallet.transfers;
+      expect(page.totalCount).toBe(1);
+      expect(page.edges[0].node).toMatchObject({
+        kind: 'PLAN_ALLOCATION',
+        tier: 'PREMIUM',
+        minutesSent: minutes,
+        minutesReceived: minutes,
+        amount: { amount, currencyCode: 'USD' },
+        fromWallet: null,
+        toWallet: { id: primaryWallet.id },
+      });
+
+      const rows = await app.dataSource.query(
+        `SELECT t.kind, t.amount_micros, d.type AS debit_type, t.credit_account_id, t.idempotency_key,
+                to_char(a.plan_started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS plan_started_at
+           FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN agencies a ON a.id = t.agency_id
+          WHERE t.agency_id = $1`,
+        [rawId(agencyId)],
+      );
+      expect(rows).toHaveLength(1);
+      const [row] = rows;
+      // A one-time grant is keyed "initial"; a monthly plan's first grant is the first cycle's.
+      const scope = planCode === 'PARTNER_LEGACY' ? row.plan_started_at : 'initial';
+      expect(row).toEqual({
+        kind: 'PLAN_ALLOCATION',
+        amount_micros: String(BigInt(minutes) * 160_000n),
+        debit_type: 'PLATFORM_GRANTS',
+        credit_account_id: rawId(primaryWallet.id),
+        idempotency_key: `system/plan-allocation/${scope}/${rawId(primaryId)}/PREMIUM`,
+        plan_started_at: row.plan_started_at,
+      });
+    });
+  });
+
+  describe('monthly plan allocations', () => {
+    /** Grants of one agency in the billing cycle starting at `cycleStart`, by wallet. */
+    async function cycleGrants(agencyId: string, cycleStart: string) {
+      return app.dataSource.query(
+        `SELECT credit_account_id AS wallet, amount_micros, minutes_received_units
+           FROM ledger_transfers
+          WHERE agency_id = $1 AND kind = 'PLAN_ALLOCATION' AND idempotency_key LIKE $2
+          ORDER BY amount_micros DESC`,
+        [rawId(agencyId), `system/plan-allocation/${cycleStart}/%`],
+      );
+    }
+
+    it('grants a PARTNER_LEGACY primary 2,000 and each secondary 200 premium minutes exactly once per cycle', async () => {
+      const { agencyId, primaryId } = await createAgency(app, {
+        planCode: 'PARTNER_LEGACY',
+        planStartedAt: '2025-01-15T10:00:00.000Z',
+      });
+      // The secondary pays $0.20 a premium minute: its 200 minutes are worth $40.
+      const secondary = await addSubAccount(app, agencyId, { markupPremium: '0.04' });
+      const primaryWallet = await wallet(primaryId);
+      const secondaryWallet = await wallet(secondary);
+      expect(secondaryWallet.balance.amount).toBe('0.00');
+
+      const march = new Date('2025-03-20T00:00:00.000Z');
+      const racing = await Promise.all(Array.from({ length: 5 }, () => runMonthlyAllocations(app.dataSource, march)));
+      expect(racing.every((r) => r.agencies >= 1)).toBe(true);
+      const expected = [
+        { wallet: rawId(primaryWallet.id), amount_micros: '320000000', minutes_received_units: '20000000' },
+        { wallet: rawId(secondaryWallet.id), amount_micros: '40000000', minutes_received_units: '2000000' },
+      ];
+      expect(await cycleGrants(agencyId, '2025-03-15T10:00:00.000Z')).toEqual(expected);
+
+      for (let run = 0; run < 2; run += 1) {
+        const again = await runMonthlyAllocations(app.dataSource, march);
+        expect(again.granted).toBe(0);
+        expect(again.alreadyGranted).toBeGreaterThanOrEqual(2);
+      }
+      expect(await cycleGrants(agencyId, '2025-03-15T10:00:00.000Z')).toEqual(expected);
+      expect(await balance(primaryId)).toBe('640.00'); // the creation grant of the current cycle and March's
+      expect(await balance(secondary)).toBe('40.00');
+
+      // The next cycle starts on April 15 at 10:00: a run just before grants nothing new, one after grants again.
+      await runMonthlyAllocations(app.dataSource, new Date('2025-04-15T09:59:59.999Z'));
+      expect(await balance(secondary)).toBe('40.00');
+      await runMonthlyAllocations(app.dataSource, new Date('2025-04-15T10:00:00.000Z'));
+      await runMonthlyAllocations(app.dataSource, new Date('2025-04-30T00:00:00.000Z'));
+      expect(await cycleGrants(agencyId, '2025-04-15T10:00:00.000Z')).toEqual(expected);
+      expect(await balance(primaryId)).toBe('960.00');
+      expect(await balance(secondary)).toBe('80.00');
+    });
+
+    it('grants nothing monthly to a KICKSTART agency', async () => {
+      const { agencyId } = await createAgency(app, { planCode: 'KICKSTART', planStartedAt: '2025-01-15T10:00:00.000Z' });
+      await runMonthlyAllocations(app.dataSource, new Date('2025-02-20T00:00:00.000Z'));
+      await runMonthlyAllocations(app.dataSource, new Date('2025-03-20T00:00:00.000Z'));
+      const [{ n }] = await app.dataSource.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE agency_id = $1`, [
+        rawId(agencyId),
+      ]);
+      expect(n).toBe(1); // the one-time creation grant only
+    });
+
+    it('skips removed secondaries and grants a restored one in its cycle', async () => {
+      const { agencyId } = await createAgency(app, { planCode: 'PARTNER_LEGACY', planStartedAt: '2025-01-15T10:00:00.000Z' });
+      const secondary = await addSubAccount(app, agencyId, { applyBasePrice: true });
+      expect(ok(await app.gql(REMOVE_SUB, { id: secondary })).removeSubAccount.userErrors).toEqual([]);
+      await runMonthlyAllocations(app.dataSource, new Date('2025-05-20T00:00:00.000Z'));
+      expect(await cycleGrants(agencyId, '2025-05-15T10:00:00.000Z')).toHaveLength(1);
+      expect(ok(await app.gql(RESTORE_SUB, { id: secondary })).restoreSubAccount.userErrors).toEqual([]);
+      await runMonthlyAllocations(app.dataSource, new Date('2025-05-21T00:00:00.000Z'));
+      expect(await cycleGrants(agencyId, '2025-05-15T10:00:00.000Z')).toHaveLength(2);
+      expect(await balance(secondary)).toBe('32.00');
+    });
+
+    it('never grants minutes to a sub-account while it is being removed', async () => {
+      const { agencyId } = await createAgency(app, { planCode: 'PARTNER_LEGACY', planStartedAt: '2025-01-15T10:00:00.000Z' });
+      const secondary = await addSubAccount(app, agencyId, { applyBasePrice: true });
+      const runner = app.dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      // Holding the wallet's ledger row stops the removal between locking the sub-account and sweeping its wallet.
+      await runner.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE`, [rawId((await wallet(secondary)).id)]);
+      const removal = app.gql(REMOVE_SUB, { id: secondary });
+      await sleep(200);
+      const job = runMonthlyAllocations(app.dataSource, new Date('2025-06-20T00:00:00.000Z'));
+      await sleep(300);
+      await runner.rollbackTransaction();
+      await runner.release();
+      expect(ok(await removal).removeSubAccount.userErrors).toEqual([]);
+      await job;
+      // The grant either came before the removal (and was swept to the primary) or not at all.
+      expect(await balance(secondary)).toBe('0.00');
+      const grants = await cycleGrants(agencyId, '2025-06-15T10:00:00.000Z');
+      expect(grants).toHaveLength(1);
+    });
+
+    it('starts pg-boss against the database: its schema and the allocation schedule exist', async () => {
+      const databaseUrl = (app.dataSource.options as { url: string }).url;
+      const scheduler = await JobScheduler.start({ databaseUrl, dataSource: app.dataSource, logger: new Logger('silent') });
+      try {
+        const [{ schema }] = await app.dataSource.query(`SELECT to_regnamespace('pgboss')::text AS schema`);
+        expect(schema).toBe('pgboss');
+        const schedules = await app.dataSource.query(`SELECT name, cron, options FROM pgboss.schedule`);
+        expect(schedules).toEqual([
+          expect.objectContaining({ name: 'monthly-plan-allocations', cron: '*/10 * * * *' }),
+        ]);
+      } finally {
+        await scheduler.dispose();
+      }
+    });
+  });
+
+  // ─── minute transfers ───────────────────────────────────────────────────────
+
+  describe('transferQuote and transferMinutes', () => {
+    it('quotes and moves minutes at equal dollar value between different markups', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '100');
+      const input = { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes: '10', idempotencyKey: 'ignored' };
+      expect(ok(await app.gql(QUOTE, { input })).transferQuote).toEqual({
+        tier: 'PREMIUM',
+        minutesSent: '10',
+        minutesReceived: '8',
+        amount: { amount: '2.00' },
+        fromMinutePrice: { amount: '0.20' },
+        toMinutePrice: { amount: '0.25' },
+      });
+
+      const agencyKey = await createKey(app, 'AGENCY_ADMIN', { agencyId });
+      const idempotencyKey = key('happy');
+      const result = await transfer(
+        { fromSubAccountId: a, toSubAccountId: b, minutes: '10', expectedMinutesReceived: '8', idempotencyKey, memo: ' for March ' },
+        agencyKey,
+      );
+      expect(result.userErrors).toEqual([]);
+      const [walletA, walletB] = [await wallet(a), await wallet(b)];
+      expect(result.transfer).toMatchObject({
+        kind: 'MINUTE_TRANSFER',
+        tier: 'PREMIUM',
+        minutesSent: '10',
+        minutesReceived: '8',
+        amount: { amount: '2.00', currencyCode: 'USD' },
+        idempotencyKey,
+        memo: 'for March',
+        fromWallet: { id: walletA.id },
+        toWallet: { id: walletB.id },
+      });
+      expect(walletA).toMatchObject({ balance: { amount: '98.00' }, premium: '490', basic: '980' });
+      expect(walletB).toMatchObject({ balance: { amount: '2.00' }, premium: '8', basic: '20' });
+
+      const [row] = await app.dataSource.query(
+        `SELECT kind, debit_account_id, credit_account_id, amount_micros, tier, minutes_sent_units, minutes_received_units
+           FROM ledger_transfers WHERE id = $1`,
+        [rawId(result.transfer.id)],
+      );
+      expect(row).toEqual({
+        kind: 'MINUTE_TRANSFER',
+        debit_account_id: rawId(walletA.id),
+        credit_account_id: rawId(walletB.id),
+        amount_micros: '2000000',
+        tier: 'PREMIUM',
+        minutes_sent_units: '100000',
+        minutes_received_units: '80000',
+      });
+      const node = ok(await app.gql(`query($id: ID!) { node(id: $id) { ... on Transfer { id kind } } }`, { id: result.transfer.id }));
+      expect(node.node).toEqual({ id: result.transfer.id, kind: 'MINUTE_TRANSFER' });
+    });
+
+    it.each([
+      ['dearer to cheaper (premium $0.25 → $0.16)', 'b', 'c', 'PREMIUM', '3', '0.75', '4.6875'],
+      ['cheaper to dearer (primary premium $0.16 → $0.20)', 'primaryId', 'a', 'PREMIUM', '100', '16.00', '80'],
+      ['in the basic tier ($0.10 → $0.09), fractional minutes rounded down', 'a', 'c', 'BASIC', '1.2345', '0.12345', '1.3716'],
+      ['the smallest amount, 0.0001 minute ($0.20 → $0.25)', 'a', 'b', 'PREMIUM', '0.0001', '0.00002', '0'],
+    ])('moves minutes %s', async (_name, from, to, tier, minutes, amount, received) => {
+      const parties: Record<string, string> = await agencyWithClients();
+      for (const sub of [parties.a, parties.b]) await fund(sub, '10');
+      const before = { from: await balance(parties[from]), to: await balance(parties[to]) };
+      const result = await transfer({ fromSubAccountId: parties[from], toSubAccountId: parties[to], tier, minutes });
+      expect(result.userErrors).toEqual([]);
+      expect(result.transfer).toMatchObject({ minutesSent: minutes, minutesReceived: received, amount: { amount } });
+      expect(await balance(parties[from])).toBe(formatMicros(parseMicros(before.from)! - parseMicros(amount)!));
+      expect(await balance(parties[to])).toBe(formatMicros(parseMicros(before.to)! + parseMicros(amount)!));
+    });
+
+    it('lets a wallet send exactly all its available minutes, leaving zero', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '1');
+      expect((await wallet(a)).premium).toBe('5');
+      const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '5' });
+      expect(result.userErrors).toEqual([]);
+      expect(await balance(a)).toBe('0.00');
+      expect(await balance(b)).toBe('1.00');
+    });
+
+    it('refuses a transfer the source cannot pay with INSUFFICIENT_FUNDS and changes nothing', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      await expectLedgerUnchanged(async () => {
+        // 500 minutes at $0.20 are exactly $100; 0.0001 more is $100.00002.
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '500.0001' });
+        expect(result).toEqual({ transfer: null, userErrors: [expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' })] });
+        const empty = await transfer({ fromSubAccountId: b, toSubAccountId: a, minutes: '0.0001' });
+        expect(empty.userErrors[0].code).toBe('INSUFFICIENT_FUNDS');
+      });
+      expect(await balance(a)).toBe('100.00');
+    });
+
+    it('refuses with QUOTE_CHANGED when a markup changed between quote and transfer, and changes nothing', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '100');
+      const input = { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes: '10', idempotencyKey: 'q' };
+      const quoted = ok(await app.gql(QUOTE, { input })).transferQuote.minutesReceived;
+      expect(quoted).toBe('8');
+
+      // The destination's own markup changes: $0.25 → $0.20.
+      expect(ok(await app.gql(UPDATE_SUB, { input: { id: b, markupPremium: '0.04' } })).updateSubAccount.userErrors).toEqual([]);
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10', expectedMinutesReceived: quoted });
+        expect(result.userErrors).toEqual([expect.objectContaining({ code: 'QUOTE_CHANGED', field: ['expectedMinutesReceived'] })]);
+      });
+
+      // The agency default (the source's price) changes: $0.20 → $0.30, so 10 minutes now buy 15.
+      const requoted = ok(await app.gql(QUOTE, { input })).transferQuote.minutesReceived;
+      expect(requoted).toBe('10');
+      await setMarkup(agencyId, '0.01', '0.14');
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10', expectedMinutesReceived: requoted });
+        expect(result.userErrors[0].code).toBe('QUOTE_CHANGED');
+      });
+      const fresh = ok(await app.gql(QUOTE, { input })).transferQuote.minutesReceived;
+      expect(fresh).toBe('15');
+      expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10', expectedMinutesReceived: fresh })).userErrors).toEqual([]);
+    });
+
+    it('refuses a transfer to the same sub-account with SAME_ACCOUNT and changes nothing', async () => {
+      const { a } = await agencyWithClients();
+      await fund(a, '10');
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: a, minutes: '1' });
+        expect(result.userErrors).toEqual([expect.objectContaining({ code: 'SAME_ACCOUNT' })]);
+        const quote = await app.gql(QUOTE, { input: { fromSubAccountId: a, toSubAccountId: a, tier: 'PREMIUM', minutes: '1', idempotencyKey: 'x' } });
+        expect(errorCode(quote)).toBe('SAME_ACCOUNT');
+      });
+    });
+
+    it('answers NOT_FOUND for unknown ids and for another agency’s sub-accounts, and changes nothing', async () => {
+      const { agencyId, a } = await agencyWithClients();
+      await fund(a, '10');
+      const other = await agencyWithClients();
+      await fund(other.a, '10');
+      const agencyKey = await createKey(app, 'AGENCY_ADMIN', { agencyId });
+      const unknown = toGlobalId('SubAccount', randomUUID());
+      const cases: Array<[Record<string, string>, string | undefined, string]> = [
+        [{ fromSubAccountId: unknown, toSubAccountId: a }, undefined, 'fromSubAccountId'],
+        [{ fromSubAccountId: a, toSubAccountId: unknown }, undefined, 'toSubAccountId'],
+        [{ fromSubAccountId: 'not-an-id', toSubAccountId: a }, undefined, 'fromSubAccountId'],
+        [{ fromSubAccountId: a, toSubAccountId: toGlobalId('Agency', rawId(agencyId)) }, undefined, 'toSubAccountId'],
+        // An agency admin names another agency's sub-account as the source or the destination.
+        [{ fromSubAccountId: other.a, toSubAccountId: a }, agencyKey, 'fromSubAccountId'],
+        [{ fromSubAccountId: a, toSubAccountId: other.a }, agencyKey, 'toSubAccountId'],
+        // Even the platform admin cannot move minutes between agencies.
+        [{ fromSubAccountId: other.a, toSubAccountId: a }, undefined, 'toSubAccountId'],
+        [{ fromSubAccountId: a, toSubAccountId: other.b }, undefined, 'toSubAccountId'],
+      ];
+      await expectLedgerUnchanged(async () => {
+        for (const [ids, token, field] of cases) {
+          const result = await transfer({ ...ids, minutes: '1' }, token);
+          expect(result.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: [field] })]);
+          const quote = await app.gql(QUOTE, { input: { ...ids, tier: 'PREMIUM', minutes: '1', idempotencyKey: 'x' } }, token);
+          expect(errorCode(quote)).toBe('NOT_FOUND');
+        }
+      });
+    });
+
+    it('refuses a removed source or destination with SUB_ACCOUNT_REMOVED and changes nothing', async () => {
+      const { primaryId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      await fund(b, '10');
+      expect(ok(await app.gql(REMOVE_SUB, { id: b })).removeSubAccount.userErrors).toEqual([]);
+      await expectLedgerUnchanged(async () => {
+        const to = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' });
+        expect(to.userErrors).toEqual([expect.objectContaining({ code: 'SUB_ACCOUNT_REMOVED', field: ['toSubAccountId'] })]);
+        const from = await transfer({ fromSubAccountId: b, toSubAccountId: primaryId, minutes: '0.0001' });
+        expect(from.userErrors).toEqual([expect.objectContaining({ code: 'SUB_ACCOUNT_REMOVED', field: ['fromSubAccountId'] })]);
+      });
+    });
+
+    it('returns the first transfer for the same key and input, and IDEMPOTENCY_CONFLICT for other input', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      const idempotencyKey = key('same');
+      const input = { fromSubAccountId: a, toSubAccountId: b, minutes: '1', idempotencyKey, memo: 'once' };
+      const first = await transfer(input);
+      expect(first.userErrors).toEqual([]);
+      await expectLedgerUnchanged(async () => {
+        const again = await transfer(input);
+        expect(again.userErrors).toEqual([]);
+        expect(again.transfer.id).toBe(first.transfer.id);
+        // A retry answers with the first result even after prices moved.
+        expect(ok(await app.gql(UPDATE_SUB, { input: { id: b, markupPremium: '0.50' } })).updateSubAccount.userErrors).toEqual([]);
+        expect((await transfer(input)).transfer).toEqual(first.transfer);
+
+        for (const other of [{ minutes: '2' }, { toSubAccountId: a, fromSubAccountId: b }, { memo: 'twice' }, { tier: 'BASIC' }]) {
+          const conflict = await transfer({ ...input, ...other });
+          expect(conflict).toEqual({
+            transfer: null,
+            userErrors: [expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT', field: ['idempotencyKey'] })],
+          });
+        }
+      });
+      expect(await transfersWithKey(agencyId, idempotencyKey)).toBe(1);
+      expect(await balance(a)).toBe('9.80');
+    });
+
+    it('moves money once for 20 concurrent identical requests', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      const idempotencyKey = key('race');
+      const input = { fromSubAccountId: a, toSubAccountId: b, minutes: '7.5', idempotencyKey };
+      const before = (await ledgerSnapshot()).transfers;
+      const results = await Promise.all(Array.from({ length: 20 }, () => transfer(input)));
+      for (const result of results) expect(result.userErrors).toEqual([]);
+      expect(new Set(results.map((r) => r.transfer.id)).size).toBe(1);
+      expect(await transfersWithKey(agencyId, idempotencyKey)).toBe(1);
+      expect((await ledgerSnapshot()).transfers).toBe(before + 1);
+      expect(await balance(a)).toBe('8.50');
+      expect(await balance(b)).toBe('1.50');
+    });
+
+    it('lets only one of two concurrent transfers that together overdraw the source succeed', async () => {
+      const { a, b, c } = await agencyWithClients();
+      await fund(a, '10');
+      // Each is 30 minutes at $0.20 = $6 of the $10.
+      const results = await Promise.all([
+        transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '30' }),
+        transfer({ fromSubAccountId: a, toSubAccountId: c, minutes: '30' }),
+      ]);
+      const codes = results.map((r) => r.userErrors[0]?.code ?? 'OK').sort();
+      expect(codes).toEqual(['INSUFFICIENT_FUNDS', 'OK']);
+      expect(await balance(a)).toBe('4.00');
+      const received = [await balance(b), await balance(c)].sort();
+      expect(received).toEqual(['0.00', '6.00']);
+    });
+
+    it('runs opposite transfers between two wallets concurrently without deadlocks or lost updates', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '50');
+      await fund(b, '50');
+      // 20 each way: a→b 10 minutes at $0.20 = $2, b→a 8 minutes at $0.25 = $2.
+      const results = await Promise.all(
+        Array.from({ length: 40 }, (_, i) =>
+          i % 2 === 0
+            ? transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10' })
+            : transfer({ fromSubAccountId: b, toSubAccountId: a, minutes: '8' }),
+        ),
+      );
+      for (const result of results) expect(result.userErrors).toEqual([]);
+      expect(await balance(a)).toBe('50.00');
+      expect(await balance(b)).toBe('50.00');
+      const [{ n }] = await app.dataSource.query(
+        `SELECT count(*)::int AS n FROM ledger_transfers WHERE debit_account_id = $1 AND kind = 'MINUTE_TRANSFER'`,
+        [rawId((await wallet(a)).id)],
+      );
+      expect(n).toBe(20);
+    });
+
+    it('never strands money in a sub-account removed while transfers into it race the removal', async () => {
+      const { primaryId, a, b } = await agencyWithClients();
+      await fund(a, '20');
+      const total = async () => [await balance(primaryId), await balance(a), await balance(b)].reduce((sum, x) => sum + parseMicros(x)!, 0n);
+      const before = await total();
+      const transfers = Array.from({ length: 10 }, () => transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '5' }));
+      const removal = (async () => {
+        await sleep(10);
+        return ok(await app.gql(REMOVE_SUB, { id: b })).removeSubAccount;
+      })();
+      const results = await Promise.all(transfers);
+      expect((await removal).userErrors).toEqual([]);
+      for (const result of results) {
+        expect(result.userErrors.map((e) => e.code)).toEqual(result.transfer ? [] : ['SUB_ACCOUNT_REMOVED']);
+      }
+      // Whatever arrived before the removal was swept to the primary with it; nothing arrived after.
+      expect(await balance(b)).toBe('0.00');
+      expect(await total()).toBe(before);
+      const moved = results.filter((r) => r.transfer).length;
+      expect(await balance(a)).toBe(formatMicros(20_000_000n - BigInt(moved) * 1_000_000n));
+    });
+
+    it('never fails a removal that races transfers touching the primary and the removed sub-account', async () => {
+      // The interleaving that deadlocks when a group of transfers takes its locks item by item:
+      // the group holds the primary's ledger row (item 1) and waits for the removed sub-account
+      // (item 2), while the removal holds that sub-account and waits for the primary's row to sweep.
+      // Row locks held by the test's own transactions put every party at that point in turn.
+      const { agencyId, primaryId, a, c } = await agencyWithClients();
+      const candidates = [await addSubAccount(app, agencyId), await addSubAccount(app, agencyId), await addSubAccount(app, agencyId)];
+      const [b, x, z] = candidates.sort((p, q) => (rawId(p) < rawId(q) ? -1 : 1)); // b sorts before x
+      for (const sub of [a, b, x, z]) await fund(sub, '10');
+      const walletX = rawId((await wallet(x)).id);
+      const hold = async (sql: string, id: string) => {
+        const runner = app.dataSource.createQueryRunner();
+        await runner.connect();
+        await runner.startTransaction();
+        await runner.query(sql, [id]);
+        return async () => {
+          await runner.rollbackTransaction();
+          await runner.release();
+        };
+      };
+      const releaseLedgerX = await hold(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE`, walletX);
+      const releaseB = await hold(`SELECT 1 FROM sub_accounts WHERE id = $1 FOR UPDATE`, rawId(b));
+      const releaseZ = await hold(`SELECT 1 FROM sub_accounts WHERE id = $1 FOR UPDATE`, rawId(z));
+      const before = await ledgerSnapshot();
+
+      // The removal locks x, then waits to read x's balance for the sweep.
+      const removal = app.gql(REMOVE_SUB, { id: x });
+      await sleep(200);
+      // Transfers out of z wait on z, enough to occupy every batch a process writes at once;
+      // the next two queue behind them and go together.
+      const blocked: Array<ReturnType<typeof transfer>> = [];
+      for (let i = 0; i < 8; i += 1) {
+        blocked.push(transfer({ fromSubAccountId: z, toSubAccountId: c, minutes: '1' }));
+        await sleep(30);
+      }
+      await sleep(100);
+      const toPrimary = transfer({ fromSubAccountId: a, toSubAccountId: primaryId, minutes: '1' });
+      await sleep(50);
+      const toRemoved = transfer({ fromSubAccountId: b, toSubAccountId: x, minutes: '1' });
+      await sleep(200);
+      await releaseZ(); // the transfers out of z go; the next two may now hold the primary and wait on b
+      await sleep(200);
+      await releaseLedgerX(); // the removal now sweeps into the primary
+      await sleep(200);
+      await releaseB(); // whatever waited on b now asks for x
+
+      const removed = await removal;
+      expect(removed.errors).toBeUndefined();
+      expect(removed.data.removeSubAccount.userErrors).toEqual([]);
+      for (const result of await Promise.all(blocked)) expect(result.userErrors).toEqual([]);
+      expect((await toPrimary).userErrors).toEqual([]);
+      expect((await toRemoved).userErrors.map((e) => e.code)).toEqual(['SUB_ACCOUNT_REMOVED']);
+      expect(await balance(x)).toBe('0.00');
+      expect((await ledgerSnapshot()).transfers).toBe(before.transfers + 10); // 8 × z→c, a→primary, the sweep
+    });
+
+    it('refuses to move minutes out of a wallet that usage drove below zero', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '1');
+      // Usage is the one movement allowed to overdraw (recorded here through the ledger itself).
+      await app.dataSource.transaction(async (em) =>
+        postTransfer(em, {
+          agencyId: rawId(agencyId),
+          kind: 'USAGE',
+          debit: { id: rawId((await wallet(a)).id), type: 'WALLET' },
+          credit: await systemAccount(em, 'PLATFORM_REVENUE'),
+          amountMicros: 1_000_001n,
+          allowOverdraft: true,
+        }),
+      );
+      expect(await wallet(a)).toMatchObject({ balance: { amount: '-0.000001' }, basic: '-0.0001', premium: '-0.0001' });
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '0.0001' });
+        expect(result.userErrors[0].code).toBe('INSUFFICIENT_FUNDS');
+        // Removal keeps the debt on the removed sub-account: no closure transfer.
+        expect(ok(await app.gql(REMOVE_SUB, { id: a })).removeSubAccount.userErrors).toEqual([]);
+      });
+      expect(await balance(a)).toBe('-0.000001');
+    });
+
+    it('replays a retry that spells the same global ids differently', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      const input = { fromSubAccountId: a, toSubAccountId: b, minutes: '1', idempotencyKey: key('alias') };
+      const first = await transfer(input);
+      expect(first.userErrors).toEqual([]);
+      const retry = await transfer({ ...input, fromSubAccountId: alias(a), toSubAccountId: alias(b) });
+      expect(retry.userErrors).toEqual([]);
+      expect(retry.transfer.id).toBe(first.transfer.id);
+      expect(await transfersWithKey(agencyId, input.idempotencyKey)).toBe(1);
+    });
+
+    it.each([
+      ['zero', '0'],
+      ['negative', '-1'],
+      ['five decimals', '1.00001'],
+      ['more than 10,000,000', '10000000.0001'],
+    ])('refuses %s minutes with INVALID_MINUTES and changes nothing', async (_name, minutes) => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '10');
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes });
+        expect(result.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_MINUTES', field: ['minutes'] })]);
+        const quote = await app.gql(QUOTE, { input: { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes, idempotencyKey: 'x' } });
+        expect(errorCode(quote)).toBe('INVALID_MINUTES');
+      });
+    });
+
+    it.each([
+      ['empty', ''],
+      ['with a space', 'two words'],
+      ['with a slash (reserved for system keys)', 'system/plan-allocation/x'],
+      ['longer than 200 characters', 'k'.repeat(201)],
+    ])('refuses an idempotency key %s with INVALID_IDEMPOTENCY_KEY and changes nothing', async (_name, idempotencyKey) => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '10');
+      await expectLedgerUnchanged(async () => {
+        const result = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1', idempotencyKey });
+        expect(result.userErrors).toEqual([expect.objectContaining({ code: 'INVALID_IDEMPOTENCY_KEY', field: ['idempotencyKey'] })]);
+      });
+    });
+
+    it('is forbidden to client admins and usage ingest keys, and changes nothing', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      const clientKey = await createKey(app, 'CLIENT_ADMIN', { subAccountId: a });
+      const ingestKey = await createKey(app, 'USAGE_INGEST', { agencyId });
+      await expectLedgerUnchanged(async () => {
+        for (const token of [clientKey, ingestKey]) {
+          const response = await app.gql(TRANSFER, {
+            input: { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes: '1', idempotencyKey: key() },
+          }, token);
+          expect(errorCode(response)).toBe('FORBIDDEN');
+          const quote = await app.gql(QUOTE, { input: { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes: '1', idempotencyKey: 'x' } }, token);
+          expect(errorCode(quote)).toBe('FORBIDDEN');
+        }
+      });
+    });
+  });
+
+  // ─── manual adjustments ─────────────────────────────────────────────────────
+
+  describe('adjustWalletBalance', () => {
+    it('is for platform admins only', async () => {
+      const { agencyId, a } = await agencyWithClients();
+      const agencyKey = await createKey(app, 'AGENCY_ADMIN', { agencyId });
+      await expectLedgerUnchanged(async () => {
+        const response = await app.gql(ADJUST, { input: { subAccountId: a, amount: '5', reason: 'gift', idempotencyKey: key() } }, agencyKey);
+        expect(errorCode(response)).toBe('FORBIDDEN');
+      });
+    });
+
+    it('credits and debits a wallet against the platform grants account, with the reason as memo', async () => {
+      const { agencyId, a } = await agencyWithClients();
+      const credit = await adjust(a, '25.5', { reason: 'goodwill credit' });
+      expect(credit.userErrors).toEqual([]);
+      const walletId = (await wallet(a)).id;
+      expect(credit.transfer).toMatchObject({
+        kind: 'ADJUSTMENT', amount: { amount: '25.50' }, memo: 'goodwill credit', fromWallet: null, toWallet: { id: walletId },
+        tier: null, minutesSent: null, minutesReceived: null,
+      });
+      const debit = await adjust(a, '-5.250001', { reason: 'correction' });
+      expect(debit.transfer).toMatchObject({ kind: 'ADJUSTMENT', amount: { amount: '5.250001' }, fromWallet: { id: walletId }, toWallet: null });
+      expect(await balance(a)).toBe('20.249999');
+
+      const rows = await app.dataSource.query(
+        `SELECT d.type AS debit, c.type AS credit, t.amount_micros
+           FROM ledger_transfers t JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id
+          WHERE t.agency_id = $1 AND t.kind = 'ADJUSTMENT' ORDER BY t.created_at, t.amount_micros DESC`,
+        [rawId(agencyId)],
+      );
+      expect(rows).toEqual([
+        { debit: 'PLATFORM_GRANTS', credit: 'WALLET', amount_micros: '25500000' },
+        { debit: 'WALLET', credit: 'PLATFORM_GRANTS', amount_micros: '5250001' },
+      ]);
+    });
+
+    it('never debits below zero: INSUFFICIENT_FUNDS, nothing changed', async () => {
+      const { a } = await agencyWithClients();
+      await fund(a, '3');
+      await expectLedgerUnchanged(async () => {
+        const result = await adjust(a, '-3.000001');
+        expect(result.userErrors).toEqual([expect.objectContaining({ code: 'INSUFFICIENT_FUNDS' })]);
+      });
+      expect((await adjust(a, '-3')).userErrors).toEqual([]);
+      expect(await balance(a)).toBe('0.00');
+    });
+
+    it.each([
+      ['an empty reason', { reason: '' }, 'INVALID_MEMO', 'reason'],
+      ['a blank reason', { reason: '   ' }, 'INVALID_MEMO', 'reason'],
+      ['a zero amount', { amount: '0' }, 'INVALID_AMOUNT', 'amount'],
+      ['a debit of more than $1,000,000', { amount: '-1000000.000001' }, 'INVALID_AMOUNT', 'amount'],
+      ['more than $1,000,000', { amount: '1000000.000001' }, 'INVALID_AMOUNT', 'amount'],
+      ['an invalid key', { idempotencyKey: 'a b' }, 'INVALID_IDEMPOTENCY_KEY', 'idempotencyKey'],
+      ['an unknown sub-account', { subAccountId: toGlobalId('SubAccount', randomUUID()) }, 'NOT_FOUND', 'subAccountId'],
+    ])('refuses %s and changes nothing', async (_name, override, code, field) => {
+      const { a } = await agencyWithClients();
+      await expectLedgerUnchanged(async () => {
+        const result = await mutate(ADJUST, { subAccountId: a, amount: '1', reason: 'why', idempotencyKey: key(), ...override });
+        expect(result).toEqual({ transfer: null, userErrors: [expect.objectContaining({ code, field: [field] })] });
+      });
+    });
+
+    it('is idempotent: the same key and input return the first transfer, other input conflicts', async () => {
+      const { a } = await agencyWithClients();
+      const input = { idempotencyKey: key('adj-once'), reason: 'refund' };
+      const racing = await Promise.all(Array.from({ length: 10 }, () => adjust(a, '7', input)));
+      const first = racing[0];
+      expect(first.userErrors).toEqual([]);
+      for (const result of racing) expect(result.transfer.id).toBe(first.transfer.id);
+      await expectLedgerUnchanged(async () => {
+        const again = await Promise.all([adjust(a, '7', input), adjust(a, '7', input)]);
+        for (const result of again) expect(result.transfer).toEqual(first.transfer);
+        expect((await adjust(alias(a), '7', input)).transfer).toEqual(first.transfer);
+        expect((await adjust(a, '8', input)).userErrors[0].code).toBe('IDEMPOTENCY_CONFLICT');
+        expect((await adjust(a, '7', { ...input, reason: 'other' })).userErrors[0].code).toBe('IDEMPOTENCY_CONFLICT');
+      });
+      expect(await balance(a)).toBe('7.00');
+    });
+  });
+
+  // ─── removal sweeps ─────────────────────────────────────────────────────────
+
+  describe('removeSubAccount', () => {
+    it('sweeps a positive balance to the primary as SUB_ACCOUNT_CLOSURE; restore does not bring it back', async () => {
+      const { primaryId, a } = await agencyWithClients();
+      await fund(a, '12.345678');
+      await sleep(5); // the closure is newer than the funding, to the millisecond
+      const [walletA, primaryWallet] = [await wallet(a), await wallet(primaryId)];
+      expect(primaryWallet.balance.amount).toBe('160.00');
+
+      expect(ok(await app.gql(REMOVE_SUB, { id: a })).removeSubAccount).toEqual({ removedSubAccountId: a, userErrors: [] });
+      expect(await balance(a)).toBe('0.00');
+      expect(await balance(primaryId)).toBe('172.345678');
+      const closures = ok(await app.gql(WALLET_TRANSFERS, { id: primaryId, kind: 'SUB_ACCOUNT_CLOSURE' })).subAccount.wallet.transfers;
+      expect(closures.totalCount).toBe(1);
+      expect(closures.edges[0].node).toMatchObject({
+        kind: 'SUB_ACCOUNT_CLOSURE', amount: { amount: '12.345678' }, fromWallet: { id: walletA.id }, toWallet: { id: primaryWallet.id },
+      });
+
+      await expectLedgerUnchanged(async () => {
+        expect(ok(await app.gql(RESTORE_SUB, { id: a })).restoreSubAccount.userErrors).toEqual([]);
+      });
+      expect(await balance(a)).toBe('0.00');
+      expect(await balance(primaryId)).toBe('172.345678');
+      // The history stays with the restored sub-account.
+      const history = ok(await app.gql(WALLET_TRANSFERS, { id: a })).subAccount.wallet.transfers;
+      expect(history.edges.map((e: any) => e.node.kind)).toEqual(['SUB_ACCOUNT_CLOSURE', 'ADJUSTMENT']);
+    });
+
+    it('writes no transfer when the removed wallet is empty', async () => {
+      const { b } = await agencyWithClients();
+      await expectLedgerUnchanged(async () => {
+        expect(ok(await app.gql(REMOVE_SUB, { id: b })).removeSubAccount.userErrors).toEqual([]);
+      });
+    });
+  });
+
+  // ─── immutability ───────────────────────────────────────────────────────────
+
+  describe('immutability of transfer rows', () => {
+    it.each([
+      ['UPDATE', `UPDATE ledger_transfers SET memo = 'rewritten'`],
+      ['UPDATE of the amount', `UPDATE ledger_transfers SET amount_micros = amount_micros + 1`],
+      ['DELETE', `DELETE FROM ledger_transfers`],
+      ['TRUNCATE', `TRUNCATE ledger_transfers CASCADE`],
+      ['TRUNCATE through a cascade', `TRUNCATE ledger_accounts CASCADE`],
+    ])('refuses %s in the database', async (_name, sql) => {
+      await createAgency(app);
+      await expectLedgerUnchanged(async () => {
+        await expect(app.dataSource.query(sql)).rejects.toThrow(/append-only/);
+      });
+    });
+
+    it('refuses a plain TRUNCATE in the database', async () => {
+      await createAgency(app);
+      await expectLedgerUnchanged(async () => {
+        // Refused by the append-only trigger, or first by the tables that reference transfer rows.
+        await expect(app.dataSource.query(`TRUNCATE ledger_transfers`)).rejects.toThrow(/append-only|foreign key/);
+      });
+    });
+  });
+
+  // ─── profit ─────────────────────────────────────────────────────────────────
+
+  describe('agency profit', () => {
+    it('shows accrued markup as earned and pending, and earned only within a range', async () => {
+      const { agencyId } = await createAgency(app);
+      await app.dataSource.transaction((em) =>
+        accrueMarkupProfit(em, { agencyId: rawId(agencyId), amountMicros: 4_000_000n, memo: 'markup on $20' }),
+      );
+      await app.dataSource.transaction((em) => accrueMarkupProfit(em, { agencyId: rawId(agencyId), amountMicros: 1n }));
+      expect(ok(await app.gql(PROFIT, { id: agencyId })).agency.profit).toEqual({
+        earned: { amount: '4.000001' },
+        paidOut: { amount: '0.00' },
+        pendingPayout: { amount: '4.000001' },
+        payoutThreshold: { amount: '100.00' },
+      });
+      const past = { from: '2020-01-01T00:00:00.000Z', to: '2021-01-01T00:00:00.000Z' };
+      expect(ok(await app.gql(PROFIT, { id: agencyId, range: past })).agency.profit).toMatchObject({
+        earned: { amount: '0.00' },
+        pendingPayout: { amount: '4.000001' },
+      });
+      const now = { from: new Date(Date.now() - 3_600_000).toISOString(), to: new Date(Date.now() + 3_600_000).toISOString() };
+      expect(ok(await app.gql(PROFIT, { id: agencyId, range: now })).agency.profit.earned).toEqual({ amount: '4.000001' });
+
+      const rows = await app.dataSource.query(
+        `SELECT d.type AS debit, c.type AS credit, t.amount_micros FROM ledger_transfers t
+           JOIN ledger_accounts d ON d.id = t.debit_account_id JOIN ledger_accounts c ON c.id = t.credit_account_id
+          WHERE t.agency_id = $1 AND t.kind = 'MARKUP_PROFIT' ORDER BY t.amount_micros DESC`,
+        [rawId(agencyId)],
+      );
+      expect(rows).toEqual([
+        { debit: 'PLATFORM_REVENUE', credit: 'AGENCY_PROFIT', amount_micros: '4000000' },
+        { debit: 'PLATFORM_REVENUE', credit: 'AGENCY_PROFIT', amount_micros: '1' },
+      ]);
+    });
+
+    it('accrues nothing when the purchase’s transaction rolls back', async () => {
+      const { agencyId } = await createAgency(app);
+      await expectLedgerUnchanged(async () => {
+        await expect(
+          app.dataSource.transaction(async (em) => {
+            await accrueMarkupProfit(em, { agencyId: rawId(agencyId), amountMicros: 9_000_000n });
+            throw new Error('the charge failed');
+          }),
+        ).rejects.toThrow('the charge failed');
+      });
+      expect(ok(await app.gql(PROFIT, { id: agencyId })).agency.profit).toMatchObject({
+        earned: { amount: '0.00' },
+        pendingPayout: { amount: '0.00' },
+      });
+    });
+
+    it('accrues once per idempotency key', async () => {
+      const { agencyId } = await createAgency(app);
+      const accrue = () =>
+        app.dataSource.transaction((em) =>
+          accrueMarkupProfit(em, {
+            agencyId: rawId(agencyId),
+            amountMicros: 2_500_000n,
+            idempotencyKey: 'system/top-up/1',
+            requestSha256: Buffer.alloc(32, 1),
+          }),
+        );
+      const first = await accrue();
+      const second = await accrue();
+      expect(first?.replayed).toBe(false);
+      expect(second?.replayed).toBe(true);
+      expect(second?.transfer.id).toBe(first?.transfer.id);
+      expect(ok(await app.gql(PROFIT, { id: agencyId })).agency.profit.pendingPayout).toEqual({ amount: '2.50' });
+    });
+
+    it('is agency-wide data a client admin may not read', async () => {
+      const { agencyId, a } = await agencyWithClients();
+      const clientKey = await createKey(app, 'CLIENT_ADMIN', { subAccountId: a });
+      expect(errorCode(await app.gql(PROFIT, { id: agencyId }, clientKey))).toBe('FORBIDDEN');
+    });
+  });
+
+  // ─── reads ──────────────────────────────────────────────────────────────────
+
+  describe('Wallet.transfers', () => {
+    it('lists transfers newest first, filters by kind and range, and pages with a total count', async () => {
+      const { primaryId, a } = await agencyWithClients();
+      const done: any[] = [];
+      const step = async (run: () => Promise<{ transfer: any; userErrors: unknown[] }>) => {
+        const result = await run();
+        expect(result.userErrors).toEqual([]);
+        done.push(result.transfer);
+        await sleep(5); // distinct milliseconds, so "newest first" is one order
+      };
+      await step(() => adjust(a, '10'));
+      await step(() => transfer({ fromSubAccountId: primaryId, toSubAccountId: a, minutes: '10' }));
+      await step(() => transfer({ fromSubAccountId: a, toSubAccountId: primaryId, minutes: '2' }));
+      await step(() => adjust(a, '-1'));
+      const newestFirst = [...done].reverse().map((t) => t.id);
+
+      const all = ok(await app.gql(WALLET_TRANSFERS, { id: a })).subAccount.wallet.transfers;
+      expect(all.totalCount).toBe(4);
+      expect(all.edges.map((e: any) => e.node.id)).toEqual(newestFirst);
+      expect(all.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: false });
+
+      const moves = ok(await app.gql(WALLET_TRANSFERS, { id: a, kind: 'MINUTE_TRANSFER' })).subAccount.wallet.transfers;
+      expect(moves.totalCount).toBe(2);
+      expect(moves.edges.map((e: any) => e.node.id)).toEqual([done[2].id, done[1].id]);
+
+      const range = { from: done[1].createdAt, to: done[3].createdAt };
+      const inRange = ok(await app.gql(WALLET_TRANSFERS, { id: a, range })).subAccount.wallet.transfers;
+      expect(inRange.totalCount).toBe(2);
+      expect(inRange.edges.map((e: any) => e.node.id)).toEqual([done[2].id, done[1].id]);
+      const past = { from: '2020-01-01T00:00:00.000Z', to: '2020-02-01T00:00:00.000Z' };
+      expect(ok(await app.gql(WALLET_TRANSFERS, { id: a, range: past })).subAccount.wallet.transfers.totalCount).toBe(0);
+
+      const first = ok(await app.gql(WALLET_TRANSFERS, { id: a, first: 3 })).subAccount.wallet.transfers;
+      expect(first.totalCount).toBe(4);
+      expect(first.edges.map((e: any) => e.node.id)).toEqual(newestFirst.slice(0, 3));
+      expect(first.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
+      const second = ok(await app.gql(WALLET_TRANSFERS, { id: a, first: 3, after: first.pageInfo.endCursor })).subAccount.wallet.transfers;
+      expect(second.totalCount).toBe(4);
+      expect(second.edges.map((e: any) => e.node.id)).toEqual(newestFirst.slice(3));
+      expect(second.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true });
+
+      // The primary's own list: its plan allocation and both minute transfers.
+      const primary = ok(await app.gql(WALLET_TRANSFERS, { id: primaryId })).subAccount.wallet.transfers;
+      expect(primary.edges.map((e: any) => e.node.kind)).toEqual(['MINUTE_TRANSFER', 'MINUTE_TRANSFER', 'PLAN_ALLOCATION']);
+    });
+
+    it('shows a client admin its own side of a transfer, never the sibling’s wallet', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '10');
+      const moved = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '5' });
+      const clientKey = await createKey(app, 'CLIENT_ADMIN', { subAccountId: b });
+      const own = ok(await app.gql(WALLET_TRANSFERS, { id: b }, clientKey)).subAccount.wallet.transfers;
+      expect(own.edges.map((e: any) => e.node)).toEqual([
+        expect.objectContaining({ id: moved.transfer.id, fromWallet: null, toWallet: { id: (await wallet(b)).id } }),
+      ]);
+      expect(ok(await app.gql(WALLET_TRANSFERS, { id: a }, clientKey)).subAccount).toBeNull();
+    });
+  });
+
+  describe('wallet reads', () => {
+    it('shows balance and available minutes per tier at the sub-account’s own price after transfers', async () => {
+      const { primaryId, a, b, c } = await agencyWithClients();
+      await transfer({ fromSubAccountId: primaryId, toSubAccountId: a, minutes: '100' }); // $16
+      await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '20' }); // $4
+      await transfer({ fromSubAccountId: a, toSubAccountId: c, tier: 'BASIC', minutes: '33.3333' }); // $3.33333
+      expect(await wallet(primaryId)).toMatchObject({ balance: { amount: '144.00' }, basic: '1600', premium: '900' });
+      expect(await wallet(a)).toMatchObject({ balance: { amount: '8.66667' }, basic: '86.6667', premium: '43.3333' });
+      expect(await wallet(b)).toMatchObject({ balance: { amount: '4.00' }, basic: '40', premium: '16' });
+      expect(await wallet(c)).toMatchObject({ balance: { amount: '3.33333' }, basic: '37.037', premium: '20.8333' });
+    });
+  });
+
+  // ─── verification (last: it reads the whole ledger this file wrote) ─────────
+
+  describe('ledger verification', () => {
+    it('finds every stored balance equal to its transfers and debits equal to credits', async () => {
+      const result = await verifyLedger(app.dataSource);
+      expect(result.problems).toEqual([]);
+      expect(result.ok).toBe(true);
+      expect(result.transfers).toBeGreaterThan(50);
+      expect(result.totalDebitsMicros).toBe(result.totalCreditsMicros);
+    });
+
+    it('reports a stored balance that no longer matches its transfers', async () => {
+      const { primaryId } = await createAgency(app);
+      const walletId = rawId((await wallet(primaryId)).id);
+      // A consistent row (balance = credits − debits) whose figures no transfer explains.
+      await app.dataSource.query(
+        `UPDATE ledger_accounts SET credits_micros = credits_micros + 1, balance_micros = balance_micros + 1 WHERE id = $1`,
+        [walletId],
+      );
+      try {
+        const result = await verifyLedger(app.dataSource);
+        expect(result.ok).toBe(false);
+        expect(result.problems).toEqual([expect.stringContaining(`account ${walletId} (WALLET)`)]);
+      } finally {
+        await app.dataSource.query(
+          `UPDATE ledger_accounts SET credits_micros = credits_micros - 1, balance_micros = balance_micros - 1 WHERE id = $1`,
+          [walletId],
+        );
+      }
+      expect((await verifyLedger(app.dataSource)).ok).toBe(true);
+    });
+  });
+});
