@@ -13,6 +13,8 @@ export function toGlobalId(type: NodeType, id: string): string {
 export function fromGlobalId(globalId: string): { type: string; id: string } | undefined {
   if (typeof globalId !== 'string' || globalId.length > 100 || !/^[A-Za-z0-9_-]+$/.test(globalId)) return undefined;
   const decoded = Buffer.from(globalId, 'base64url').toString('utf8');
+  // base64url decoding is lenient (several spellings decode alike): accept only the one we issue.
+  if (Buffer.from(decoded, 'utf8').toString('base64url') !== globalId) return undefined;
   const separator = decoded.indexOf(':');
   if (separator < 1) return undefined;
   const id = decoded.slice(separator + 1);

@@ -47,6 +47,10 @@ export class WalletService {
       if (!sub) throw notFound('Sub-account', ['subAccountId']);
       const existing = await findByIdempotencyKey(em, sub.agencyId, idempotencyKey);
       if (existing) return replayOrConflict(existing, hash);
+      // Money in a removed wallet would sit outside every report until a restore.
+      if (sub.status === 'REMOVED') {
+        throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before adjusting its wallet', ['subAccountId']);
+      }
       const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
       const walletAccount = { id: wallet.id, type: 'WALLET' as const };
       const grants = await systemAccount(em, 'PLATFORM_GRANTS');
@@ -59,6 +63,8 @@ export class WalletService {
         idempotencyKey,
         requestSha256: hash,
         memo: reason,
+        // Re-checked under lock in the posting, so a removal racing this credit cannot strand it.
+        activeSubAccountIds: [sub.id],
       });
       return posted.transfer;
     });
