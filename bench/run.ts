@@ -5,6 +5,7 @@
  */
 const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   transfers: () => import('./transfers'),
+  usage: () => import('./usage'),
 };
 
 async function main(): Promise<void> {

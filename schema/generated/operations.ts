@@ -69,6 +69,10 @@ export type Agency = Node & {
   subAccountSlotsRemaining?: Maybe<Scalars['Int']['output']>;
   /** Oldest first, the primary included */
   subAccounts: SubAccountConnection;
+  /** Minutes of every sub-account, the primary and removed ones included, in the range; all time without one */
+  totalMinutesUsed: Scalars['Decimal']['output'];
+  /** Totals and one row per sub-account, from rollups: any range is exact */
+  usageReport: UsageReport;
 };
 
 
@@ -90,6 +94,18 @@ export type AgencySubAccountsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<SubAccountStatus>;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencyTotalMinutesUsedArgs = {
+  range?: InputMaybe<DateRangeInput>;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencyUsageReportArgs = {
+  range: DateRangeInput;
 };
 
 export type AgencyConnection = {
@@ -137,6 +153,49 @@ export type BillingCycle = {
   start: Scalars['DateTime']['output'];
 };
 
+/** One finished call, with the cost debited from its wallet. */
+export type Call = Node & {
+  __typename?: 'Call';
+  /** Debited from the wallet: seconds / 60 × minutePrice, rounded up to the micro-dollar */
+  cost: Money;
+  durationSeconds: Scalars['Int']['output'];
+  /** The voice platform's id: the same call is recorded once per sub-account */
+  externalCallId: Scalars['String']['output'];
+  id: Scalars['ID']['output'];
+  /** The price per minute in force when the call was recorded */
+  minutePrice: Money;
+  /** When it was recorded; its price is the one in force then */
+  recordedAt: Scalars['DateTime']['output'];
+  scenario?: Maybe<Scenario>;
+  /** Reports count a call in the range and UTC day it started in */
+  startedAt: Scalars['DateTime']['output'];
+  status: CallStatus;
+  subAccount: SubAccount;
+  tier: MinuteTier;
+};
+
+export type CallConnection = {
+  __typename?: 'CallConnection';
+  edges: Array<CallEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type CallEdge = {
+  __typename?: 'CallEdge';
+  cursor: Scalars['String']['output'];
+  node: Call;
+};
+
+/** How a call ended. */
+export type CallStatus =
+  | 'BUSY'
+  | 'CANCELED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'NO_ANSWER'
+  | 'VOICEMAIL';
+
 export type ChangeAgencyPlanInput = {
   agencyId: Scalars['ID']['input'];
   planCode: Scalars['String']['input'];
@@ -179,6 +238,18 @@ export type CreateApiKeyPayload = {
   userErrors: Array<UserError>;
 };
 
+export type CreateScenarioInput = {
+  /** 1 to 200 characters; an existing name (any case) returns that scenario */
+  name: Scalars['String']['input'];
+  subAccountId: Scalars['ID']['input'];
+};
+
+export type CreateScenarioPayload = {
+  __typename?: 'CreateScenarioPayload';
+  scenario?: Maybe<Scenario>;
+  userErrors: Array<UserError>;
+};
+
 /** A half-open range of instants: [from, to). */
 export type DateRangeInput = {
   /** inclusive */
@@ -211,6 +282,12 @@ export type Mutation = {
   createAgency: CreateAgencyPayload;
   /** Returns the secret once; only its hash is kept. */
   createApiKey: CreateApiKeyPayload;
+  /** A campaign or project of a sub-account; returns the existing one when the name is taken. */
+  createScenario: CreateScenarioPayload;
+  /** Records one finished call and debits its cost; idempotent by (sub-account, externalCallId). */
+  recordCallUsage: RecordCallUsagePayload;
+  /** Up to 1,000 calls: the good ones are recorded, each bad one gets a userError with its index. */
+  recordCallUsageBatch: RecordCallUsageBatchPayload;
   /** Soft removal: frees a slot, keeps the history. */
   removeSubAccount: RemoveSubAccountPayload;
   /** Brings a removed sub-account back while a slot is free. */
@@ -246,6 +323,21 @@ export type MutationCreateAgencyArgs = {
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateScenarioArgs = {
+  input: CreateScenarioInput;
+};
+
+
+export type MutationRecordCallUsageArgs = {
+  input: RecordCallUsageInput;
+};
+
+
+export type MutationRecordCallUsageBatchArgs = {
+  inputs: Array<RecordCallUsageInput>;
 };
 
 
@@ -360,6 +452,36 @@ export type QueryTransferQuoteArgs = {
   input: TransferMinutesInput;
 };
 
+export type RecordCallUsageBatchPayload = {
+  __typename?: 'RecordCallUsageBatchPayload';
+  /** The calls recorded (or first records of retried ones), in input order */
+  calls: Array<Call>;
+  /** One per refused call; `field` starts with ["inputs", "<index>"] */
+  userErrors: Array<UserError>;
+};
+
+export type RecordCallUsageInput = {
+  /** Whole seconds, 0 to 86,400 */
+  durationSeconds: Scalars['Int']['input'];
+  /** Idempotency: the same call twice is recorded once; other terms under it: IDEMPOTENCY_CONFLICT */
+  externalCallId: Scalars['String']['input'];
+  /** A scenario of the same sub-account */
+  scenarioId?: InputMaybe<Scalars['ID']['input']>;
+  startedAt: Scalars['DateTime']['input'];
+  status: CallStatus;
+  subAccountId: Scalars['ID']['input'];
+  tier: MinuteTier;
+};
+
+export type RecordCallUsagePayload = {
+  __typename?: 'RecordCallUsagePayload';
+  /** The call recorded, or the first record of a retried one */
+  call?: Maybe<Call>;
+  userErrors: Array<UserError>;
+  /** The debited wallet; null for usage-ingest keys, which read nothing */
+  wallet?: Maybe<Wallet>;
+};
+
 export type RemoveSubAccountInput = {
   id: Scalars['ID']['input'];
 };
@@ -398,6 +520,15 @@ export type Role =
   | 'PLATFORM_ADMIN'
   | 'USAGE_INGEST';
 
+/** A call scenario of a sub-account: a campaign or project its calls belong to. */
+export type Scenario = Node & {
+  __typename?: 'Scenario';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  name: Scalars['String']['output'];
+  subAccount: SubAccount;
+};
+
 export type SetAgencyMarkupInput = {
   agencyId: Scalars['ID']['input'];
   /** $ per Basic minute over the base price */
@@ -412,6 +543,12 @@ export type SetAgencyMarkupPayload = {
   userErrors: Array<UserError>;
 };
 
+export type StatusCount = {
+  __typename?: 'StatusCount';
+  count: Scalars['Int']['output'];
+  status: CallStatus;
+};
+
 /** An agency's own (PRIMARY) or client (SECONDARY) account. */
 export type SubAccount = Node & {
   __typename?: 'SubAccount';
@@ -420,6 +557,8 @@ export type SubAccount = Node & {
   applyBasePrice: Scalars['Boolean']['output'];
   /** The current monthly cycle, UTC */
   billingCycle: BillingCycle;
+  /** Newest first (by start instant) */
+  calls: CallConnection;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   kind: SubAccountKind;
@@ -430,10 +569,24 @@ export type SubAccount = Node & {
   minutePrice: Money;
   name: Scalars['String']['output'];
   removedAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Oldest first */
+  scenarios: Array<Scenario>;
   status: SubAccountStatus;
   /** Anchor of the monthly billing cycle */
   subscriptionStartedAt: Scalars['DateTime']['output'];
+  /** Calls that started in the range; the current billing cycle without one */
+  usage: UsageSummary;
   wallet: Wallet;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountCallsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  range?: InputMaybe<DateRangeInput>;
+  scenarioId?: InputMaybe<Scalars['ID']['input']>;
+  status?: InputMaybe<CallStatus>;
 };
 
 
@@ -446,6 +599,12 @@ export type SubAccountMarkupArgs = {
 /** An agency's own (PRIMARY) or client (SECONDARY) account. */
 export type SubAccountMinutePriceArgs = {
   tier: MinuteTier;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountUsageArgs = {
+  range?: InputMaybe<DateRangeInput>;
 };
 
 export type SubAccountConnection = {
@@ -468,6 +627,22 @@ export type SubAccountKind =
 export type SubAccountStatus =
   | 'ACTIVE'
   | 'REMOVED';
+
+export type SubAccountUsage = {
+  __typename?: 'SubAccountUsage';
+  subAccount: SubAccount;
+  usage: UsageSummary;
+  /** The wallet balance now (not at the end of the range) */
+  walletBalance: Money;
+};
+
+export type TierMinutes = {
+  __typename?: 'TierMinutes';
+  callCount: Scalars['Int']['output'];
+  /** Seconds / 60, rounded to the nearest 1/10,000 minute */
+  minutes: Scalars['Decimal']['output'];
+  tier: MinuteTier;
+};
 
 /** One immutable movement of money in the ledger. */
 export type Transfer = Node & {
@@ -561,6 +736,35 @@ export type UpdateSubAccountPayload = {
   userErrors: Array<UserError>;
 };
 
+/** An agency's usage over [from, to): totals and one row per sub-account. */
+export type UsageReport = {
+  __typename?: 'UsageReport';
+  /** Every active sub-account (the primary first), and removed ones that have calls in the range */
+  bySubAccount: Array<SubAccountUsage>;
+  from: Scalars['DateTime']['output'];
+  to: Scalars['DateTime']['output'];
+  /** All sub-accounts, the primary and removed ones included */
+  totals: UsageSummary;
+};
+
+/** Usage of calls that started in [from, to), exact: see docs/usage.md. */
+export type UsageSummary = {
+  __typename?: 'UsageSummary';
+  callCount: Scalars['Int']['output'];
+  /** Every status, zeros included */
+  callsByStatus: Array<StatusCount>;
+  from: Scalars['DateTime']['output'];
+  /** Every tier, zeros included */
+  minutesByTier: Array<TierMinutes>;
+  /** The agency's markup within that cost */
+  profit: Money;
+  /** Cost of the calls: what left the wallets */
+  spent: Money;
+  to: Scalars['DateTime']['output'];
+  /** All seconds / 60, rounded to the nearest 1/10,000 minute */
+  totalMinutes: Scalars['Decimal']['output'];
+};
+
 /** A business-rule failure of a mutation: nothing was changed. */
 export type UserError = {
   __typename?: 'UserError';
@@ -589,6 +793,8 @@ export type Wallet = Node & {
   id: Scalars['ID']['output'];
   /** LOW_BALANCE / BALANCE_RECOVERED events cross it; $5 by default */
   lowBalanceThreshold: Money;
+  /** Cost of the calls that started in the range; the current billing cycle without one */
+  spent: Money;
   subAccount: SubAccount;
   /** Transfers in and out of this wallet, newest first */
   transfers: TransferConnection;
@@ -598,6 +804,12 @@ export type Wallet = Node & {
 /** The dollar value of the minutes a sub-account can still use. */
 export type WalletAvailableMinutesArgs = {
   tier: MinuteTier;
+};
+
+
+/** The dollar value of the minutes a sub-account can still use. */
+export type WalletSpentArgs = {
+  range?: InputMaybe<DateRangeInput>;
 };
 
 
@@ -622,6 +834,15 @@ export type AddSubAccountInput = {
   subscriptionStartedAt?: string | null | undefined;
 };
 
+/** How a call ended. */
+export type CallStatus =
+  | 'BUSY'
+  | 'CANCELED'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'NO_ANSWER'
+  | 'VOICEMAIL';
+
 export type ChangeAgencyPlanInput = {
   agencyId: string | number;
   planCode: string;
@@ -642,6 +863,38 @@ export type CreateApiKeyInput = {
   role: Role;
   /** Required for CLIENT_ADMIN keys */
   subAccountId?: string | number | null | undefined;
+};
+
+export type CreateScenarioInput = {
+  /** 1 to 200 characters; an existing name (any case) returns that scenario */
+  name: string;
+  subAccountId: string | number;
+};
+
+/** A half-open range of instants: [from, to). */
+export type DateRangeInput = {
+  /** inclusive */
+  from: string;
+  /** exclusive */
+  to: string;
+};
+
+/** Minute quality tiers, each with its own price. */
+export type MinuteTier =
+  | 'BASIC'
+  | 'PREMIUM';
+
+export type RecordCallUsageInput = {
+  /** Whole seconds, 0 to 86,400 */
+  durationSeconds: number;
+  /** Idempotency: the same call twice is recorded once; other terms under it: IDEMPOTENCY_CONFLICT */
+  externalCallId: string;
+  /** A scenario of the same sub-account */
+  scenarioId?: string | number | null | undefined;
+  startedAt: string;
+  status: CallStatus;
+  subAccountId: string | number;
+  tier: MinuteTier;
 };
 
 export type RemoveSubAccountInput = {
@@ -780,7 +1033,58 @@ export type SubAccountQueryVariables = Exact<{
 
 export type SubAccountQuery = { subAccount: { id: string, kind: SubAccountKind, status: SubAccountStatus, name: string, wallet: { id: string, balance: { amount: string }, lowBalanceThreshold: { amount: string } } } | null };
 
+export type CreateScenarioMutationVariables = Exact<{
+  input: CreateScenarioInput;
+}>;
 
+
+export type CreateScenarioMutation = { createScenario: { scenario: { id: string, name: string, createdAt: string } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type RecordCallUsageMutationVariables = Exact<{
+  input: RecordCallUsageInput;
+}>;
+
+
+export type RecordCallUsageMutation = { recordCallUsage: { call: { id: string, externalCallId: string, tier: MinuteTier, status: CallStatus, startedAt: string, durationSeconds: number, cost: { amount: string }, minutePrice: { amount: string } } | null, wallet: { id: string, balance: { amount: string } } | null, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type RecordCallUsageBatchMutationVariables = Exact<{
+  inputs: Array<RecordCallUsageInput> | RecordCallUsageInput;
+}>;
+
+
+export type RecordCallUsageBatchMutation = { recordCallUsageBatch: { calls: Array<{ id: string, externalCallId: string, cost: { amount: string } }>, userErrors: Array<{ code: string, message: string, field: Array<string> | null }> } };
+
+export type UsageSummaryFieldsFragment = { from: string, to: string, totalMinutes: string, callCount: number, minutesByTier: Array<{ tier: MinuteTier, minutes: string, callCount: number }>, callsByStatus: Array<{ status: CallStatus, count: number }>, spent: { amount: string }, profit: { amount: string } };
+
+export type SubAccountUsageQueryVariables = Exact<{
+  id: string | number;
+  range?: DateRangeInput | null | undefined;
+}>;
+
+
+export type SubAccountUsageQuery = { subAccount: { id: string, billingCycle: { start: string, end: string }, usage: { from: string, to: string, totalMinutes: string, callCount: number, minutesByTier: Array<{ tier: MinuteTier, minutes: string, callCount: number }>, callsByStatus: Array<{ status: CallStatus, count: number }>, spent: { amount: string }, profit: { amount: string } }, wallet: { balance: { amount: string }, spent: { amount: string } }, scenarios: Array<{ id: string, name: string }> } | null };
+
+export type SubAccountCallsQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  range?: DateRangeInput | null | undefined;
+  status?: CallStatus | null | undefined;
+  scenarioId?: string | number | null | undefined;
+}>;
+
+
+export type SubAccountCallsQuery = { subAccount: { calls: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ cursor: string, node: { id: string, externalCallId: string, tier: MinuteTier, status: CallStatus, startedAt: string, durationSeconds: number, cost: { amount: string }, scenario: { id: string, name: string } | null } }> } } | null };
+
+export type AgencyUsageReportQueryVariables = Exact<{
+  id: string | number;
+  range: DateRangeInput;
+}>;
+
+
+export type AgencyUsageReportQuery = { agency: { id: string, totalMinutesUsed: string, usageReport: { from: string, to: string, totals: { from: string, to: string, totalMinutes: string, callCount: number, minutesByTier: Array<{ tier: MinuteTier, minutes: string, callCount: number }>, callsByStatus: Array<{ status: CallStatus, count: number }>, spent: { amount: string }, profit: { amount: string } }, bySubAccount: Array<{ subAccount: { id: string, name: string, status: SubAccountStatus }, usage: { from: string, to: string, totalMinutes: string, callCount: number, minutesByTier: Array<{ tier: MinuteTier, minutes: string, callCount: number }>, callsByStatus: Array<{ status: CallStatus, count: number }>, spent: { amount: string }, profit: { amount: string } }, walletBalance: { amount: string } }> } } | null };
+
+export const UsageSummaryFieldsFragmentDoc = {"kind":"Document","definitions":[{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UsageSummaryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UsageSummary"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"totalMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"minutesByTier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"minutes"}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}},{"kind":"Field","name":{"kind":"Name","value":"callsByStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"spent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"profit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]} as unknown as DocumentNode<UsageSummaryFieldsFragment, unknown>;
 export const PlansDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Plans"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"plans"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountLimit"}},{"kind":"Field","alias":{"kind":"Name","value":"basic"},"name":{"kind":"Name","value":"basePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"premium"},"name":{"kind":"Name","value":"basePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"includedPremium"},"name":{"kind":"Name","value":"includedMinutes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}]}]}}]}}]} as unknown as DocumentNode<PlansQuery, PlansQueryVariables>;
 export const AgencyDashboardDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AgencyDashboard"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"search"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"SubAccountStatus"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"plan"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountLimit"}}]}},{"kind":"Field","name":{"kind":"Name","value":"planRenewsAt"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}},{"kind":"Field","alias":{"kind":"Name","value":"markupBasic"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"markupPremium"},"name":{"kind":"Name","value":"defaultMarkup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccounts"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"search"},"value":{"kind":"Variable","name":{"kind":"Name","value":"search"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"applyBasePrice"}},{"kind":"Field","alias":{"kind":"Name","value":"markupBasic"},"name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"markupPremium"},"name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"priceBasic"},"name":{"kind":"Name","value":"minutePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"BASIC"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"pricePremium"},"name":{"kind":"Name","value":"minutePrice"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"billingCycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"start"}},{"kind":"Field","name":{"kind":"Name","value":"end"}},{"kind":"Field","name":{"kind":"Name","value":"nextBillingDate"}}]}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","alias":{"kind":"Name","value":"availablePremium"},"name":{"kind":"Name","value":"availableMinutes"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}]}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<AgencyDashboardQuery, AgencyDashboardQueryVariables>;
 export const CreateAgencyDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateAgency"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateAgencyInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createAgency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"planRenewsAt"}},{"kind":"Field","name":{"kind":"Name","value":"primarySubAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<CreateAgencyMutation, CreateAgencyMutationVariables>;
@@ -794,3 +1098,9 @@ export const UpdateSubAccountDocument = {"kind":"Document","definitions":[{"kind
 export const RemoveSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemoveSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemoveSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removeSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removedSubAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RemoveSubAccountMutation, RemoveSubAccountMutationVariables>;
 export const RestoreSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RestoreSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RestoreSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"restoreSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RestoreSubAccountMutation, RestoreSubAccountMutationVariables>;
 export const SubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"lowBalanceThreshold"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]} as unknown as DocumentNode<SubAccountQuery, SubAccountQueryVariables>;
+export const CreateScenarioDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"CreateScenario"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"CreateScenarioInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"createScenario"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"scenario"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<CreateScenarioMutation, CreateScenarioMutationVariables>;
+export const RecordCallUsageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordCallUsage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordCallUsageInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordCallUsage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"call"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalCallId"}},{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"cost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"minutePrice"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RecordCallUsageMutation, RecordCallUsageMutationVariables>;
+export const RecordCallUsageBatchDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RecordCallUsageBatch"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"inputs"}},"type":{"kind":"NonNullType","type":{"kind":"ListType","type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RecordCallUsageInput"}}}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"recordCallUsageBatch"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"inputs"},"value":{"kind":"Variable","name":{"kind":"Name","value":"inputs"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"calls"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalCallId"}},{"kind":"Field","name":{"kind":"Name","value":"cost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RecordCallUsageBatchMutation, RecordCallUsageBatchMutationVariables>;
+export const SubAccountUsageDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SubAccountUsage"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"range"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateRangeInput"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"billingCycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"start"}},{"kind":"Field","name":{"kind":"Name","value":"end"}}]}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"range"},"value":{"kind":"Variable","name":{"kind":"Name","value":"range"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UsageSummaryFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"wallet"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"spent"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"range"},"value":{"kind":"Variable","name":{"kind":"Name","value":"range"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"scenarios"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UsageSummaryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UsageSummary"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"totalMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"minutesByTier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"minutes"}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}},{"kind":"Field","name":{"kind":"Name","value":"callsByStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"spent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"profit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]} as unknown as DocumentNode<SubAccountUsageQuery, SubAccountUsageQueryVariables>;
+export const SubAccountCallsDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"SubAccountCalls"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"range"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateRangeInput"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"status"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"CallStatus"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"scenarioId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"calls"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"range"},"value":{"kind":"Variable","name":{"kind":"Name","value":"range"}}},{"kind":"Argument","name":{"kind":"Name","value":"status"},"value":{"kind":"Variable","name":{"kind":"Name","value":"status"}}},{"kind":"Argument","name":{"kind":"Name","value":"scenarioId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"scenarioId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cursor"}},{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalCallId"}},{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"startedAt"}},{"kind":"Field","name":{"kind":"Name","value":"durationSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"cost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"scenario"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<SubAccountCallsQuery, SubAccountCallsQueryVariables>;
+export const AgencyUsageReportDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AgencyUsageReport"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"range"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"DateRangeInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"totalMinutesUsed"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"range"},"value":{"kind":"Variable","name":{"kind":"Name","value":"range"}}}]},{"kind":"Field","name":{"kind":"Name","value":"usageReport"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"range"},"value":{"kind":"Variable","name":{"kind":"Name","value":"range"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"totals"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UsageSummaryFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"bySubAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"FragmentSpread","name":{"kind":"Name","value":"UsageSummaryFields"}}]}},{"kind":"Field","name":{"kind":"Name","value":"walletBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]}},{"kind":"FragmentDefinition","name":{"kind":"Name","value":"UsageSummaryFields"},"typeCondition":{"kind":"NamedType","name":{"kind":"Name","value":"UsageSummary"}},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"from"}},{"kind":"Field","name":{"kind":"Name","value":"to"}},{"kind":"Field","name":{"kind":"Name","value":"totalMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"minutesByTier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"minutes"}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"callCount"}},{"kind":"Field","name":{"kind":"Name","value":"callsByStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"spent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"profit"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]} as unknown as DocumentNode<AgencyUsageReportQuery, AgencyUsageReportQueryVariables>;

@@ -2,18 +2,22 @@ import { DataSource, type Logger as TypeOrmLogger } from 'typeorm';
 import { InitialSchema1764000000000 } from '../../migrations/1764000000000-InitialSchema';
 import { Ledger1764100000000 } from '../../migrations/1764100000000-Ledger';
 import { LedgerPostFunction1764150000000 } from '../../migrations/1764150000000-LedgerPostFunction';
+import { Usage1764200000000 } from '../../migrations/1764200000000-Usage';
 import { PlanEntity } from '../modules/plan/plan.entity';
 import { AgencyEntity } from '../modules/agency/agency.entity';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
 import { WalletEntity } from '../modules/wallet/wallet.entity';
 import { ApiKeyEntity } from '../modules/auth/api-key.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
+import { ScenarioEntity } from '../modules/usage/scenario.entity';
+import { CallEntity } from '../modules/usage/call.entity';
 
 export const ENTITIES = [
   PlanEntity, AgencyEntity, SubAccountEntity, WalletEntity, ApiKeyEntity, LedgerAccountEntity, LedgerTransferEntity,
+  ScenarioEntity, CallEntity,
 ];
 /** In order. Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
-export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, LedgerPostFunction1764150000000];
+export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, LedgerPostFunction1764150000000, Usage1764200000000];
 
 /**
  * Counts SQL statements per process. Tests read it to prove a page of sub-accounts costs a

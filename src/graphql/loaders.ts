@@ -5,6 +5,8 @@ import { PlanEntity } from '../modules/plan/plan.entity';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
 import { WalletEntity } from '../modules/wallet/wallet.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
+import { createUsageLoaders } from '../modules/usage/usage.loaders';
+import { createReportingLoaders } from '../modules/reporting/reporting.loaders';
 
 /** Orders `rows` like `keys`, with undefined where a key has no row. */
 function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): Array<V | undefined> {
@@ -62,6 +64,8 @@ export function createLoaders(dataSource: DataSource) {
     plan: new DataLoader<string, PlanEntity | undefined>(async (codes) =>
       byKey(codes, await dataSource.getRepository(PlanEntity).find(), (p) => p.code),
     ),
+    ...createUsageLoaders(dataSource),
+    ...createReportingLoaders(dataSource),
   };
 }
 

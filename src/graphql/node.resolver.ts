@@ -34,6 +34,16 @@ export class NodeResolver {
         const own = viewer.role === 'CLIENT_ADMIN' && viewer.subAccountId ? await loaders.walletBySubAccount.load(viewer.subAccountId) : undefined;
         return own && (own.id === transfer.debitAccountId || own.id === transfer.creditAccountId) ? transfer : null;
       }
+      case 'Scenario': {
+        const scenario = await loaders.scenario.load(decoded.id);
+        const sub = scenario && (await loaders.subAccount.load(scenario.subAccountId));
+        return scenario && sub && canReadSubAccount(viewer, sub) ? scenario : null;
+      }
+      case 'Call': {
+        const call = await loaders.call.load(decoded.id);
+        const sub = call && (await loaders.subAccount.load(call.subAccountId));
+        return call && sub && canReadSubAccount(viewer, sub) ? call : null;
+      }
       case 'ApiKey':
         return viewer.role === 'CLIENT_ADMIN' ? null : services.apiKey.find(viewer, decoded.id);
       default:

@@ -9,10 +9,18 @@ import { SubAccountResolver } from '../modules/sub-account/sub-account.resolver'
 import { WalletResolver } from '../modules/wallet/wallet.resolver';
 import { ApiKeyResolver, ViewerResolver } from '../modules/auth/api-key.resolver';
 import { TransferResolver } from '../modules/transfer/transfer.resolver';
+import { CallResolver } from '../modules/usage/call.resolver';
+import { ScenarioResolver } from '../modules/usage/scenario.resolver';
+import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
+import {
+  AgencyUsageResolver, SubAccountUsageFieldResolver, SubAccountUsageResolver, WalletSpentResolver,
+} from '../modules/reporting/usage-report.resolver';
 
 export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
   TransferResolver,
+  ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
+  SubAccountUsageResolver,
 ] as const;
 
 /** Builds the executable schema from the resolver classes (type-graphql), once per process. */

@@ -7,6 +7,10 @@ import { TransferService } from '../modules/transfer/transfer.service';
 import { TransferBatcher } from '../modules/ledger/transfer-batcher';
 import { WalletService } from '../modules/wallet/wallet.service';
 import { ProfitService } from '../modules/ledger/profit.service';
+import { ScenarioService } from '../modules/usage/scenario.service';
+import { UsageIngestService } from '../modules/usage/usage-ingest.service';
+import { CallService } from '../modules/usage/call.service';
+import { UsageReportService } from '../modules/reporting/usage-report.service';
 
 /** The service instances, created once at startup and shared by every request. */
 export function createServices(dataSource: DataSource) {
@@ -18,6 +22,10 @@ export function createServices(dataSource: DataSource) {
     transfer: new TransferService(dataSource, new TransferBatcher(dataSource)),
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),
+    scenario: new ScenarioService(dataSource),
+    usageIngest: new UsageIngestService(dataSource),
+    call: new CallService(dataSource),
+    usageReport: new UsageReportService(),
   };
 }
 export type Services = ReturnType<typeof createServices>;

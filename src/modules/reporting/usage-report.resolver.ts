@@ -1,0 +1,70 @@
+import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
+import { Money } from '../../graphql/common.types';
+import type { RequestContext } from '../../graphql/context';
+import { DecimalScalar } from '../../graphql/scalars';
+import { DateRangeInput, validRange } from '../../shared/date-range';
+import { AgencyType } from '../agency/agency.type';
+import type { AgencyEntity } from '../agency/agency.entity';
+import { SubAccountType } from '../sub-account/sub-account.type';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { WalletType } from '../wallet/wallet.type';
+import type { WalletEntity } from '../wallet/wallet.entity';
+import { formatMinutes } from './usage-report.service';
+import { SubAccountUsageType, UsageReportType, UsageSummaryType, type SubAccountUsageRow } from './usage-report.type';
+
+@Resolver(() => SubAccountType)
+export class SubAccountUsageFieldResolver {
+  @FieldResolver(() => UsageSummaryType, { description: 'Calls that started in the range; the current billing cycle without one' })
+  usage(
+    @Root() sub: SubAccountEntity,
+    @Arg('range', () => DateRangeInput, { nullable: true }) range: DateRangeInput | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<UsageSummaryType> {
+    return ctx.services.usageReport.subAccountUsage(ctx.viewer, ctx.loaders, sub, validRange(range));
+  }
+}
+
+@Resolver(() => WalletType)
+export class WalletSpentResolver {
+  @FieldResolver(() => Money, { description: 'Cost of the calls that started in the range; the current billing cycle without one' })
+  async spent(
+    @Root() wallet: WalletEntity,
+    @Arg('range', () => DateRangeInput, { nullable: true }) range: DateRangeInput | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<Money> {
+    const sub = (await ctx.loaders.subAccount.load(wallet.subAccountId))!;
+    return Money.ofMicros(await ctx.services.usageReport.spentMicros(ctx.viewer, ctx.loaders, sub, validRange(range)));
+  }
+}
+
+@Resolver(() => AgencyType)
+export class AgencyUsageResolver {
+  @FieldResolver(() => DecimalScalar, {
+    description: 'Minutes of every sub-account, the primary and removed ones included, in the range; all time without one',
+  })
+  async totalMinutesUsed(
+    @Root() agency: AgencyEntity,
+    @Arg('range', () => DateRangeInput, { nullable: true }) range: DateRangeInput | null,
+    @Ctx() ctx: RequestContext,
+  ): Promise<string> {
+    return formatMinutes(await ctx.services.usageReport.agencyTotalSeconds(ctx.viewer, ctx.loaders, agency, validRange(range)));
+  }
+
+  @FieldResolver(() => UsageReportType, { description: 'Totals and one row per sub-account, from rollups: any range is exact' })
+  usageReport(
+    @Root() agency: AgencyEntity,
+    @Arg('range', () => DateRangeInput) range: DateRangeInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return ctx.services.usageReport.agencyReport(ctx.viewer, ctx.loaders, agency, validRange(range)!);
+  }
+}
+
+@Resolver(() => SubAccountUsageType)
+export class SubAccountUsageResolver {
+  @FieldResolver(() => Money, { description: 'The wallet balance now (not at the end of the range)' })
+  async walletBalance(@Root() row: SubAccountUsageRow, @Ctx() ctx: RequestContext): Promise<Money> {
+    const wallet = (await ctx.loaders.walletBySubAccount.load(row.subAccount.id))!;
+    return Money.ofMicros((await ctx.loaders.ledgerAccount.load(wallet.id))!.balanceMicros);
+  }
+}

@@ -1,0 +1,59 @@
+import { Field, Int, ObjectType } from 'type-graphql';
+import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
+import { MinuteTierEnum, Money } from '../../graphql/common.types';
+import { SubAccountType } from '../sub-account/sub-account.type';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { CallStatusEnum } from '../usage/call.type';
+import type { CallStatus } from '../usage/call.entity';
+
+@ObjectType('TierMinutes', { simpleResolvers: true })
+export class TierMinutesType {
+  @Field(() => MinuteTierEnum) tier!: MinuteTierEnum;
+  @Field(() => DecimalScalar, { description: 'Seconds / 60, rounded to the nearest 1/10,000 minute' }) minutes!: string;
+  @Field(() => Int) callCount!: number;
+}
+
+@ObjectType('StatusCount', { simpleResolvers: true })
+export class StatusCountType {
+  @Field(() => CallStatusEnum) status!: CallStatus;
+  @Field(() => Int) count!: number;
+}
+
+/**
+ * Report types are plain data: `simpleResolvers` lets graphql-js read their fields directly
+ * instead of through type-graphql's per-field middleware wrapper (a 50-row report has ~1,500 fields).
+ */
+@ObjectType('UsageSummary', { description: 'Usage of calls that started in [from, to), exact: see docs/usage.md.', simpleResolvers: true })
+export class UsageSummaryType {
+  @Field(() => DateTimeScalar) from!: Date;
+  @Field(() => DateTimeScalar) to!: Date;
+  @Field(() => DecimalScalar, { description: 'All seconds / 60, rounded to the nearest 1/10,000 minute' }) totalMinutes!: string;
+  @Field(() => [TierMinutesType], { description: 'Every tier, zeros included' }) minutesByTier!: TierMinutesType[];
+  @Field(() => Int) callCount!: number;
+  @Field(() => [StatusCountType], { description: 'Every status, zeros included' }) callsByStatus!: StatusCountType[];
+  @Field(() => Money, { description: 'Cost of the calls: what left the wallets' }) spent!: Money;
+  @Field(() => Money, { description: "The agency's markup within that cost" }) profit!: Money;
+}
+
+/** Root of a `SubAccountUsage`: `walletBalance` is resolved (batched) from the sub-account. */
+export interface SubAccountUsageRow {
+  subAccount: SubAccountEntity;
+  usage: UsageSummaryType;
+}
+
+@ObjectType('SubAccountUsage', { simpleResolvers: true })
+export class SubAccountUsageType {
+  @Field(() => SubAccountType) subAccount!: SubAccountType;
+  @Field(() => UsageSummaryType) usage!: UsageSummaryType;
+}
+
+@ObjectType('UsageReport', { description: "An agency's usage over [from, to): totals and one row per sub-account.", simpleResolvers: true })
+export class UsageReportType {
+  @Field(() => DateTimeScalar) from!: Date;
+  @Field(() => DateTimeScalar) to!: Date;
+  @Field(() => UsageSummaryType, { description: 'All sub-accounts, the primary and removed ones included' }) totals!: UsageSummaryType;
+  @Field(() => [SubAccountUsageType], {
+    description: 'Every active sub-account (the primary first), and removed ones that have calls in the range',
+  })
+  bySubAccount!: SubAccountUsageRow[];
+}

@@ -1,0 +1,62 @@
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
+import { MaxLength } from 'class-validator';
+import { DateTimeScalar } from '../../graphql/scalars';
+import { MinuteTierEnum, Node, PageInfo, UserError } from '../../graphql/common.types';
+import { WalletType } from '../wallet/wallet.type';
+import { CALL_STATUSES, type CallStatus } from './call.entity';
+
+export const CallStatusEnum = Object.fromEntries(CALL_STATUSES.map((s) => [s, s])) as { [K in CallStatus]: K };
+registerEnumType(CallStatusEnum, { name: 'CallStatus', description: 'How a call ended.' });
+
+@ObjectType('Call', { implements: Node, description: 'One finished call, with the cost debited from its wallet.' })
+export class CallType extends Node {
+  @Field(() => String, { description: "The voice platform's id: the same call is recorded once per sub-account" })
+  externalCallId!: string;
+  @Field(() => MinuteTierEnum) tier!: MinuteTierEnum;
+  @Field(() => CallStatusEnum) status!: CallStatus;
+  @Field(() => DateTimeScalar, { description: 'Reports count a call in the range and UTC day it started in' }) startedAt!: Date;
+  @Field(() => Int) durationSeconds!: number;
+  @Field(() => DateTimeScalar, { description: 'When it was recorded; its price is the one in force then' }) recordedAt!: Date;
+}
+
+@ObjectType('CallEdge')
+export class CallEdge {
+  @Field(() => String) cursor!: string;
+  @Field(() => CallType) node!: CallType;
+}
+
+@ObjectType('CallConnection')
+export class CallConnection {
+  @Field(() => [CallEdge]) edges!: CallEdge[];
+  @Field(() => PageInfo) pageInfo!: PageInfo;
+  @Field(() => Int) totalCount!: number;
+}
+
+@InputType('RecordCallUsageInput')
+export class RecordCallUsageInput {
+  @Field(() => ID) @MaxLength(200) subAccountId!: string;
+  @Field(() => String, { description: 'Idempotency: the same call twice is recorded once; other terms under it: IDEMPOTENCY_CONFLICT' })
+  @MaxLength(1000)
+  externalCallId!: string;
+  @Field(() => ID, { nullable: true, description: 'A scenario of the same sub-account' }) @MaxLength(200) scenarioId?: string | null;
+  @Field(() => MinuteTierEnum) tier!: MinuteTierEnum;
+  @Field(() => CallStatusEnum) status!: CallStatus;
+  @Field(() => DateTimeScalar) startedAt!: Date;
+  @Field(() => Int, { description: 'Whole seconds, 0 to 86,400' }) durationSeconds!: number;
+}
+
+@ObjectType('RecordCallUsagePayload')
+export class RecordCallUsagePayload {
+  @Field(() => CallType, { nullable: true, description: 'The call recorded, or the first record of a retried one' }) call!: CallType | null;
+  @Field(() => WalletType, { nullable: true, description: 'The debited wallet; null for usage-ingest keys, which read nothing' })
+  wallet!: WalletType | null;
+  @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@ObjectType('RecordCallUsageBatchPayload')
+export class RecordCallUsageBatchPayload {
+  @Field(() => [CallType], { description: 'The calls recorded (or first records of retried ones), in input order' })
+  calls!: CallType[];
+  @Field(() => [UserError], { description: 'One per refused call; `field` starts with ["inputs", "<index>"]' })
+  userErrors!: UserError[];
+}
