@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info('shutting down', { signal });
     try {
+      // WebSockets closed with 1001 (clients reconnect elsewhere), event hub stopped, HTTP drained.
       await server.stop();
       logger.debug('http server stopped');
       await jobs?.dispose();

@@ -13,16 +13,23 @@ import { createServices } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
 import type { RequestContext } from './graphql/context';
+import { EventHub } from './modules/events/event-hub';
+import { attachSubscriptionServer } from './modules/events/ws-server';
 
 export interface ApiServer {
   httpServer: http.Server;
+  /** This process's outbox reader and fan-out (one per server). */
+  events: EventHub;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
-  /** Stops accepting connections, lets in-flight requests finish, then resolves. */
+  /**
+   * Closes every WebSocket with 1001 (clients reconnect elsewhere), stops the event hub,
+   * stops accepting connections, lets in-flight requests finish, then resolves.
+   */
   stop(): Promise<void>;
 }
 
-/** HTTP (and, from the subscriptions issue on, WebSocket) on one port and path: /graphql. */
+/** HTTP and WebSocket (graphql-ws) on one port and path: /graphql. */
 export async function createApiServer(deps: {
   dataSource: DataSource;
   schema: GraphQLSchema;
@@ -48,6 +55,10 @@ export async function createApiServer(deps: {
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), costLimitPlugin(schema)],
   });
   await apollo.start();
+  const events = await EventHub.start(dataSource, logger);
+  const subscriptions = attachSubscriptionServer({
+    httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
+  });
 
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
@@ -66,6 +77,7 @@ export async function createApiServer(deps: {
 
   return {
     httpServer,
+    events,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -74,6 +86,10 @@ export async function createApiServer(deps: {
           resolve(typeof address === 'object' && address ? address.port : port);
         });
       }),
-    stop: () => apollo.stop(),
+    stop: async () => {
+      await subscriptions.dispose();
+      await events.stop();
+      await apollo.stop();
+    },
   };
 }

@@ -15,6 +15,7 @@ describe('loadConfig', () => {
       jwtAudience: undefined,
       dbPoolSize: 10,
       jobsEnabled: true,
+      corsOrigins: [],
     });
   });
 
@@ -32,10 +33,12 @@ describe('loadConfig', () => {
       JWT_AUDIENCE: 'voice-minutes',
       DB_POOL_SIZE: '25',
       JOBS_ENABLED: 'false',
+      CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
       jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', dbPoolSize: 25, jobsEnabled: false,
+      corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
     });
   });
 
@@ -43,6 +46,8 @@ describe('loadConfig', () => {
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
+    ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
+    ['CORS_ORIGINS', 'https://ok.example.com,*'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

@@ -29,6 +29,11 @@ export interface AppConfig {
   dbPoolSize: number;
   /** Run scheduled jobs (pg-boss) in this process. @default true */
   jobsEnabled: boolean;
+  /**
+   * Browser origins (scheme://host[:port], comma-separated) allowed to open the GraphQL
+   * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
+   */
+  corsOrigins: string[];
 }
 
 export class ConfigError extends Error {
@@ -77,6 +82,23 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false, got "${raw}"`);
 }
 
+function origins(env: Env, name: string): string[] {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return [];
+  return raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '').map((entry) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(entry);
+    } catch {
+      throw new ConfigError(name, `has "${entry}", which is not an origin (scheme://host[:port])`);
+    }
+    if ((parsed.protocol !== 'https:' && parsed.protocol !== 'http:') || parsed.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(name, `has "${entry}", which is not an origin (scheme://host[:port])`);
+    }
+    return parsed.origin;
+  });
+}
+
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -105,5 +127,6 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtAudience: optionalString(env, 'JWT_AUDIENCE'),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
+    corsOrigins: origins(env, 'CORS_ORIGINS'),
   };
 }

@@ -1,5 +1,5 @@
 import {
-  GraphQLError, Kind, getVariableValues, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
+  GraphQLError, Kind, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
 import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
@@ -92,3 +92,35 @@ export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
 }
 
 export const validationRules = [depthLimitRule, aliasLimitRule];
+
+/**
+ * The checks Apollo applies to an HTTP operation, for paths Apollo does not serve (the
+ * WebSocket): parse with the token limit, validate with the standard and the abuse rules,
+ * then the cost limit. Returns the parsed document, or the errors to report.
+ */
+export function checkOperation(
+  schema: GraphQLSchema,
+  request: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+): { document: DocumentNode; errors?: undefined } | { errors: GraphQLError[]; document?: undefined } {
+  let document: DocumentNode;
+  try {
+    document = parse(request.query, { maxTokens: LIMITS.MAX_TOKENS });
+  } catch (error) {
+    return { errors: [error instanceof GraphQLError ? error : new GraphQLError('Syntax error')] };
+  }
+  const errors = validate(schema, document, [...specifiedRules, ...validationRules]);
+  if (errors.length > 0) return { errors: [...errors] };
+  const operation = getOperationAST(document, request.operationName ?? undefined);
+  if (!operation) return { errors: [limitError('The document must name the operation to run')] };
+  const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
+  if (variables.errors) return { document }; // execution reports them as it does over HTTP
+  const cost = getComplexity({
+    schema,
+    query: document,
+    operationName: request.operationName ?? undefined,
+    variables: request.variables ?? {},
+    estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
+  });
+  if (cost > LIMITS.MAX_COST) return { errors: [limitError(`Query cost ${cost} exceeds the limit of ${LIMITS.MAX_COST}; request smaller pages`)] };
+  return { document };
+}

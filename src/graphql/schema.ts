@@ -12,6 +12,7 @@ import { TransferResolver } from '../modules/transfer/transfer.resolver';
 import { CallResolver } from '../modules/usage/call.resolver';
 import { ScenarioResolver } from '../modules/usage/scenario.resolver';
 import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
+import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, SubAccountUsageResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
@@ -21,6 +22,7 @@ export const RESOLVERS = [
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
   SubAccountUsageResolver,
+  ...EVENT_RESOLVERS,
 ] as const;
 
 /** Builds the executable schema from the resolver classes (type-graphql), once per process. */
@@ -28,6 +30,16 @@ export function createSchema(): Promise<GraphQLSchema> {
   return buildSchema({
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    // Every subscription brings its own `subscribe` (the outbox event hub); type-graphql still
+    // insists on a PubSub, so it gets one that nothing uses.
+    pubSub: {
+      publish: () => {
+        throw new Error('events are published through the outbox, not a PubSub');
+      },
+      subscribe: () => {
+        throw new Error('subscriptions read the outbox through the event hub');
+      },
+    },
     // Structural limits on inputs (string lengths); business validation lives in services.
     validate: { forbidUnknownValues: false },
   });

@@ -19,6 +19,10 @@ export interface GraphQLResponse<T = any> {
 export interface TestApp {
   /** http://127.0.0.1:<port>/graphql */
   url: string;
+  /** ws://127.0.0.1:<port>/graphql (graphql-ws, same port and path) */
+  wsUrl: string;
+  /** The server itself (its event hub, its stop for shutdown tests). */
+  server: ApiServer;
   /** A secret that authenticates as PLATFORM_ADMIN (PLATFORM_ADMIN_KEY of this app). */
   platformKey: string;
   dataSource: DataSource;
@@ -56,6 +60,8 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
 
   return {
     url,
+    wsUrl: `ws://127.0.0.1:${port}/graphql`,
+    server,
     platformKey,
     dataSource,
     config,

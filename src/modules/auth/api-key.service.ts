@@ -9,6 +9,7 @@ import { canManageAgency, MANAGER_ROLES, requireRole } from './access';
 import { ApiKeyEntity } from './api-key.entity';
 import { generateSecret, hashSecret } from './api-key-secret';
 import type { Role, Viewer } from './role';
+import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 
 export interface CreateApiKeyCommand {
   name: string;
@@ -58,6 +59,8 @@ export class ApiKeyService {
       if (!key || !visible) throw notFound('API key', ['id']);
       if (key.revokedAt) throw new DomainError(ErrorCode.ALREADY_REVOKED, 'The API key is already revoked', ['id']);
       key.revokedAt = new Date();
+      // Ends the subscriptions opened with this key, on every replica (never delivered to clients).
+      await writeOutboxEvent(em, { type: EventType.API_KEY_REVOKED, agencyId: key.agencyId, refId: key.id });
       return em.save(key);
     });
   }

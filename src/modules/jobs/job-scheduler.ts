@@ -2,10 +2,12 @@ import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
+import { deleteExpiredEvents } from '../events/retention';
 
 /** Queue names, one per recurring job. */
 export const JOBS = {
   MONTHLY_PLAN_ALLOCATIONS: 'monthly-plan-allocations',
+  OUTBOX_RETENTION: 'outbox-retention',
 } as const;
 
 /**
@@ -16,7 +18,10 @@ export const JOBS = {
  * 10 minutes of its start.
  */
 export class JobScheduler {
-  private constructor(private readonly boss: PgBoss) {}
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly timer: NodeJS.Timeout,
+  ) {}
 
   static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
@@ -28,11 +33,27 @@ export class JobScheduler {
       const result = await runMonthlyAllocations(deps.dataSource, new Date());
       if (result.granted > 0) deps.logger.info('monthly plan allocations granted', { ...result });
     });
-    return new JobScheduler(boss);
+    // Events older than 7 days (the resume window) are deleted about hourly: every replica
+    // offers the job each 10 minutes, throttled by pg-boss to one per hour across all of them
+    // (no cron row: the job is cheap, idempotent and needs no fixed time).
+    await boss.createQueue(JOBS.OUTBOX_RETENTION);
+    await boss.work(JOBS.OUTBOX_RETENTION, async () => {
+      const deleted = await deleteExpiredEvents(deps.dataSource);
+      if (deleted > 0) deps.logger.info('expired events deleted', { deleted });
+    });
+    const offerRetention = () =>
+      boss.sendThrottled(JOBS.OUTBOX_RETENTION, {}, {}, 3600).catch((error: Error) =>
+        deps.logger.warn('could not queue the event retention job', { message: error.message }),
+      );
+    await offerRetention();
+    const timer = setInterval(() => void offerRetention(), 10 * 60_000);
+    timer.unref();
+    return new JobScheduler(boss, timer);
   }
 
   /** Stops taking jobs, waits for running ones, closes pg-boss's pool. */
   async dispose(): Promise<void> {
+    clearInterval(this.timer);
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }

@@ -12,6 +12,7 @@ import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
 import { BadUserInputError } from '../../graphql/errors';
+import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 
 export interface AddSubAccountCommand {
   agencyId: string;
@@ -88,6 +89,7 @@ export class SubAccountService {
           removedAt: null,
         }));
         await openWallet(em, agency.id, sub.id);
+        await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_ADDED, agencyId: agency.id, subAccountId: sub.id });
         return sub;
       }),
     );
@@ -120,6 +122,7 @@ export class SubAccountService {
         if (markupBasic !== undefined) sub.markupBasicMicros = markupBasic;
         if (markupPremium !== undefined) sub.markupPremiumMicros = markupPremium;
         if (input.applyBasePrice != null) sub.applyBasePrice = input.applyBasePrice;
+        await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_UPDATED, agencyId: sub.agencyId, subAccountId: sub.id });
         return em.save(sub);
       }),
     );
@@ -138,6 +141,7 @@ export class SubAccountService {
       sub.removedAt = new Date();
       await em.save(sub);
       await sweepToPrimary(em, sub);
+      await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_REMOVED, agencyId: sub.agencyId, subAccountId: sub.id });
       return sub;
     });
   }
@@ -156,6 +160,7 @@ export class SubAccountService {
         await assertEmailFree(em, sub.loginEmail, sub.id, ['id']);
         sub.status = 'ACTIVE';
         sub.removedAt = null;
+        await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_RESTORED, agencyId: sub.agencyId, subAccountId: sub.id });
         return em.save(sub);
       }),
     );

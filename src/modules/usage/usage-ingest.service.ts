@@ -5,6 +5,7 @@ import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
 import { lockWalletAccounts, postUsageDebits } from '../ledger/usage-debits';
+import { writeUsageDebitEvents } from '../events/outbox-writer';
 import { effectiveMarkupMicros, minutePriceMicros, type AgencyMarkups, type PlanPrices, type SubAccountPricing } from '../pricing/pricing';
 import { callColumns, toCallEntity, type CallEntity } from './call.entity';
 import { callCostMicros, callProfitMicros } from './call-cost';
@@ -254,19 +255,19 @@ export class UsageIngestService {
       inserted.set(byKey.get(keyOf(row.sub_account_id as string, row.external_call_id as string))!, toCallEntity(row));
     }
     const recorded = [...inserted.keys()];
-    await postUsageDebits(
-      em,
-      recorded
-        .filter((c) => c.transferId !== null)
-        .map((c) => ({
-          transferId: c.transferId!,
-          agencyId: c.sub.agencyId,
-          walletId: c.sub.walletId,
-          amountMicros: c.costMicros,
-          tier: c.call.tier,
-          memo: `Call ${c.call.externalCallId}`,
-        })),
-    );
+    const debits = recorded
+      .filter((c) => c.transferId !== null)
+      .map((c) => ({
+        transferId: c.transferId!,
+        agencyId: c.sub.agencyId,
+        walletId: c.sub.walletId,
+        amountMicros: c.costMicros,
+        tier: c.call.tier,
+        memo: `Call ${c.call.externalCallId}`,
+      }));
+    await postUsageDebits(em, debits);
+    // BALANCE_CHANGED / USAGE_RECORDED (and crossings) in the same transaction as the debits.
+    await writeUsageDebitEvents(em, debits);
     await addToRollups(em, recorded);
     return inserted;
   }

@@ -1,0 +1,115 @@
+import type http from 'node:http';
+import { WebSocketServer } from 'ws';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { DataSource } from 'typeorm';
+import type { Logger } from '../../shared/logger';
+import type { AuthService } from '../auth/auth.service';
+import type { Viewer } from '../auth/role';
+import type { Services } from '../../graphql/services';
+import type { RequestContext } from '../../graphql/context';
+import { createLoaders } from '../../graphql/loaders';
+import { checkOperation } from '../../graphql/limits';
+import { createErrorFormatter } from '../../graphql/errors';
+import type { EventHub } from './event-hub';
+
+// graphql-ws 6 publishes 'graphql-ws/use/ws' through package.json "exports", which this project's
+// moduleResolution (node10, CommonJS) does not read: the types come from the file the export points at.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
+
+export const KEEP_ALIVE_MS = 12_000;
+export const CONNECTION_INIT_WAIT_MS = 3_000;
+
+/**
+ * Whether a WebSocket handshake's Origin may connect: no Origin (not a browser), the
+ * server's own origin (the playground), or one of CORS_ORIGINS. Browsers send cookies on
+ * the handshake and apply no same-origin policy to it, so any other page is refused.
+ */
+export function originAllowed(origin: string | undefined, host: string | undefined, allowed: readonly string[]): boolean {
+  if (!origin) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  if (host && parsed.host === host) return true;
+  return allowed.includes(parsed.origin);
+}
+
+/**
+ * graphql-ws (protocol graphql-transport-ws) on the HTTP server's /graphql: credentials in
+ * connection_init (`connectionParams.authorization: "Bearer …"`, else close 4403), the same
+ * parse, validation and cost limits as HTTP, keep-alive pings. `dispose` closes every
+ * socket with 1001 so clients reconnect elsewhere.
+ */
+export function attachSubscriptionServer(deps: {
+  httpServer: http.Server;
+  schema: GraphQLSchema;
+  dataSource: DataSource;
+  auth: AuthService;
+  services: Services;
+  hub: EventHub;
+  corsOrigins: readonly string[];
+  logger: Logger;
+}): { dispose(): Promise<void> } {
+  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger } = deps;
+  const formatError = createErrorFormatter(logger);
+  const wss = new WebSocketServer({
+    server: httpServer,
+    path: '/graphql',
+    maxPayload: 1024 * 1024,
+    verifyClient: (info, done) => {
+      if (originAllowed(info.req.headers.origin, info.req.headers.host, corsOrigins)) done(true);
+      else done(false, 403, 'Origin not allowed');
+    },
+  });
+  const cleanup = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
+    {
+      schema,
+      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        try {
+          ctx.extra.viewer = await auth.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          return true;
+        } catch {
+          return false; // 4403 Forbidden
+        }
+      },
+      context: (ctx): RequestContext => ({
+        viewer: ctx.extra.viewer!,
+        loaders: createLoaders(dataSource),
+        services,
+        events: hub,
+      }),
+      onSubscribe: (_ctx, _id, payload) => {
+        const checked = checkOperation(schema, payload);
+        if (checked.errors) {
+          // The codes Apollo gives the same failures over HTTP.
+          return checked.errors.map((error) =>
+            error.extensions?.code
+              ? error
+              : new GraphQLError(error.message, {
+                  nodes: error.nodes,
+                  source: error.source,
+                  positions: error.positions,
+                  extensions: { code: /^Syntax Error/.test(error.message) || /token/i.test(error.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED' },
+                }),
+          );
+        }
+        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
+      },
+      // The same error mapping as HTTP: client errors keep their code, anything else is logged
+      // and replaced by a generic error (no SQL or internals leave the process).
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
+    },
+    wss,
+    KEEP_ALIVE_MS,
+  );
+  return {
+    dispose: () => cleanup.dispose() as Promise<void>,
+  };
+}
