@@ -6,6 +6,7 @@
 const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   transfers: () => import('./transfers'),
   usage: () => import('./usage'),
+  live: () => import('./live'),
 };
 
 async function main(): Promise<void> {
