@@ -2,11 +2,11 @@ import 'reflect-metadata';
 import { mkdtempSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { Client } from 'pg';
 import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createDataSource } from '../src/db/data-source';
 import { withDatabaseName } from '../src/db/database';
+import { freePort } from './helpers/free-port';
 
 /**
  * One PostgreSQL for the whole run: DATABASE_URL's server when set, else an embedded one
@@ -14,17 +14,6 @@ import { withDatabaseName } from '../src/db/database';
  * test file then gets its own copy (CREATE DATABASE … TEMPLATE), so files run in
  * parallel without seeing each other's rows.
  */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 export default async function globalSetup(): Promise<void> {
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency } from './helpers/fixtures';
 import { subscribe, sleep, wsClient } from './helpers/ws';
+import { freePort } from './helpers/free-port';
 
 /**
  * Two replicas on one database: this test's in-process server and the built
@@ -14,17 +14,6 @@ import { subscribe, sleep, wsClient } from './helpers/ws';
  */
 const ROOT = path.resolve(__dirname, '..');
 const MAIN = path.join(ROOT, 'dist', 'src', 'main.js');
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 let app: TestApp;
 let child: ChildProcess;
