@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
@@ -24,7 +24,15 @@ const WITH_BALANCE_EVENT = new Set<string>([
   EventType.BALANCE_CHANGED, EventType.USAGE_RECORDED, EventType.LOW_BALANCE, EventType.BALANCE_DEPLETED, EventType.BALANCE_RECOVERED,
 ]);
 
-type SubscribeArgs = { subAccountId?: string | null; agencyId?: string | null; afterSequence?: string | null };
+/** Arguments of walletBalanceChanged and usageUpdated (read by `subscribe`, declared here for the schema). */
+@ArgsType()
+class StreamArgs {
+  @Field(() => ID, { nullable: true }) subAccountId?: string | null;
+  @Field(() => ID, { nullable: true }) agencyId?: string | null;
+  @Field(() => String, { nullable: true }) afterSequence?: string | null;
+}
+
+type SubscribeArgs = StreamArgs;
 
 function afterCursor(afterSequence: string | null | undefined) {
   if (afterSequence == null) return undefined;
@@ -43,9 +51,10 @@ const notFound = (what: string, field: string) => new BadUserInputError(`No ${wh
 async function resolveScope(ctx: RequestContext, args: SubscribeArgs, types: ReadonlySet<string>): Promise<StreamScope> {
   const { viewer, loaders } = ctx;
   requireRole(viewer, READER_ROLES);
-  const subGlobalId = args.subAccountId ?? (args.agencyId == null && viewer.role === 'CLIENT_ADMIN' ? null : undefined);
-  if (args.subAccountId != null || (args.agencyId == null && viewer.role === 'CLIENT_ADMIN')) {
-    const id = subGlobalId === null ? viewer.subAccountId : decodeId(args.subAccountId!, 'SubAccount');
+  // A client admin who names nothing watches its own sub-account.
+  const ownSubAccount = args.subAccountId == null && args.agencyId == null && viewer.role === 'CLIENT_ADMIN';
+  if (args.subAccountId != null || ownSubAccount) {
+    const id = ownSubAccount ? viewer.subAccountId : decodeId(args.subAccountId!, 'SubAccount');
     const sub = id ? await loaders.subAccount.load(id) : undefined;
     if (!sub || !canReadSubAccount(viewer, sub)) throw notFound('sub-account', 'subAccountId');
     if (args.agencyId != null && decodeId(args.agencyId, 'Agency') !== sub.agencyId) throw notFound('sub-account', 'subAccountId');
@@ -92,9 +101,7 @@ export class EventSubscriptionResolver {
   walletBalanceChanged(
     @Root() item: StreamItem,
     @Ctx() ctx: RequestContext,
-    @Arg('subAccountId', () => ID, { nullable: true }) _subAccountId?: string,
-    @Arg('agencyId', () => ID, { nullable: true }) _agencyId?: string,
-    @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string,
+    @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
     return eventRow(item, ctx);
   }
@@ -106,9 +113,7 @@ export class EventSubscriptionResolver {
   usageUpdated(
     @Root() item: StreamItem,
     @Ctx() ctx: RequestContext,
-    @Arg('subAccountId', () => ID, { nullable: true }) _subAccountId?: string,
-    @Arg('agencyId', () => ID, { nullable: true }) _agencyId?: string,
-    @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string,
+    @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
     return eventRow(item, ctx);
   }
