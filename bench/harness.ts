@@ -1,9 +1,10 @@
 import 'reflect-metadata';
-import { mkdtempSync, chmodSync, rmSync } from 'node:fs';
+import { mkdtempSync, chmodSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import { fork } from 'node:child_process';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../src/config/config';
@@ -13,6 +14,7 @@ import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createSchema } from '../src/graphql/schema';
 import { createApiServer, type ApiServer } from '../src/server';
 import { Logger } from '../src/shared/logger';
+import { freePort } from '../tests/helpers/free-port';
 
 /**
  * A benchmark environment: a fresh database (on DATABASE_URL's server, or an embedded
@@ -21,6 +23,7 @@ import { Logger } from '../src/shared/logger';
  */
 export interface BenchEnv {
   url: string;
+  port: number;
   databaseUrl: string;
   platformKey: string;
   dataSource: DataSource;
@@ -35,7 +38,7 @@ export async function openBenchEnv(poolSize = 32): Promise<BenchEnv> {
   if (!adminUrl) {
     dir = mkdtempSync(path.join(tmpdir(), 'voice-minutes-bench-'));
     chmodSync(dir, 0o755);
-    embedded = new EmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: 20000 + Math.floor(Math.random() * 20000) });
+    embedded = new EmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
     await embedded.start();
     adminUrl = embedded.url;
   }
@@ -53,6 +56,7 @@ export async function openBenchEnv(poolSize = 32): Promise<BenchEnv> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   return {
     url,
+    port,
     databaseUrl,
     platformKey,
     dataSource,
@@ -72,10 +76,10 @@ export async function openBenchEnv(poolSize = 32): Promise<BenchEnv> {
 }
 
 /**
- * The load generator's HTTP client: node:http with keep-alive. Node's fetch (undici) costs
- * several times more CPU per request, and the client shares this process with the server.
+ * The load generators' HTTP client: node:http with keep-alive. Node's fetch (undici) costs
+ * several times more CPU per request.
  */
-function postJson(agent: http.Agent, port: number, key: string, body: object): Promise<{ data?: any; errors?: unknown[] }> {
+export function postJson(agent: http.Agent, port: number, key: string, body: object): Promise<{ data?: any; errors?: unknown[] }> {
   const payload = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const request = http.request(
@@ -160,3 +164,71 @@ export function zipfSampler(n: number, s: number): () => number {
 }
 
 export const fmt = (n: number, digits = 0) => n.toFixed(digits);
+
+/** Runs a load spec in a forked load-client process and resolves with its result. */
+export function runLoadInChild<Spec extends object>(spec: Spec): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.join(__dirname, 'load-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: LoadResult | undefined;
+    child.once('message', (message: LoadResult) => (result = message));
+    child.once('error', reject);
+    child.once('exit', (code) => (result ? resolve(result) : reject(new Error(`load client exited with ${code}`))));
+    child.send(spec);
+  });
+}
+
+/**
+ * CPU seconds used so far by one PostgreSQL server on this machine (the embedded one or a
+ * local server), given its postmaster's pid: the postmaster's and its live children's own
+ * time, plus its reaped children's time, so backends that exit during a run still count.
+ * Linux only; 0 elsewhere.
+ */
+export function postgresCpuSeconds(postmasterPid: number): number {
+  const TICKS = 100;
+  const fieldsOf = (pid: string) => {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After "pid (comm) ": state=0 ppid=1 … utime=11 stime=12 cutime=13 cstime=14.
+    return raw.slice(raw.lastIndexOf(')') + 2).split(' ').map(Number);
+  };
+  try {
+    const own = fieldsOf(String(postmasterPid));
+    let ticks = own[11] + own[12] + own[13] + own[14];
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const fields = fieldsOf(pid);
+        if (fields[1] === postmasterPid) ticks += fields[11] + fields[12];
+      } catch {
+        // exited meanwhile: its time is in the postmaster's reaped children's time
+      }
+    }
+    return ticks / TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The postmaster's pid of the server `dataSource` talks to, when it runs on this machine. */
+export async function postmasterPid(dataSource: DataSource): Promise<number> {
+  const [row] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`);
+  if (!row) return 0;
+  try {
+    return Number(readFileSync(`/proc/${row.pid}/stat`, 'utf8').split(') ')[1].split(' ')[1]);
+  } catch {
+    return 0; // a remote server
+  }
+}
+
+/** Runs `load`, measuring this process's and PostgreSQL's CPU per successful operation. */
+export async function withCpu(
+  postmaster: number,
+  load: () => Promise<LoadResult>,
+): Promise<LoadResult & { serverCpuMs: number; dbCpuMs: number }> {
+  const db0 = postgresCpuSeconds(postmaster);
+  const cpu0 = process.cpuUsage();
+  const result = await load();
+  const cpu = process.cpuUsage(cpu0);
+  const db = postgresCpuSeconds(postmaster) - db0;
+  const ops = Math.max(1, result.operations - result.failures);
+  return { ...result, serverCpuMs: (cpu.user + cpu.system) / 1000 / ops, dbCpuMs: (db * 1000) / ops };
+}

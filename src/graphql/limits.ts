@@ -1,10 +1,9 @@
 import {
-  GraphQLError, Kind, getOperationAST, getVariableValues, parse, specifiedRules, validate, type DocumentNode, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
+  GraphQLError, Kind, getOperationAST, parse, specifiedRules, validate, type DocumentNode, type ASTVisitor, type FieldNode, type FragmentDefinitionNode, type GraphQLSchema,
   type OperationDefinitionNode, type SelectionSetNode, type ValidationContext,
 } from 'graphql';
-import { getComplexity, simpleEstimator, type ComplexityEstimator } from 'graphql-query-complexity';
 import type { ApolloServerPlugin } from '@apollo/server';
-import { DEFAULT_PAGE_SIZE } from './common.types';
+import { operationCost } from './operation-cost';
 
 /**
  * Abuse limits for every operation, over HTTP and (in the subscriptions issue) WebSocket:
@@ -58,31 +57,13 @@ export function aliasLimitRule(context: ValidationContext): ASTVisitor {
   };
 }
 
-/** A list field costs its page size times its children: `first: 100` of a heavy node is 100 nodes. */
-const pageSizeEstimator: ComplexityEstimator = ({ args, field, childComplexity }) => {
-  const isConnection = String(field.type).replace(/[![\]]/g, '').endsWith('Connection');
-  const first = typeof args.first === 'number' ? args.first : isConnection ? DEFAULT_PAGE_SIZE : undefined;
-  return first !== undefined ? 1 + childComplexity * Math.max(1, first) : undefined;
-};
-
 export function costLimitPlugin(schema: GraphQLSchema): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ request, document, operation }) {
-          // Variables that do not coerce stop the operation before any resolver runs, and execution
-          // reports them as BAD_USER_INPUT (400). getComplexity would throw them from this hook
-          // instead, where they become 500s (or INTERNAL_SERVER_ERROR when they carry no code).
-          const variables = getVariableValues(schema, operation?.variableDefinitions ?? [], request.variables ?? {});
-          if (variables.errors) return;
-          const cost = getComplexity({
-            schema,
-            query: document,
-            operationName: request.operationName,
-            variables: request.variables ?? {},
-            estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-          });
-          if (cost > LIMITS.MAX_COST) {
+          const cost = operationCost(schema, document, operation, request.variables);
+          if (cost !== undefined && cost > LIMITS.MAX_COST) {
             throw limitError(`Query cost ${cost} exceeds the limit of ${LIMITS.MAX_COST}; request smaller pages`);
           }
         },
@@ -112,15 +93,8 @@ export function checkOperation(
   if (errors.length > 0) return { errors: [...errors] };
   const operation = getOperationAST(document, request.operationName ?? undefined);
   if (!operation) return { errors: [limitError('The document must name the operation to run')] };
-  const variables = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {});
-  if (variables.errors) return { document }; // execution reports them as it does over HTTP
-  const cost = getComplexity({
-    schema,
-    query: document,
-    operationName: request.operationName ?? undefined,
-    variables: request.variables ?? {},
-    estimators: [pageSizeEstimator, simpleEstimator({ defaultComplexity: 1 })],
-  });
+  const cost = operationCost(schema, document, operation, request.variables);
+  if (cost === undefined) return { document }; // execution reports bad variables as it does over HTTP
   if (cost > LIMITS.MAX_COST) return { errors: [limitError(`Query cost ${cost} exceeds the limit of ${LIMITS.MAX_COST}; request smaller pages`)] };
   return { document };
 }

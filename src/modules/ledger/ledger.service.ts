@@ -99,7 +99,7 @@ export function replayOrConflict(
   return existing.transfer;
 }
 
-/** A transfer as the database function `ledger_post_transfers` takes it (see migration LedgerPostFunction). */
+/** A transfer as the database function `ledger_post_batch` takes it (see migration LedgerPostBatch). */
 export interface PostingItem {
   idx: number;
   agency_id: string;
@@ -152,9 +152,12 @@ export function toPostingItem(request: TransferRequest, idx = 0): PostingItem {
   };
 }
 
-/** Runs `ledger_post_transfers` for the items in the transaction (or autocommit) of `em`. */
+/**
+ * Runs `ledger_post_batch` for the items in the transaction of `em`, or as one statement in
+ * autocommit (then it is its own transaction: all its locks, checks and writes, one commit).
+ */
 export async function postItems(em: Pick<EntityManager, 'query'>, items: PostingItem[]): Promise<PostingResult[]> {
-  return em.query(`SELECT * FROM ledger_post_transfers($1::jsonb)`, [JSON.stringify(items)]);
+  return em.query(`SELECT * FROM ledger_post_batch($1::jsonb)`, [JSON.stringify(items)]);
 }
 
 /**
@@ -207,13 +210,13 @@ export async function settle(
 
 /**
  * Writes one transfer and moves the stored balances, inside the caller's transaction,
- * through the database function `ledger_post_transfers` (the one implementation of
- * posting; see its migration for the guarantees):
+ * through the database function `ledger_post_batch` (the one implementation of posting;
+ * see its migration for the guarantees):
  * - a concurrent request with the same idempotency key waits for the first to commit, then
  *   replays it; if the first rolled back, the second goes ahead. A key never moves money twice;
- * - the debit is a single guarded UPDATE (`balance >= amount`), so two transfers that
- *   together overdraw a wallet can never both pass;
- * - both accounts are updated in id order, so opposite transfers never deadlock.
+ * - the accounts are locked (in id order, after the sub-accounts it requires active) before
+ *   the balance is checked, so two transfers that together overdraw a wallet can never
+ *   both pass, and opposite transfers never deadlock.
  */
 export async function postTransfer(em: EntityManager, request: TransferRequest): Promise<PostedTransfer> {
   const [result] = await postItems(em, [toPostingItem(request)]);
