@@ -7,6 +7,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   transfers: () => import('./transfers'),
   usage: () => import('./usage'),
   live: () => import('./live'),
+  notify: () => import('./notify'),
 };
 
 async function main(): Promise<void> {

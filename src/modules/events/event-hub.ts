@@ -25,6 +25,8 @@ export type StreamItem = { row: OutboxRow; end?: undefined } | { end: GraphQLErr
 /** A subscriber that does not keep up is ended (it resumes with afterSequence) rather than buffered without bound. */
 const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
+/** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
+const RECENT_ROWS = 20_000;
 
 /**
  * One per process: reads each committed outbox row once and fans it out to this
@@ -40,7 +42,8 @@ const REPLAY_PAGE = 500;
  * replica's after-commit signal, and every `pollMs` as a safety net (a lost connection,
  * a notification sent before an older transaction ended). The NOTIFY is sent after the
  * commit on a pooled connection, at most one in flight per process, never inside a
- * business transaction.
+ * business transaction. Polls start at least 25 ms apart and NOTIFYs 50 ms apart, so a
+ * burst of commits costs a few polls, not one per commit (bench `notify`).
  */
 export class EventHub {
   private frontier = 0n;
@@ -49,11 +52,26 @@ export class EventHub {
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
+  private lastPollAt = 0;
   private notifying = false;
   private notifyAgain = false;
+  private lastNotifyAt = 0;
   private stopped = false;
+  /**
+   * The rows read so far, in (xid, id) order, at most RECENT_ROWS: every row above
+   * `recentAfter` with an xid below the frontier is in `recent`. A stream resuming from a
+   * cursor at or above `recentAfter` (a reconnect storm: everyone resumes from a few
+   * seconds ago) replays from here, synchronously, and shares the row objects (and so the
+   * per-event execution) with the live streams.
+   */
+  private recent: OutboxRow[] = [];
+  private recentAfter: Cursor = { xid: 0n, id: 0n };
+  private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
+  private snapshotInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
+  /** Resumes served from the table (older than the kept rows) and from memory (tests and metrics). */
+  replays = { fromTable: 0, fromMemory: 0 };
 
   /**
    * The hub's own small pool (polls, replays, the wake-up signal): it never waits behind
@@ -67,6 +85,7 @@ export class EventHub {
     private readonly url: string,
     private readonly logger: Logger,
     private readonly pollMs: number,
+    private readonly spacing: { pollMs: number; notifyMs: number },
   ) {
     this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events' });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
@@ -76,12 +95,29 @@ export class EventHub {
     return (await this.pool.query(sql, params)).rows;
   }
 
-  static async start(dataSource: DataSource, logger: Logger, options: { pollMs?: number } = {}): Promise<EventHub> {
+  /**
+   * @param options.pollMs the safety-net poll period. @default 250
+   * @param options.minPollSpacingMs the least time between two polls' starts: under a high
+   *   commit rate, one poll reads the rows of many commits instead of a poll per commit
+   *   (each poll is a query). Adds at most this much latency, and only when a poll ran
+   *   within that time already. @default 25
+   * @param options.minNotifySpacingMs the same for the after-commit NOTIFY to the other
+   *   replicas (each one is a transaction of its own). @default 50
+   */
+  static async start(
+    dataSource: DataSource,
+    logger: Logger,
+    options: { pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number } = {},
+  ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the event hub needs the DataSource to be configured with a url');
-    const hub = new EventHub(dataSource, url, logger, options.pollMs ?? 250);
+    const hub = new EventHub(dataSource, url, logger, options.pollMs ?? 250, {
+      pollMs: options.minPollSpacingMs ?? 25,
+      notifyMs: options.minNotifySpacingMs ?? 50,
+    });
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.frontier = BigInt(xmin);
+    hub.recentAfter = { xid: hub.frontier, id: -1n };
     dataSource.subscribers.push({ afterTransactionCommit: () => hub.afterLocalCommit() });
     await hub.connectListener();
     hub.timer = setInterval(() => hub.wake(), hub.pollMs);
@@ -105,7 +141,10 @@ export class EventHub {
     void (async () => {
       try {
         do {
+          await this.spaced(this.lastNotifyAt + this.spacing.notifyMs);
+          if (this.stopped) break;
           this.notifyAgain = false;
+          this.lastNotifyAt = Date.now();
           await this.query(`SELECT pg_notify('${OUTBOX_CHANNEL}', '')`);
         } while (this.notifyAgain && !this.stopped);
       } catch (error) {
@@ -126,7 +165,10 @@ export class EventHub {
     this.polling = (async () => {
       try {
         do {
-          this.pollAgain = false;
+          await this.spaced(this.lastPollAt + this.spacing.pollMs);
+          if (this.stopped) break;
+          this.pollAgain = false; // wakes until now are served by this poll
+          this.lastPollAt = Date.now();
           await this.poll();
         } while (this.pollAgain && !this.stopped);
       } catch (error) {
@@ -137,23 +179,95 @@ export class EventHub {
     })();
   }
 
+  private async spaced(notBefore: number): Promise<void> {
+    const wait = notBefore - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+
   private async poll(): Promise<void> {
-    const [{ xmin }] = await this.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
-    const upTo = BigInt(xmin);
-    if (upTo <= this.frontier) return;
+    // A process without subscribers (an API-only replica, a quiet one) only moves its
+    // frontier: nobody needs the rows, and a later resume replays them from the table.
+    const withRows = this.streams.size > 0;
+    if (!withRows) {
+      const [{ xmin }] = await this.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+      const upTo = BigInt(xmin);
+      if (this.streams.size > 0) {
+        this.pollAgain = true; // a stream registered meanwhile expects these rows live
+        return;
+      }
+      if (upTo <= this.frontier) return;
+      this.frontier = upTo;
+      this.recent = [];
+      this.recentAfter = { xid: upTo, id: -1n };
+      return;
+    }
+    // One statement: the rows below this statement's own snapshot xmin (pg_current_snapshot()
+    // is the statement's snapshot, so every transaction below its xmin has ended and its
+    // committed rows are visible to the same scan). One row with null columns when none.
     const raw = await this.query(
-      `SELECT ${OUTBOX_COLUMNS} FROM outbox_events WHERE xid >= $1::xid8 AND xid < $2::xid8 ORDER BY outbox_events.xid, outbox_events.id`,
-      [this.frontier.toString(), upTo.toString()],
+      `SELECT s.up_to::text AS up_to, e.* FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS up_to) s
+         LEFT JOIN LATERAL (SELECT ${OUTBOX_COLUMNS} FROM outbox_events
+                             WHERE outbox_events.xid >= $1::xid8 AND outbox_events.xid < s.up_to) e ON true`,
+      [this.frontier.toString()],
     );
+    const upTo = BigInt(raw[0].up_to);
+    if (upTo <= this.frontier) return;
+    const found = raw[0].id === null ? [] : raw;
     // From here to the end of the fan-out nothing awaits: a stream that registers reads either the
     // old frontier (and gets these rows live) or the new one (and replays them from the table).
     this.frontier = upTo;
-    if (raw.length === 0) return;
+    if (found.length === 0) return;
     this.polls += 1;
-    const rows = raw.map(toOutboxRow);
+    const rows = found.map(toOutboxRow).sort(compareCursor);
+    this.keepRecent(rows);
     for (const stream of [...this.streams]) {
       for (const row of rows) stream.offer(row);
     }
+  }
+
+  private keepRecent(rows: OutboxRow[]): void {
+    for (const row of rows) this.recent.push(row);
+    if (this.recent.length > RECENT_ROWS) {
+      const dropped = this.recent.splice(0, this.recent.length - RECENT_ROWS / 2);
+      const last = dropped[dropped.length - 1];
+      this.recentAfter = { xid: last.xid, id: last.id };
+    }
+  }
+
+  /** The index of the first kept row above `after` (binary search; `recent` is in cursor order). */
+  private firstRecentAbove(after: Cursor): number {
+    let lo = 0;
+    let hi = this.recent.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareCursor(this.recent[mid], after) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /**
+   * pg_current_snapshot() taken after the caller's stream was registered. Concurrent
+   * callers share one query: a caller waits for the next query issued after it asked (never
+   * one already in flight), so every snapshot it gets was taken after its registration.
+   */
+  private snapshotAfterRegistration(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      this.snapshotWaiters.push({ resolve, reject });
+      if (!this.snapshotInFlight) this.takeSnapshot();
+    });
+  }
+
+  private takeSnapshot(): void {
+    const waiters = this.snapshotWaiters.splice(0);
+    this.snapshotInFlight = true;
+    this.query(`SELECT pg_current_snapshot()::text AS snapshot`).then(
+      ([{ snapshot }]) => waiters.forEach((waiter) => waiter.resolve(snapshot)),
+      (error) => waiters.forEach((waiter) => waiter.reject(error)),
+    ).finally(() => {
+      this.snapshotInFlight = false;
+      if (this.snapshotWaiters.length > 0) this.takeSnapshot();
+    });
   }
 
   /**
@@ -169,7 +283,7 @@ export class EventHub {
       // "From now": the rows of transactions that had committed when the subscription started
       // (visible in a snapshot taken now) are history, even if this hub has not read them yet.
       try {
-        const [{ snapshot }] = await this.query(`SELECT pg_current_snapshot()::text AS snapshot`);
+        const snapshot = await this.snapshotAfterRegistration();
         stream.startLive({ xid: target, id: -1n }, committedBefore(snapshot));
       } catch (error) {
         stream.return();
@@ -177,6 +291,15 @@ export class EventHub {
       }
       return stream;
     }
+    if (compareCursor(after, this.recentAfter) >= 0) {
+      // Every row above `after` below the frontier is kept: replay from memory, with no await
+      // between reading them and going live (so no poll can fall in between).
+      this.replays.fromMemory += 1;
+      for (let i = this.firstRecentAbove(after); i < this.recent.length; i++) stream.replayed(this.recent[i]);
+      stream.startLive(after);
+      return stream;
+    }
+    this.replays.fromTable += 1;
     let cursor = after;
     try {
       for (;;) {

@@ -1,6 +1,5 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
 import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import { Money } from '../../graphql/common.types';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -85,10 +84,15 @@ async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSeque
   return ctx.events.open(await scope, ctx.viewer, after);
 }
 
-/** Each event gets fresh loaders (one set per event, like one per request): no stale balances across events. */
-function eventRow(item: StreamItem, ctx: RequestContext): OutboxRow {
+/**
+ * The event of one stream item, or the end of the stream. Each event's execution gets fresh
+ * loaders from `subscribeShared` (one set per event, like one per request), and its result is
+ * shared by subscriptions with the same document and viewer: per-event resolvers must read
+ * nothing but the row, the viewer and their own field arguments (never the root field's
+ * arguments, which only choose the stream).
+ */
+function eventRow(item: StreamItem): OutboxRow {
   if (item.end) throw item.end;
-  if (ctx.events) ctx.loaders = createLoaders(ctx.events.dataSource);
   return item.row;
 }
 
@@ -103,7 +107,7 @@ export class EventSubscriptionResolver {
     @Ctx() ctx: RequestContext,
     @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
-    return eventRow(item, ctx);
+    return eventRow(item);
   }
 
   @Subscription(() => UsageEventType, {
@@ -115,7 +119,7 @@ export class EventSubscriptionResolver {
     @Ctx() ctx: RequestContext,
     @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
-    return eventRow(item, ctx);
+    return eventRow(item);
   }
 
   @Subscription(() => AgencyEventType, {
@@ -129,7 +133,7 @@ export class EventSubscriptionResolver {
     @Arg('agencyId', () => ID) _agencyId: string,
     @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string,
   ): OutboxRow {
-    return eventRow(item, ctx);
+    return eventRow(item);
   }
 }
 

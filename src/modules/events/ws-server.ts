@@ -11,6 +11,7 @@ import { createLoaders } from '../../graphql/loaders';
 import { checkOperation } from '../../graphql/limits';
 import { createErrorFormatter } from '../../graphql/errors';
 import type { EventHub } from './event-hub';
+import { subscribeShared } from './shared-execution';
 
 // graphql-ws 6 publishes 'graphql-ws/use/ws' through package.json "exports", which this project's
 // moduleResolution (node10, CommonJS) does not read: the types come from the file the export points at.
@@ -18,6 +19,8 @@ import type { EventHub } from './event-hub';
 const { useServer } = require('graphql-ws/use/ws') as typeof import('graphql-ws/dist/use/ws');
 
 export const KEEP_ALIVE_MS = 12_000;
+/** Distinct subscription documents whose checks are remembered (dashboards send a handful). */
+const CHECKED_CACHE_SIZE = 500;
 export const CONNECTION_INIT_WAIT_MS = 3_000;
 
 /**
@@ -55,6 +58,22 @@ export function attachSubscriptionServer(deps: {
 }): { dispose(): Promise<void> } {
   const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger } = deps;
   const formatError = createErrorFormatter(logger);
+  // A reconnect storm is thousands of identical documents: parse and validate each once. The
+  // key blanks string variables (ids, cursors such as afterSequence): strings never change
+  // validity or the estimated cost, which reads page sizes (numbers).
+  const checked = new Map<string, ReturnType<typeof checkOperation>>();
+  const checkCached = (payload: Parameters<typeof checkOperation>[1]): ReturnType<typeof checkOperation> => {
+    if (payload.query.length > 10_000) return checkOperation(schema, payload); // not what dashboards send; not kept
+    const variables = Object.fromEntries(Object.entries(payload.variables ?? {}).map(([k, v]) => [k, typeof v === 'string' ? '' : v]));
+    const key = JSON.stringify([payload.query, payload.operationName ?? null, variables]);
+    let result = checked.get(key);
+    if (!result) {
+      result = checkOperation(schema, payload);
+      if (checked.size >= CHECKED_CACHE_SIZE) checked.clear();
+      checked.set(key, result);
+    }
+    return result;
+  };
   const wss = new WebSocketServer({
     server: httpServer,
     path: '/graphql',
@@ -68,6 +87,8 @@ export function attachSubscriptionServer(deps: {
     {
       schema,
       connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+      // One execution per event and document/viewer, shared by the subscriptions that would compute the same result.
+      subscribe: subscribeShared,
       onConnect: async (ctx) => {
         const authorization = ctx.connectionParams?.authorization;
         try {
@@ -84,10 +105,10 @@ export function attachSubscriptionServer(deps: {
         events: hub,
       }),
       onSubscribe: (_ctx, _id, payload) => {
-        const checked = checkOperation(schema, payload);
-        if (checked.errors) {
+        const result = checkCached(payload);
+        if (result.errors) {
           // The codes Apollo gives the same failures over HTTP.
-          return checked.errors.map((error) =>
+          return result.errors.map((error) =>
             error.extensions?.code
               ? error
               : new GraphQLError(error.message, {
@@ -98,7 +119,7 @@ export function attachSubscriptionServer(deps: {
                 }),
           );
         }
-        return { schema, document: checked.document, operationName: payload.operationName, variableValues: payload.variables };
+        return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
       // and replaced by a generic error (no SQL or internals leave the process).
