@@ -40,17 +40,22 @@ export class LedgerPostBatch1764600000000 implements MigrationInterface {
         new_created timestamptz;
         new_balance bigint;
         active_count int;
+        sub_account_ids uuid[];
+        account_ids uuid[];
       BEGIN
-        PERFORM 1 FROM sub_accounts s
-         WHERE s.id IN (SELECT jsonb_array_elements_text(x -> 'active_sub_accounts')::uuid
-                          FROM jsonb_array_elements(items) AS x
-                         WHERE jsonb_typeof(x -> 'active_sub_accounts') = 'array')
-         ORDER BY s.id FOR SHARE;
-        PERFORM 1 FROM ledger_accounts a
-         WHERE a.id IN (SELECT (x ->> 'debit_id')::uuid FROM jsonb_array_elements(items) AS x WHERE (x ->> 'debit_tracked')::boolean
-                        UNION
-                        SELECT (x ->> 'credit_id')::uuid FROM jsonb_array_elements(items) AS x WHERE (x ->> 'credit_tracked')::boolean)
-         ORDER BY a.id FOR NO KEY UPDATE;
+        -- The lock sets as sorted arrays first, so each lock statement is an index lookup by id.
+        sub_account_ids := ARRAY(
+          SELECT DISTINCT jsonb_array_elements_text(x -> 'active_sub_accounts')::uuid
+            FROM jsonb_array_elements(items) AS x
+           WHERE jsonb_typeof(x -> 'active_sub_accounts') = 'array'
+           ORDER BY 1);
+        account_ids := ARRAY(
+          SELECT (x ->> 'debit_id')::uuid FROM jsonb_array_elements(items) AS x WHERE (x ->> 'debit_tracked')::boolean
+          UNION
+          SELECT (x ->> 'credit_id')::uuid FROM jsonb_array_elements(items) AS x WHERE (x ->> 'credit_tracked')::boolean
+          ORDER BY 1);
+        PERFORM 1 FROM sub_accounts s WHERE s.id = ANY (sub_account_ids) ORDER BY s.id FOR SHARE;
+        PERFORM 1 FROM ledger_accounts a WHERE a.id = ANY (account_ids) ORDER BY a.id FOR NO KEY UPDATE;
 
         FOR item IN
           SELECT * FROM jsonb_to_recordset(items) AS x(
