@@ -34,14 +34,16 @@ export class TransferBatcher {
   private idle: Array<() => void> = [];
 
   /**
-   * @param maxInFlight batches written at once, each on its own connection. Several keep
-   * uniform traffic parallel (a batch waits for its commit's WAL flush); batches that touch
-   * the same hot wallet queue on its row lock.
-   * @default 8
+   * @param maxInFlight batches written at once, each on its own connection. Two keep the
+   * database busy while one batch waits for its commit's WAL flush; more make batches
+   * smaller, and every batch pays the same fixed cost (statement, locks, commit). The
+   * transfers bench measured 2 better than 8 on every traffic shape (uniform 220 vs 217/s,
+   * Zipf 297 vs 254/s, two wallets 389 vs 221/s) on this 2-core machine.
+   * @default 2
    */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly maxInFlight = 8,
+    private readonly maxInFlight = 2,
   ) {}
 
   /** Posts one transfer in the next batch; resolves with its result or rejects with its DomainError. */
