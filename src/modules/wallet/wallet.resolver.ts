@@ -1,4 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root } from 'type-graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../graphql/page.args';
 import { DateRangeInput, validRange } from '../../shared/date-range';
 import { TransferConnection, TransferKindEnum } from '../transfer/transfer.type';
@@ -12,7 +12,8 @@ import { availableMinuteUnits, minutePriceMicros } from '../pricing/pricing';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { WalletEntity } from './wallet.entity';
-import { WalletType } from './wallet.type';
+import { SetLowBalanceThresholdInput, SetLowBalanceThresholdPayload, WalletType } from './wallet.type';
+import { mutationPayload } from '../../graphql/payload';
 
 @ArgsType()
 class TransferListArgs extends PageArgs {
@@ -26,6 +27,17 @@ async function walletBalanceMicros(ctx: RequestContext, wallet: WalletEntity): P
 
 @Resolver(() => WalletType)
 export class WalletResolver {
+  @Mutation(() => SetLowBalanceThresholdPayload, {
+    description:
+      'Sets the balance below which the wallet is low. Emits no event itself: the next balance change is judged against it.',
+  })
+  setLowBalanceThreshold(
+    @Arg('input', () => SetLowBalanceThresholdInput) input: SetLowBalanceThresholdInput,
+    @Ctx() ctx: RequestContext,
+  ) {
+    return mutationPayload('wallet', () => ctx.services.wallet.setLowBalanceThreshold(ctx.viewer, input));
+  }
+
   @FieldResolver(() => ID)
   id(@Root() wallet: WalletEntity): string {
     return toGlobalId('Wallet', wallet.id);

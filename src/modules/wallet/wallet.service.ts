@@ -3,12 +3,13 @@ import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import { parseMicros } from '../../shared/money';
 import { validIdempotencyKey, validMemo } from '../../shared/validation';
-import { requireRole } from '../auth/access';
+import { canReadSubAccount, READER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { findByIdempotencyKey, postTransfer, replayOrConflict, requestHash, systemAccount } from '../ledger/ledger.service';
 import { LedgerTransferEntity, type TransferKind } from '../ledger/ledger.entities';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletEntity } from './wallet.entity';
+import { validLowBalanceThresholdMicros } from './low-balance-threshold';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
 
 /** Largest single manual adjustment: $1,000,000. */
@@ -67,6 +68,35 @@ export class WalletService {
         activeSubAccountIds: [sub.id],
       });
       return posted.transfer;
+    });
+  }
+
+  /**
+   * Sets the balance below which the wallet counts as low. Platform admins, the agency's
+   * admin, and a client admin for its own sub-account (the alert is about its own money);
+   * any other id answers NOT_FOUND, like one that does not exist.
+   *
+   * Emits no event: crossings are judged by each later posting against the threshold in
+   * force at that moment (`outbox_balance_changed`), old and new balance alike, so a
+   * threshold raised above the balance reports nothing until the balance recovers above
+   * it (BALANCE_RECOVERED) or is depleted (BALANCE_DEPLETED).
+   */
+  async setLowBalanceThreshold(viewer: Viewer, input: { subAccountId: string; threshold: string }): Promise<WalletEntity> {
+    requireRole(viewer, READER_ROLES);
+    const thresholdMicros = validLowBalanceThresholdMicros(input.threshold, ['threshold']);
+    const id = decodeId(input.subAccountId, 'SubAccount');
+    return this.dataSource.transaction(async (em) => {
+      // FOR SHARE: a concurrent removal (FOR UPDATE) lands wholly before or after this change.
+      const sub = id
+        ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('pessimistic_read').where('s.id = :id', { id }).getOne()
+        : null;
+      if (!sub || !canReadSubAccount(viewer, sub)) throw notFound('Sub-account', ['subAccountId']);
+      if (sub.status === 'REMOVED') {
+        throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before changing its wallet', ['subAccountId']);
+      }
+      // One UPDATE of one column: concurrent sets serialize on the row and the last commit wins whole.
+      await em.update(WalletEntity, { subAccountId: sub.id }, { lowBalanceThresholdMicros: thresholdMicros });
+      return em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
     });
   }
 
