@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import http from 'node:http';
 import { Pool, type PoolClient } from 'pg';
 import { fmt, openBenchEnv, runLoad, type BenchEnv, type LoadResult } from './harness';
 
@@ -23,6 +24,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const LARGE = Number(process.env.BENCH_LARGE_CALLS ?? 1_000_000);
 const SMALL = 10_000;
 const REPORT_RUNS = Number(process.env.BENCH_REPORT_RUNS ?? 60);
+/** `ingest`, `reports` or both (comma-separated): which half to run. */
+const PARTS = (process.env.BENCH_USAGE_PARTS ?? 'ingest,reports').split(',');
 const DAY = 86_400_000;
 const STATUSES = ['COMPLETED', 'COMPLETED', 'COMPLETED', 'COMPLETED', 'NO_ANSWER', 'BUSY', 'FAILED', 'VOICEMAIL', 'CANCELED'];
 
@@ -74,8 +77,10 @@ type Call = ReturnType<typeof makeCall>;
 
 /**
  * The baseline: the rows ingestion writes (calls, USAGE transfers, wallet debits, daily and
- * monthly rollups) with plain `pg`, the same multi-row statements and the same wallet lock
- * order, but no HTTP, GraphQL, validation, hashing, tenancy or pricing reads.
+ * monthly rollups) with plain `pg`, the same multi-row statements in the same order with the
+ * same lock order (call keys and rollup rows sorted, the wallets last, by id), but no HTTP,
+ * GraphQL, validation, hashing, tenancy or pricing reads, and no outbox events (which the
+ * API writes: the baseline is the stricter for it).
  */
 async function baselineBatch(client: PoolClient, agency: Agency, revenueId: string, calls: Call[]): Promise<void> {
   const rows = calls.map((c) => {
@@ -86,11 +91,10 @@ async function baselineBatch(client: PoolClient, agency: Agency, revenueId: stri
     const profit = c.sub === 0 ? 0n : (BigInt(c.durationSeconds) * markup) / 60n;
     return { ...c, sub, price, markup: c.sub === 0 ? 0n : markup, cost, profit, transferId: cost > 0n ? randomUUID() : null };
   });
+  // The API's lock order: call keys and rollup rows sorted, the wallets last, in id order.
+  rows.sort((a, b) => (a.sub.id + a.externalCallId < b.sub.id + b.externalCallId ? -1 : 1));
   await client.query('BEGIN');
   try {
-    await client.query(`SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [
-      [...new Set(rows.map((r) => r.sub.walletId))],
-    ]);
     await client.query(
       `INSERT INTO calls (sub_account_id, external_call_id, scenario_id, tier, status, started_at, duration_seconds,
                           price_micros, markup_micros, cost_micros, profit_micros, transfer_id, request_sha256)
@@ -112,13 +116,6 @@ async function baselineBatch(client: PoolClient, agency: Agency, revenueId: stri
       [agency.uuid, revenueId, paid.map((r) => r.transferId), paid.map((r) => r.sub.walletId), paid.map((r) => String(r.cost)),
         paid.map((r) => r.tier), paid.map((r) => `Call base-${r.externalCallId}`)],
     );
-    const debits = new Map<string, bigint>();
-    for (const r of paid) debits.set(r.sub.walletId, (debits.get(r.sub.walletId) ?? 0n) + r.cost);
-    await client.query(
-      `UPDATE ledger_accounts a SET debits_micros = a.debits_micros + d.amount, balance_micros = a.balance_micros - d.amount
-         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, amount) WHERE a.id = d.id`,
-      [[...debits.keys()], [...debits.values()].map(String)],
-    );
     const groups = new Map<string, { sub: string; day: string; tier: string; status: string; n: number; s: bigint; c: bigint; p: bigint }>();
     for (const r of rows) {
       const day = r.startedAt.slice(0, 10);
@@ -130,7 +127,7 @@ async function baselineBatch(client: PoolClient, agency: Agency, revenueId: stri
       g.p += r.profit;
       groups.set(key, g);
     }
-    const gs = [...groups.values()];
+    const gs = [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
     await client.query(
       `WITH input AS (SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
                         AS t(sub_account_id, day, tier, status, call_count, duration_seconds, cost_micros, profit_micros)),
@@ -140,12 +137,20 @@ async function baselineBatch(client: PoolClient, agency: Agency, revenueId: stri
                         profit_micros = r.profit_micros + excluded.profit_micros)
        INSERT INTO usage_monthly_rollups AS r
        SELECT sub_account_id, date_trunc('month', day)::date, tier, status, sum(call_count), sum(duration_seconds), sum(cost_micros), sum(profit_micros)
-         FROM input GROUP BY 1, 2, 3, 4
+         FROM input GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
        ON CONFLICT (sub_account_id, month, tier, status) DO UPDATE SET call_count = r.call_count + excluded.call_count,
          duration_seconds = r.duration_seconds + excluded.duration_seconds, cost_micros = r.cost_micros + excluded.cost_micros,
          profit_micros = r.profit_micros + excluded.profit_micros`,
       [gs.map((g) => g.sub), gs.map((g) => g.day), gs.map((g) => g.tier), gs.map((g) => g.status), gs.map((g) => g.n),
         gs.map((g) => String(g.s)), gs.map((g) => String(g.c)), gs.map((g) => String(g.p))],
+    );
+    const debits = new Map<string, bigint>();
+    for (const r of paid) debits.set(r.sub.walletId, (debits.get(r.sub.walletId) ?? 0n) + r.cost);
+    await client.query(`SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [[...debits.keys()]]);
+    await client.query(
+      `UPDATE ledger_accounts a SET debits_micros = a.debits_micros + d.amount, balance_micros = a.balance_micros - d.amount
+         FROM unnest($1::uuid[], $2::bigint[]) AS d(id, amount) WHERE a.id = d.id`,
+      [[...debits.keys()], [...debits.values()].map(String)],
     );
     await client.query('COMMIT');
   } catch (error) {
@@ -160,22 +165,39 @@ async function measureIngestion(env: BenchEnv, agency: Agency, ingestKey: string
   const run = randomBytes(3).toString('hex');
   let sequence = 0;
   const batchOf = (size: number) => Array.from({ length: size }, () => makeCall(run, sequence++, Math.floor(Math.random() * SUB_ACCOUNTS)));
+  // The same keep-alive node:http client as the harness's (fetch costs this process more CPU than the server's work).
+  const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const { port } = new URL(env.url);
   const post = async (calls: Call[]) => {
-    const response = await fetch(env.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${ingestKey}` },
-      body: JSON.stringify({
-        query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code } } }`,
-        variables: {
-          inputs: calls.map(({ sub, ...c }) => ({ ...c, subAccountId: agency.subAccountIds[sub] })),
-        },
-      }),
+    const payload = JSON.stringify({
+      query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code } } }`,
+      variables: { inputs: calls.map(({ sub, ...c }) => ({ ...c, subAccountId: agency.subAccountIds[sub] })) },
     });
-    const body = (await response.json()) as { data?: { recordCallUsageBatch: { calls: unknown[]; userErrors: unknown[] } } };
+    const body = await new Promise<{ data?: { recordCallUsageBatch: { calls: unknown[] } } }>((resolve, reject) => {
+      const request = http.request(
+        {
+          agent, host: '127.0.0.1', port, path: '/graphql', method: 'POST',
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${ingestKey}` },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            try {
+              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+            } catch (error) {
+              reject(error);
+            }
+          });
+        },
+      );
+      request.on('error', reject);
+      request.end(payload);
+    });
     return body.data?.recordCallUsageBatch.calls.length === calls.length;
   };
   const rows: string[] = [];
-  for (const size of [1, 100, 1000]) {
+  for (const size of (process.env.BENCH_BATCH_SIZES ?? '1,100,1000').split(',').map(Number)) {
     // Warm-up: plans, JIT of the statements, connection pools.
     await post(batchOf(size));
     const api: LoadResult = await runLoad(CONCURRENCY, SECONDS, () => post(batchOf(size)));
@@ -199,6 +221,7 @@ async function measureIngestion(env: BenchEnv, agency: Agency, ingestKey: string
     );
   }
   await pool.end();
+  agent.destroy();
   return rows;
 }
 
@@ -317,15 +340,18 @@ async function timeQuery(env: BenchEnv, query: ReportQuery, agency: Agency): Pro
 export async function run(): Promise<void> {
   const env = await openBenchEnv(CONCURRENCY + 8);
   try {
-    const ingestAgency = await createBenchAgency(env, 'ingest');
-    const key = await env.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, {
-      input: { name: 'bench ingest', role: 'USAGE_INGEST', agencyId: ingestAgency.id },
-    });
-    const ingestRows = await measureIngestion(env, ingestAgency, key.data.createApiKey.secret);
-    console.log(`\n### usage ingestion (${CONCURRENCY} concurrent clients, ${SECONDS} s per run, calls spread over ${SUB_ACCOUNTS} wallets)\n`);
-    console.log('| calls per request | GraphQL calls/s | p50 ms/request | p99 ms | pg baseline calls/s | p50 ms | p99 ms | ratio |');
-    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
-    for (const row of ingestRows) console.log(row);
+    if (PARTS.includes('ingest')) {
+      const ingestAgency = await createBenchAgency(env, 'ingest');
+      const key = await env.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret } }`, {
+        input: { name: 'bench ingest', role: 'USAGE_INGEST', agencyId: ingestAgency.id },
+      });
+      const ingestRows = await measureIngestion(env, ingestAgency, key.data.createApiKey.secret);
+      console.log(`\n### usage ingestion (${CONCURRENCY} concurrent clients, ${SECONDS} s per run, calls spread over ${SUB_ACCOUNTS} wallets)\n`);
+      console.log('| calls per request | GraphQL calls/s | p50 ms/request | p99 ms | pg baseline calls/s | p50 ms | p99 ms | ratio |');
+      console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+      for (const row of ingestRows) console.log(row);
+    }
+    if (!PARTS.includes('reports')) return;
 
     const small = await createBenchAgency(env, 'small');
     const large = await createBenchAgency(env, 'large');

@@ -242,6 +242,30 @@ describe('call usage ingestion', () => {
       for (const response of responses) expect(ok(response).recordCallUsageBatch.userErrors).toEqual([]);
       for (const sub of subs) expect(await balanceOf(app, sub)).toBe('-48.00'); // 240 calls × $0.20
     });
+
+    it('should record each shared call once when concurrent batches send overlapping calls in different orders', async () => {
+      const subs = [await addSubAccount(app, agencyId), await addSubAccount(app, agencyId)];
+      // 40 calls every batch sends (in its own order), and 20 of each batch's own, over the same days, tiers and statuses.
+      const shared = Array.from({ length: 40 }, (_, i) => callInput({ subAccountId: subs[i % 2], durationSeconds: 60, startedAt: ago(20 + i) }));
+      const batches = Array.from({ length: 8 }, (_, b) => {
+        const own = Array.from({ length: 20 }, (_, i) => callInput({ subAccountId: subs[(b + i) % 2], durationSeconds: 60, startedAt: ago(20 + i) }));
+        const order = b % 2 === 0 ? [...shared].reverse() : shared.slice(b).concat(shared.slice(0, b));
+        return b % 3 === 0 ? [...own, ...order] : [...order, ...own];
+      });
+      const responses = await Promise.all(batches.map((inputs) => app.gql(RECORD_BATCH, { inputs })));
+      for (const response of responses) expect(ok(response).recordCallUsageBatch.userErrors).toEqual([]);
+      const idOf = new Map<string, Set<string>>();
+      for (const [b, response] of responses.entries()) {
+        ok(response).recordCallUsageBatch.calls.forEach((call: { id: string }, i: number) => {
+          const key = batches[b][i].externalCallId;
+          idOf.set(key, (idOf.get(key) ?? new Set()).add(call.id));
+        });
+      }
+      for (const call of shared) expect(idOf.get(call.externalCallId)!.size).toBe(1);
+      // 20 shared + 80 own calls per sub-account, $0.20 each.
+      for (const sub of subs) expect(await balanceOf(app, sub)).toBe('-20.00');
+      for (const sub of subs) expect((await usageOf(app, sub, { from: ago(24 * 60), to: ago(-1) })).callCount).toBe(100);
+    });
   });
 
   describe('removed sub-accounts', () => {

@@ -7,9 +7,9 @@ import { systemAccount } from './ledger.service';
  * PLATFORM_REVENUE, its own amount), so the ledger reads exactly as if the calls had been
  * posted one by one; only the statements are shared:
  *
- * - one INSERT of every transfer row;
+ * - one INSERT of every transfer row (`insertUsageTransfers`);
  * - one UPDATE per batch of the wallets' stored debits and balances, by the sum of their
- *   transfers (the same arithmetic `postTransfer` does row by row).
+ *   transfers (`applyUsageDebits`: the same arithmetic `postTransfer` does row by row).
  *
  * Usage is a fact, so debits are never refused and may take a wallet below zero
  * (`allowOverdraft`). There is no idempotency key on these rows: the call row, unique per
@@ -17,8 +17,10 @@ import { systemAccount } from './ledger.service';
  * record. PLATFORM_REVENUE keeps no stored balance (see docs/ledger.md), so no shared row
  * is written.
  *
- * The caller must hold the wallets' locks (`lockWalletAccounts`) before calling: a
- * multi-row UPDATE takes its row locks in no particular order.
+ * The caller must hold the wallets' locks (`lockWalletAccounts`) before the UPDATE: a
+ * multi-row UPDATE takes its row locks in no particular order. Ingestion inserts the
+ * transfer rows before taking them, so the locks are held for the UPDATE, the events and
+ * the commit only.
  */
 export interface UsageDebit {
   /** Chosen by the caller, who stores it on the call row. */
@@ -44,7 +46,12 @@ export async function lockWalletAccounts(em: EntityManager, walletIds: string[])
   if (rows.length !== new Set(walletIds).size) throw new Error('a wallet ledger account is missing');
 }
 
-export async function postUsageDebits(em: EntityManager, debits: UsageDebit[]): Promise<void> {
+/**
+ * Inserts the USAGE transfer rows (and checks their amounts). Needs no wallet lock: the
+ * rows are new and only the stored balances are shared, which `applyUsageDebits` then
+ * writes. Until both ran in the same transaction, nothing of it is visible.
+ */
+export async function insertUsageTransfers(em: EntityManager, debits: UsageDebit[]): Promise<void> {
   if (debits.length === 0) return;
   for (const debit of debits) {
     if (debit.amountMicros <= 0n) throw new RangeError('a transfer amount must be positive');
@@ -65,6 +72,14 @@ export async function postUsageDebits(em: EntityManager, debits: UsageDebit[]): 
       revenue.id,
     ],
   );
+}
+
+/**
+ * Adds the debits to the wallets' stored debits and balances: one UPDATE, by each
+ * wallet's summed transfers. The caller must hold the wallets' locks (`lockWalletAccounts`).
+ */
+export async function applyUsageDebits(em: EntityManager, debits: UsageDebit[]): Promise<void> {
+  if (debits.length === 0) return;
   const byWallet = new Map<string, bigint>();
   for (const debit of debits) byWallet.set(debit.walletId, (byWallet.get(debit.walletId) ?? 0n) + debit.amountMicros);
   const result = await em.query(
@@ -78,4 +93,10 @@ export async function postUsageDebits(em: EntityManager, debits: UsageDebit[]): 
   // pg's UPDATE … RETURNING through TypeORM yields [rows, count].
   const updated = Array.isArray(result[0]) ? result[0] : result;
   if (updated.length !== byWallet.size) throw new Error('a wallet ledger account is missing');
+}
+
+/** Both steps at once, for a caller that already holds the wallets' locks. */
+export async function postUsageDebits(em: EntityManager, debits: UsageDebit[]): Promise<void> {
+  await insertUsageTransfers(em, debits);
+  await applyUsageDebits(em, debits);
 }

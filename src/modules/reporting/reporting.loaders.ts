@@ -1,24 +1,22 @@
 import DataLoader from 'dataloader';
-import { In, type DataSource } from 'typeorm';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { DataSource } from 'typeorm';
+import { loadAgencyUsage, type AgencyUsageKey, type SubAccountUsage } from './agency-usage';
 import { loadUsageFigures, type UsageFigures, type UsageScope } from './usage-figures';
 
 /**
  * Per-request loaders of reports (merged into `createLoaders`). Every usage figure a
  * request asks for — any number of sub-accounts, each with its own range — is answered by
- * one SQL statement. No tenancy checks here: resolvers check before loading.
+ * one SQL statement, and every agency-wide figure (sub-accounts, balances and figures of any
+ * number of agencies) by one more. No tenancy checks here: resolvers check before loading.
  */
 export function createReportingLoaders(dataSource: DataSource) {
   return {
     usageFigures: new DataLoader<UsageScope, UsageFigures, string>((scopes) => loadUsageFigures(dataSource, scopes), {
-      cacheKeyFn: (scope) => `${scope.subAccountId}|${scope.from.toISOString()}|${scope.to.toISOString()}`,
+      cacheKeyFn: (scope) => `${scope.subAccountId}|${scope.from.getTime()}|${scope.to.getTime()}`,
     }),
-    /** Every sub-account of an agency, removed ones included: the primary first, then oldest first. */
-    subAccountsOfAgency: new DataLoader<string, SubAccountEntity[]>(async (agencyIds) => {
-      const rows = await dataSource
-        .getRepository(SubAccountEntity)
-        .find({ where: { agencyId: In([...agencyIds]) }, order: { kind: 'ASC', createdAt: 'ASC', id: 'ASC' } });
-      return agencyIds.map((id) => rows.filter((row) => row.agencyId === id));
+    /** Every sub-account of the agency (removed ones included) with its balance now and its figures over the range. */
+    agencyUsage: new DataLoader<AgencyUsageKey, SubAccountUsage[], string>((keys) => loadAgencyUsage(dataSource, keys), {
+      cacheKeyFn: (key) => `${key.agencyId}|${key.from.getTime()}|${key.to.getTime()}`,
     }),
   };
 }

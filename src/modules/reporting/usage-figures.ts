@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { MINUTE_TIERS, type MinuteTier } from '../pricing/pricing';
 import { CALL_STATUSES, type CallStatus } from '../usage/call.entity';
-import { planRange } from './range-plan';
+import { planRange, type RangePlan } from './range-plan';
 
 /** One sub-account over one half-open range of call start instants. */
 export interface UsageScope {
@@ -51,7 +51,8 @@ export function addFigures(into: UsageFigures, more: UsageFigures): UsageFigures
  * The figures of many scopes in ONE statement, whatever their number and ranges: each
  * scope is split by `planRange` into monthly rollups, signed daily rollups and the raw
  * calls of its partial edge days, and every piece is read by one index range scan
- * (rollups: their covering primary keys, index-only; calls: (sub_account_id, started_at)).
+ * (rollups: their covering primary keys; calls: (sub_account_id, started_at) INCLUDE the
+ * figures; all index-only).
  * `LATERAL (… OFFSET 0)` keeps the planner on those scans: flattened, it misjudges the
  * unnested ranges and hash-joins whole tables. A year over 50 sub-accounts reads at most
  * 50 × (13 months + ~30 days) × tiers × statuses rollup rows plus two partial days of calls.
@@ -60,14 +61,23 @@ export async function loadUsageFigures(db: DataSource | EntityManager, scopes: r
   const monthly = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[] };
   const daily = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[], sign: [] as number[] };
   const raw = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[] };
+  // Scopes of one report share their range: plan each distinct range once.
+  const plans = new Map<string, { plan: RangePlan; rawIso: Array<[string, string]> }>();
   scopes.forEach((scope, k) => {
-    const plan = planRange(scope.from, scope.to);
+    const rangeKey = `${scope.from.getTime()} ${scope.to.getTime()}`;
+    let planned = plans.get(rangeKey);
+    if (!planned) {
+      const plan = planRange(scope.from, scope.to);
+      planned = { plan, rawIso: plan.raw.map((piece) => [piece.from.toISOString(), piece.to.toISOString()]) };
+      plans.set(rangeKey, planned);
+    }
+    const { plan, rawIso } = planned;
     for (const piece of plan.monthly) push(monthly, k, scope.subAccountId, piece.from, piece.to);
     for (const piece of plan.daily) {
       push(daily, k, scope.subAccountId, piece.from, piece.to);
       daily.sign.push(piece.sign);
     }
-    for (const piece of plan.raw) push(raw, k, scope.subAccountId, piece.from.toISOString(), piece.to.toISOString());
+    for (const [from, to] of rawIso) push(raw, k, scope.subAccountId, from, to);
   });
   const results = scopes.map(() => emptyFigures());
   if (monthly.k.length + daily.k.length + raw.k.length === 0) return results;
@@ -97,19 +107,21 @@ export async function loadUsageFigures(db: DataSource | EntityManager, scopes: r
         raw.k, raw.sub, raw.from, raw.to,
       ],
     );
-  for (const row of rows) {
-    const figures = results[row.k];
-    const calls = BigInt(row.calls);
-    const seconds = BigInt(row.seconds);
-    figures.callCount += calls;
-    figures.durationSeconds += seconds;
-    figures.costMicros += BigInt(row.cost);
-    figures.profitMicros += BigInt(row.profit);
-    figures.secondsByTier[row.tier] += seconds;
-    figures.callsByTier[row.tier] += calls;
-    figures.callsByStatus[row.status] += calls;
-  }
+  for (const row of rows) addGroup(results[row.k], row.tier, row.status, row.calls, row.seconds, row.cost, row.profit);
   return results;
+}
+
+/** Adds one (tier, status) group of sums, as the database returns them (decimal strings). */
+export function addGroup(figures: UsageFigures, tier: MinuteTier, status: CallStatus, calls: string, seconds: string, cost: string, profit: string) {
+  const callCount = BigInt(calls);
+  const durationSeconds = BigInt(seconds);
+  figures.callCount += callCount;
+  figures.durationSeconds += durationSeconds;
+  figures.costMicros += BigInt(cost);
+  figures.profitMicros += BigInt(profit);
+  figures.secondsByTier[tier] += durationSeconds;
+  figures.callsByTier[tier] += callCount;
+  figures.callsByStatus[status] += callCount;
 }
 
 function push(into: { k: number[]; sub: string[]; from: string[]; to: string[] }, k: number, sub: string, from: string, to: string) {

@@ -63,8 +63,7 @@ export class AgencyUsageResolver {
 @Resolver(() => SubAccountUsageType)
 export class SubAccountUsageResolver {
   @FieldResolver(() => Money, { description: 'The wallet balance now (not at the end of the range)' })
-  async walletBalance(@Root() row: SubAccountUsageRow, @Ctx() ctx: RequestContext): Promise<Money> {
-    const wallet = (await ctx.loaders.walletBySubAccount.load(row.subAccount.id))!;
-    return Money.ofMicros((await ctx.loaders.ledgerAccount.load(wallet.id))!.balanceMicros);
+  walletBalance(@Root() row: SubAccountUsageRow): Money {
+    return Money.ofMicros(row.walletBalanceMicros);
   }
 }

@@ -68,19 +68,14 @@ export class UsageReportService {
   /** Every sub-account of the agency, the primary and removed ones included; all time without a range. */
   async agencyTotalSeconds(viewer: Viewer, loaders: Loaders, agency: AgencyEntity, range: Range | undefined): Promise<bigint> {
     requireAgencyWideAccess(viewer, agency.id);
-    const effective = range ?? ALL_TIME;
-    const subs = await loaders.subAccountsOfAgency.load(agency.id);
-    const figures = await loaders.usageFigures.loadMany(subs.map((sub) => ({ subAccountId: sub.id, ...effective })));
-    return figures.reduce<bigint>((sum, f) => {
-      if (f instanceof Error) throw f;
-      return sum + f.durationSeconds;
-    }, 0n);
+    const subs = await loaders.agencyUsage.load({ agencyId: agency.id, ...(range ?? ALL_TIME) });
+    return subs.reduce((sum, sub) => sum + sub.figures.durationSeconds, 0n);
   }
 
   /**
    * Totals over every sub-account of the agency, and one row per active sub-account plus
-   * each removed one with calls in the range. Constant SQL: the sub-accounts, one figures
-   * statement, and (for `walletBalance`) one batch of wallets and one of balances.
+   * each removed one with calls in the range. One statement (`agencyUsage`: sub-accounts,
+   * balances and figures), shared with `totalMinutesUsed` over the same range.
    */
   async agencyReport(
     viewer: Viewer,
@@ -89,17 +84,16 @@ export class UsageReportService {
     range: Range,
   ): Promise<{ from: Date; to: Date; totals: UsageSummaryType; bySubAccount: SubAccountUsageRow[] }> {
     requireAgencyWideAccess(viewer, agency.id);
-    const subs = await loaders.subAccountsOfAgency.load(agency.id);
-    for (const sub of subs) loaders.subAccount.prime(sub.id, sub);
-    const figures = await loaders.usageFigures.loadMany(subs.map((sub) => ({ subAccountId: sub.id, ...range })));
+    const subs = await loaders.agencyUsage.load({ agencyId: agency.id, ...range });
     const totals = emptyFigures();
     const bySubAccount: SubAccountUsageRow[] = [];
-    subs.forEach((sub, i) => {
-      const f = figures[i];
-      if (f instanceof Error) throw f;
-      addFigures(totals, f);
-      if (sub.status === 'ACTIVE' || f.callCount > 0n) bySubAccount.push({ subAccount: sub, usage: toUsageSummary(range, f) });
-    });
+    for (const { subAccount, walletBalanceMicros, figures } of subs) {
+      loaders.subAccount.prime(subAccount.id, subAccount);
+      addFigures(totals, figures);
+      if (subAccount.status === 'ACTIVE' || figures.callCount > 0n) {
+        bySubAccount.push({ subAccount, usage: toUsageSummary(range, figures), walletBalanceMicros });
+      }
+    }
     return { from: range.from, to: range.to, totals: toUsageSummary(range, totals), bySubAccount };
   }
 }

@@ -35,10 +35,11 @@ export class UsageSummaryType {
   @Field(() => Money, { description: "The agency's markup within that cost" }) profit!: Money;
 }
 
-/** Root of a `SubAccountUsage`: `walletBalance` is resolved (batched) from the sub-account. */
+/** Root of a `SubAccountUsage`: the balance is read with the report's sub-accounts, in the same statement. */
 export interface SubAccountUsageRow {
   subAccount: SubAccountEntity;
   usage: UsageSummaryType;
+  walletBalanceMicros: bigint;
 }
 
 @ObjectType('SubAccountUsage', { simpleResolvers: true })

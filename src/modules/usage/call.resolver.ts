@@ -24,7 +24,7 @@ export class CallResolver {
     description: 'Records one finished call and debits its cost; idempotent by (sub-account, externalCallId).',
   })
   async recordCallUsage(
-    @Arg('input', () => RecordCallUsageInput) input: RecordCallUsageInput,
+    @Arg('input', () => RecordCallUsageInput, { validate: false }) input: RecordCallUsageInput,
     @Ctx() ctx: RequestContext,
   ): Promise<{ call: CallEntity | null; wallet: WalletEntity | null; userErrors: UserError[] }> {
     const [outcome] = await ctx.services.usageIngest.record(ctx.viewer, [input]);
@@ -38,7 +38,7 @@ export class CallResolver {
     description: 'Up to 1,000 calls: the good ones are recorded, each bad one gets a userError with its index.',
   })
   async recordCallUsageBatch(
-    @Arg('inputs', () => [RecordCallUsageInput]) inputs: RecordCallUsageInput[],
+    @Arg('inputs', () => [RecordCallUsageInput], { validate: false }) inputs: RecordCallUsageInput[],
     @Ctx() ctx: RequestContext,
   ): Promise<{ calls: CallEntity[]; userErrors: UserError[] }> {
     const outcomes = await ctx.services.usageIngest.record(ctx.viewer, inputs);

@@ -1,5 +1,4 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { MaxLength } from 'class-validator';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { MinuteTierEnum, Node, PageInfo, UserError } from '../../graphql/common.types';
 import { WalletType } from '../wallet/wallet.type';
@@ -32,13 +31,18 @@ export class CallConnection {
   @Field(() => Int) totalCount!: number;
 }
 
+/**
+ * No class-validator constraints: `validCallOrThrow` checks every field of every call
+ * (ids, the 200-character externalCallId, duration, dates), so a bad call is refused on
+ * its own with a userError instead of failing its whole batch, and a batch of 1,000 is not
+ * walked a second time by class-validator. The 1 MB body limit bounds the strings.
+ */
 @InputType('RecordCallUsageInput')
 export class RecordCallUsageInput {
-  @Field(() => ID) @MaxLength(200) subAccountId!: string;
+  @Field(() => ID) subAccountId!: string;
   @Field(() => String, { description: 'Idempotency: the same call twice is recorded once; other terms under it: IDEMPOTENCY_CONFLICT' })
-  @MaxLength(1000)
   externalCallId!: string;
-  @Field(() => ID, { nullable: true, description: 'A scenario of the same sub-account' }) @MaxLength(200) scenarioId?: string | null;
+  @Field(() => ID, { nullable: true, description: 'A scenario of the same sub-account' }) scenarioId?: string | null;
   @Field(() => MinuteTierEnum) tier!: MinuteTierEnum;
   @Field(() => CallStatusEnum) status!: CallStatus;
   @Field(() => DateTimeScalar) startedAt!: Date;

@@ -4,10 +4,10 @@ import { BadUserInputError } from '../../graphql/errors';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
-import { lockWalletAccounts, postUsageDebits } from '../ledger/usage-debits';
+import { applyUsageDebits, insertUsageTransfers, lockWalletAccounts } from '../ledger/usage-debits';
 import { writeUsageDebitEvents } from '../events/outbox-writer';
 import { effectiveMarkupMicros, minutePriceMicros, type AgencyMarkups, type PlanPrices, type SubAccountPricing } from '../pricing/pricing';
-import { callColumns, toCallEntity, type CallEntity } from './call.entity';
+import { CallEntity, callColumns, toCallEntity } from './call.entity';
 import { callCostMicros, callProfitMicros } from './call-cost';
 import { MAX_CALLS_PER_BATCH, validCallOrThrow, type RecordCallCommand, type ValidCall } from './call-input';
 
@@ -32,6 +32,10 @@ interface SubAccountRow extends SubAccountPricing {
 /** A call that passed every check and is about to be inserted (or matched with its first record). */
 interface Candidate {
   index: number;
+  /** keyOf(sub-account, externalCallId) */
+  key: string;
+  /** The id the call row gets if it is new. */
+  callId: string;
   call: ValidCall;
   sub: SubAccountRow;
   priceMicros: bigint;
@@ -72,10 +76,11 @@ const idempotencyConflict = () =>
  *
  * Locks, always in this order (see docs/usage.md): the agencies (KEY SHARE: prices and
  * plans cannot change under the batch), the sub-accounts (KEY SHARE, id order: a removal
- * or a pricing edit waits for the batch, or the batch sees its result), then the wallets
- * (id order, the ledger's order). Every write for a sub-account happens under its wallet's
- * lock, so the unique call keys and the rollup rows it then touches are never contended
- * in another order and concurrent batches cannot deadlock.
+ * or a pricing edit waits for the batch, or the batch sees its result), then the call
+ * keys (sorted), the rollup rows (sorted) and last the wallets (id order, the ledger's
+ * order). Each class in one fixed order, the classes in one fixed order: concurrent
+ * batches cannot deadlock, and the wallets are held only for the balance UPDATE, the
+ * events and the commit.
  */
 export class UsageIngestService {
   constructor(private readonly dataSource: DataSource) {}
@@ -164,6 +169,8 @@ export class UsageIngestService {
       const costMicros = callCostMicros(call.durationSeconds, priceMicros);
       const candidate: Candidate = {
         index,
+        key,
+        callId: randomUUID(),
         call,
         sub,
         priceMicros,
@@ -222,39 +229,52 @@ export class UsageIngestService {
     }
   }
 
-  /** Inserts the calls that are new, with their debits and rollups; returns the inserted ones. */
+  /**
+   * Inserts the calls that are new, with their debits and rollups; returns the inserted ones.
+   *
+   * Row locks are taken class by class, each class in one fixed order, the same in every
+   * request: the call keys (sorted), the rollup rows (sorted), then the wallets (id order).
+   * So concurrent requests can wait for each other but never deadlock, and the wallets —
+   * the rows every request and every minute transfer shares — are locked last, for the
+   * balance UPDATE, the events and the commit only, not while calls and transfers are
+   * being inserted.
+   */
   private async insertNew(em: EntityManager, candidates: Candidate[]): Promise<Map<Candidate, CallEntity>> {
     const inserted = new Map<Candidate, CallEntity>();
     if (candidates.length === 0) return inserted;
-    await lockWalletAccounts(em, unique(candidates.map((c) => c.sub.walletId)));
-    const rows: Array<Record<string, unknown>> = await em.query(
-      `INSERT INTO calls (sub_account_id, external_call_id, scenario_id, tier, status, started_at, duration_seconds,
+    const ordered = [...candidates].sort((a, b) => compareKeys(a.key, b.key));
+    // A concurrent request inserting the same key makes ON CONFLICT wait for its outcome: after
+    // its commit the key is skipped here (and replayed by the caller), after its rollback inserted.
+    const rows: Array<{ id: string; recorded_at: Date }> = await em.query(
+      `INSERT INTO calls (id, sub_account_id, external_call_id, scenario_id, tier, status, started_at, duration_seconds,
                           price_micros, markup_micros, cost_micros, profit_micros, transfer_id, request_sha256)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::timestamptz[], $7::int[],
-                            $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[], $12::uuid[], $13::bytea[])
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::int[],
+                            $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::uuid[], $14::bytea[])
        ON CONFLICT (sub_account_id, external_call_id) DO NOTHING
-       RETURNING ${callColumns()}`,
+       RETURNING id, recorded_at`,
       [
-        candidates.map((c) => c.sub.id),
-        candidates.map((c) => c.call.externalCallId),
-        candidates.map((c) => c.call.scenarioId),
-        candidates.map((c) => c.call.tier),
-        candidates.map((c) => c.call.status),
-        candidates.map((c) => c.call.startedAt.toISOString()),
-        candidates.map((c) => c.call.durationSeconds),
-        candidates.map((c) => c.priceMicros.toString()),
-        candidates.map((c) => c.markupMicros.toString()),
-        candidates.map((c) => c.costMicros.toString()),
-        candidates.map((c) => c.profitMicros.toString()),
-        candidates.map((c) => c.transferId),
-        candidates.map((c) => c.call.requestSha256),
+        ordered.map((c) => c.callId),
+        ordered.map((c) => c.sub.id),
+        ordered.map((c) => c.call.externalCallId),
+        ordered.map((c) => c.call.scenarioId),
+        ordered.map((c) => c.call.tier),
+        ordered.map((c) => c.call.status),
+        ordered.map((c) => c.call.startedAt.toISOString()),
+        ordered.map((c) => c.call.durationSeconds),
+        ordered.map((c) => c.priceMicros.toString()),
+        ordered.map((c) => c.markupMicros.toString()),
+        ordered.map((c) => c.costMicros.toString()),
+        ordered.map((c) => c.profitMicros.toString()),
+        ordered.map((c) => c.transferId),
+        ordered.map((c) => c.call.requestSha256),
       ],
     );
-    const byKey = new Map(candidates.map((c) => [keyOf(c.sub.id, c.call.externalCallId), c]));
+    const byId = new Map(ordered.map((c) => [c.callId, c]));
     for (const row of rows) {
-      inserted.set(byKey.get(keyOf(row.sub_account_id as string, row.external_call_id as string))!, toCallEntity(row));
+      const candidate = byId.get(row.id)!;
+      inserted.set(candidate, toNewCallEntity(candidate, row.recorded_at));
     }
-    const recorded = [...inserted.keys()];
+    const recorded = ordered.filter((c) => inserted.has(c));
     const debits = recorded
       .filter((c) => c.transferId !== null)
       .map((c) => ({
@@ -265,13 +285,38 @@ export class UsageIngestService {
         tier: c.call.tier,
         memo: `Call ${c.call.externalCallId}`,
       }));
-    await postUsageDebits(em, debits);
+    await insertUsageTransfers(em, debits);
+    await addToRollups(em, recorded);
+    await lockWalletAccounts(em, unique(debits.map((d) => d.walletId)));
+    await applyUsageDebits(em, debits);
     // BALANCE_CHANGED / USAGE_RECORDED (and crossings) in the same transaction as the debits.
     await writeUsageDebitEvents(em, debits);
-    await addToRollups(em, recorded);
     return inserted;
   }
 }
+
+/** The entity of a call just inserted: every figure is the candidate's, only `recorded_at` comes from the row. */
+function toNewCallEntity(c: Candidate, recordedAt: Date): CallEntity {
+  return Object.assign(new CallEntity(), {
+    id: c.callId,
+    subAccountId: c.sub.id,
+    externalCallId: c.call.externalCallId,
+    scenarioId: c.call.scenarioId,
+    tier: c.call.tier,
+    status: c.call.status,
+    startedAt: c.call.startedAt,
+    durationSeconds: c.call.durationSeconds,
+    priceMicros: c.priceMicros,
+    markupMicros: c.markupMicros,
+    costMicros: c.costMicros,
+    profitMicros: c.profitMicros,
+    transferId: c.transferId,
+    recordedAt,
+  });
+}
+
+/** Code-unit order: the same in every request, which is all lock ordering needs. */
+const compareKeys = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** Locks the agencies (KEY SHARE, id order) and reads their markups and plan prices. */
 async function lockAgencies(em: EntityManager, agencyIds: string[]): Promise<Map<string, AgencyPricing>> {
@@ -362,7 +407,8 @@ async function addToRollups(em: EntityManager, calls: Candidate[]): Promise<void
     group.profit += c.profitMicros;
     groups.set(key, group);
   }
-  const rows = [...groups.values()];
+  // Sorted, like the monthly rows below: every request locks rollup rows in the same order.
+  const rows = [...groups.entries()].sort(([a], [b]) => compareKeys(a, b)).map(([, group]) => group);
   await em.query(
     `WITH input AS (
        SELECT * FROM unnest($1::uuid[], $2::date[], $3::text[], $4::text[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[])
@@ -379,7 +425,7 @@ async function addToRollups(em: EntityManager, calls: Candidate[]): Promise<void
      INSERT INTO usage_monthly_rollups AS r (sub_account_id, month, tier, status, call_count, duration_seconds, cost_micros, profit_micros)
      SELECT sub_account_id, date_trunc('month', day)::date, tier, status,
             sum(call_count), sum(duration_seconds), sum(cost_micros), sum(profit_micros)
-       FROM input GROUP BY 1, 2, 3, 4
+       FROM input GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
      ON CONFLICT (sub_account_id, month, tier, status) DO UPDATE
        SET call_count = r.call_count + excluded.call_count,
            duration_seconds = r.duration_seconds + excluded.duration_seconds,
