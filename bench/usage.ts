@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Pool, type PoolClient } from 'pg';
-import { fmt, openBenchEnv, runLoad, type BenchEnv, type LoadResult } from './harness';
+import { fmt, openBenchEnv, postJson, runLoad, type BenchEnv, type LoadResult } from './harness';
 
 /**
  * Usage ingestion and reporting.
@@ -165,34 +165,12 @@ async function measureIngestion(env: BenchEnv, agency: Agency, ingestKey: string
   const run = randomBytes(3).toString('hex');
   let sequence = 0;
   const batchOf = (size: number) => Array.from({ length: size }, () => makeCall(run, sequence++, Math.floor(Math.random() * SUB_ACCOUNTS)));
-  // The same keep-alive node:http client as the harness's (fetch costs this process more CPU than the server's work).
+  // The harness's keep-alive node:http client (fetch costs this process more CPU than the server's work).
   const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-  const { port } = new URL(env.url);
   const post = async (calls: Call[]) => {
-    const payload = JSON.stringify({
+    const body = await postJson(agent, env.port, ingestKey, {
       query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code } } }`,
       variables: { inputs: calls.map(({ sub, ...c }) => ({ ...c, subAccountId: agency.subAccountIds[sub] })) },
-    });
-    const body = await new Promise<{ data?: { recordCallUsageBatch: { calls: unknown[] } } }>((resolve, reject) => {
-      const request = http.request(
-        {
-          agent, host: '127.0.0.1', port, path: '/graphql', method: 'POST',
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), authorization: `Bearer ${ingestKey}` },
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.on('end', () => {
-            try {
-              resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
-            } catch (error) {
-              reject(error);
-            }
-          });
-        },
-      );
-      request.on('error', reject);
-      request.end(payload);
     });
     return body.data?.recordCallUsageBatch.calls.length === calls.length;
   };

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { parse } from 'graphql';
-import type { Client as WsClient } from 'graphql-ws';
-import { startTestApp, ok, type TestApp } from './helpers/test-app';
+import { ok, type TestApp } from './helpers/test-app';
+import { liveTestApp } from './helpers/live-test-app';
 import { createAgency, createKey } from './helpers/fixtures';
-import { subscribe, sleep, wsClient } from './helpers/ws';
+import { subscribe, sleep } from './helpers/ws';
 import { decodeId } from '../src/shared/global-id';
 import { perEventVariableNames } from '../src/modules/events/shared-execution';
 
@@ -13,31 +12,12 @@ const BALANCE = `subscription($subAccountId: ID, $agencyId: ID, $after: String) 
   }
 }`;
 
+const live = liveTestApp('fan-out test');
+const { client, adjust } = live;
 let app: TestApp;
-const clients: WsClient[] = [];
-const client = (token: string) => {
-  const c = wsClient(app.wsUrl, token);
-  clients.push(c);
-  return c;
-};
-
-beforeAll(async () => {
-  app = await startTestApp();
+beforeAll(() => {
+  app = live.app;
 });
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.dispose()));
-  await app.close();
-});
-
-async function adjust(subAccountId: string, amount: string): Promise<void> {
-  const data = ok(
-    await app.gql(
-      `mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { userErrors { code message } } }`,
-      { input: { subAccountId, amount, reason: 'fan-out test', idempotencyKey: randomBytes(8).toString('hex') } },
-    ),
-  );
-  expect(data.adjustWalletBalance.userErrors).toEqual([]);
-}
 
 async function committedSequences(agencyGlobalId: string): Promise<string[]> {
   const rows = await app.dataSource.query(

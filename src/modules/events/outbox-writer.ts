@@ -6,7 +6,7 @@ export const EventType = {
   SUB_ACCOUNT_UPDATED: 'SUB_ACCOUNT_UPDATED',
   SUB_ACCOUNT_REMOVED: 'SUB_ACCOUNT_REMOVED',
   SUB_ACCOUNT_RESTORED: 'SUB_ACCOUNT_RESTORED',
-  /** Written by the database function ledger_post_transfers / outbox_usage_debits. */
+  /** Written by the database functions ledger_post_batch / outbox_usage_debits. */
   BALANCE_CHANGED: 'BALANCE_CHANGED',
   USAGE_RECORDED: 'USAGE_RECORDED',
   LOW_BALANCE: 'LOW_BALANCE',
@@ -33,7 +33,7 @@ export async function writeOutboxEvent(
 
 /**
  * The hook for usage ingestion: USAGE debits posted with the multi-row UPDATE of
- * `postUsageDebits` (which bypasses `ledger_post_transfers`) get their BALANCE_CHANGED,
+ * `postUsageDebits` (which bypasses `ledger_post_batch`) get their BALANCE_CHANGED,
  * USAGE_RECORDED and threshold events from this call, made right after that UPDATE in the
  * same transaction, with the debits in posting order.
  */
