@@ -13,10 +13,11 @@ import { fmt, openBenchEnv, runLoad, type LoadResult } from './harness';
  * three variants on the same database, interleaved in rounds so drift hits all alike:
  *
  * - (a) outbox only: the events are written, nothing wakes anyone (no hub on this pool);
- * - (b) as shipped: an EventHub on this pool (after-commit hook → a poll and one coalesced
- *   `pg_notify` after the commit, on the hub's own connection; LISTEN; 250 ms polling),
- *   with one live subscriber to the agency's balance events, so every row is read and
- *   fanned out in this process;
+ * - (w) the wake-up path as shipped, alone: an EventHub on this pool (after-commit hook → a
+ *   poll and one coalesced `pg_notify` after the commit, on the hub's own connection;
+ *   LISTEN; 250 ms polling) with no subscriber in this process;
+ * - (b) the same with one live subscriber to the agency's balance events, so every row is
+ *   also read and fanned out (executed for the subscriber) in the writers' process;
  * - (c) naive: `pg_notify` inside every business transaction (what the design avoids:
  *   PostgreSQL takes a cluster-wide lock at commit for a transaction that notified).
  *
@@ -28,7 +29,8 @@ const WALLETS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 
-type Variant = 'a' | 'b' | 'c';
+type Variant = 'a' | 'w' | 'b' | 'c';
+const VARIANTS: Variant[] = ['a', 'w', 'b', 'c'];
 
 export async function run(): Promise<void> {
   const env = await openBenchEnv(8);
@@ -69,6 +71,7 @@ export async function run(): Promise<void> {
       return ds;
     };
     const plain = await open();
+    const wakeOnly = await open();
     const withHub = await open();
     const naive = await open();
     let polls = 0;
@@ -98,13 +101,15 @@ export async function run(): Promise<void> {
     };
     const operations: Record<Variant, () => Promise<boolean>> = {
       a: transfer(plain, false),
+      w: transfer(wakeOnly, false),
       b: transfer(withHub, false),
       c: transfer(naive, true),
     };
 
-    // The hub runs during (b) only: started before, stopped after each of its runs.
+    // A hub runs during (w) and (b) only: started before, stopped after each of their runs.
     const measure = async (variant: Variant, seconds: number) => {
       let drained: Promise<void> | undefined;
+      if (variant === 'w') hub = await EventHub.start(wakeOnly, new Logger('error'));
       if (variant === 'b') {
         hub = await EventHub.start(withHub, new Logger('error'));
         // One live subscriber on this process, so the hub reads and fans out every row.
@@ -121,7 +126,7 @@ export async function run(): Promise<void> {
         return await runLoad(WRITERS, seconds, operations[variant]);
       } finally {
         if (hub) {
-          polls += hub.polls;
+          if (variant === 'b') polls += hub.polls;
           await hub.stop();
           await drained;
           hub = undefined;
@@ -129,11 +134,11 @@ export async function run(): Promise<void> {
       }
     };
     // Warm-up (plans, caches, pools), then rounds of a, b, c in alternating order.
-    for (const variant of ['a', 'b', 'c'] as Variant[]) await measure(variant, 1);
+    for (const variant of VARIANTS) await measure(variant, 1);
     polls = 0;
-    const results: Record<Variant, LoadResult[]> = { a: [], b: [], c: [] };
+    const results: Record<Variant, LoadResult[]> = { a: [], w: [], b: [], c: [] };
     for (let round = 0; round < ROUNDS; round++) {
-      for (const variant of (round % 2 === 0 ? ['a', 'b', 'c'] : ['c', 'b', 'a']) as Variant[]) {
+      for (const variant of round % 2 === 0 ? VARIANTS : [...VARIANTS].reverse()) {
         results[variant].push(await measure(variant, SECONDS));
       }
     }
@@ -147,6 +152,7 @@ export async function run(): Promise<void> {
       return { perSecond: operationsDone / seconds, p50, p99, failures, rounds: rs.map((r) => r.perSecond) };
     };
     const a = total('a');
+    const w = total('w');
     const b = total('b');
     const c = total('c');
     console.log(`\n### notify (${WRITERS} writers, minute transfers over ${WALLETS} wallets, ${ROUNDS} rounds × ${SECONDS} s per variant)\n`);
@@ -155,9 +161,10 @@ export async function run(): Promise<void> {
     const line = (name: string, r: ReturnType<typeof total>) =>
       console.log(`| ${name} | ${fmt(r.perSecond)} | ${r.rounds.map((x) => fmt(x)).join(', ')} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.perSecond / a.perSecond, 3)}× |`);
     line('(a) outbox rows, no wake-up', a);
-    line('(b) as shipped: after-commit coalesced NOTIFY + hub with a subscriber', b);
+    line('(w) the wake-up path as shipped: after-commit poll + coalesced NOTIFY, LISTEN, no subscriber here', w);
+    line('(b) the same plus one live subscriber (events read and executed in the writers\' process)', b);
     line('(c) naive: pg_notify inside each transaction', c);
-    console.log(`\nhub polls that read rows during (b): ${fmt(polls / (ROUNDS * SECONDS))}/s; failed transactions: a ${a.failures}, b ${b.failures}, c ${c.failures}`);
+    console.log(`\nhub polls that read rows during (b): ${fmt(polls / (ROUNDS * SECONDS))}/s; failed transactions: a ${a.failures}, w ${w.failures}, b ${b.failures}, c ${c.failures}`);
   } finally {
     await hub?.stop();
     for (const ds of pools) await ds.destroy();
