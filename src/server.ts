@@ -17,6 +17,9 @@ import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
 
+/** Connections the kernel queues before accept (capped by net.core.somaxconn). */
+const ACCEPT_BACKLOG = 4096;
+
 export interface ApiServer {
   httpServer: http.Server;
   /** This process's outbox reader and fan-out (one per server). */
@@ -88,7 +91,9 @@ export async function createApiServer(deps: {
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
-        httpServer.listen(port, () => {
+        // A deep accept queue: a reconnect storm (every monitor of a failed replica at once) must
+        // wait in the kernel while the event loop is busy, not be reset (Node's default is 511).
+        httpServer.listen({ port, backlog: ACCEPT_BACKLOG }, () => {
           const address = httpServer.address();
           resolve(typeof address === 'object' && address ? address.port : port);
         });
