@@ -14,6 +14,7 @@ import { EmbeddedPostgres } from '../src/db/embedded-postgres';
 import { createSchema } from '../src/graphql/schema';
 import { createApiServer, type ApiServer } from '../src/server';
 import { Logger } from '../src/shared/logger';
+import { decodeId } from '../src/shared/global-id';
 import { freePort } from '../tests/helpers/free-port';
 
 /**
@@ -231,4 +232,53 @@ export async function withCpu(
   const db = postgresCpuSeconds(postmaster) - db0;
   const ops = Math.max(1, result.operations - result.failures);
   return { ...result, serverCpuMs: (cpu.user + cpu.system) / 1000 / ops, dbCpuMs: (db * 1000) / ops };
+}
+
+export interface SeededAgency {
+  /** Agency global id and uuid. */
+  agencyId: string;
+  agencyUuid: string;
+  /** Sub-account global ids, the primary first. */
+  subAccountIds: string[];
+  /** The wallets' ids (their ledger accounts), in the order of `subAccountIds`. */
+  walletIds: string[];
+}
+
+/**
+ * An AGENCY_UNLIMITED agency with `subAccounts` sub-accounts (the primary included), made
+ * through the API, each wallet funded with `fundDollars` when given.
+ */
+export async function seedAgency(
+  env: BenchEnv,
+  options: { label: string; subAccounts: number; fundDollars?: string; markupPremium?: (index: number) => string },
+): Promise<SeededAgency> {
+  const { label } = options;
+  const created = await env.gql(
+    `mutation($input: CreateAgencyInput!) { createAgency(input: $input) { agency { id primarySubAccount { id } } } }`,
+    { input: { name: `Bench ${label}`, planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: `bench-${label}-primary@example.com` } },
+  );
+  const agencyId: string = created.data.createAgency.agency.id;
+  const subAccountIds: string[] = [created.data.createAgency.agency.primarySubAccount.id];
+  while (subAccountIds.length < options.subAccounts) {
+    const i = subAccountIds.length;
+    const added = await env.gql(`mutation($input: AddSubAccountInput!) { addSubAccount(input: $input) { subAccount { id } } }`, {
+      input: { agencyId, name: `Client ${i}`, loginEmail: `bench-${label}-${i}@example.com`, markupPremium: options.markupPremium?.(i) },
+    });
+    subAccountIds.push(added.data.addSubAccount.subAccount.id);
+  }
+  if (options.fundDollars) {
+    for (const [i, subAccountId] of subAccountIds.entries()) {
+      await env.gql(`mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { userErrors { code } } }`, {
+        input: { subAccountId, amount: options.fundDollars, reason: 'bench funding', idempotencyKey: `fund-${label}-${i}` },
+      });
+    }
+  }
+  const agencyUuid = decodeId(agencyId, 'Agency')!;
+  const rows: Array<{ sub_account_id: string; id: string }> = await env.dataSource.query(
+    `SELECT w.sub_account_id, w.id FROM wallets w JOIN sub_accounts s ON s.id = w.sub_account_id WHERE s.agency_id = $1`,
+    [agencyUuid],
+  );
+  const walletOf = new Map(rows.map((row) => [row.sub_account_id, row.id]));
+  const walletIds = subAccountIds.map((id) => walletOf.get(decodeId(id, 'SubAccount')!)!);
+  return { agencyId, agencyUuid, subAccountIds, walletIds };
 }

@@ -3,8 +3,7 @@ import { createDataSource } from '../src/db/data-source';
 import { EventHub, OUTBOX_CHANNEL } from '../src/modules/events/event-hub';
 import { postTransfer } from '../src/modules/ledger/ledger.service';
 import { Logger } from '../src/shared/logger';
-import { decodeId } from '../src/shared/global-id';
-import { fmt, openBenchEnv, runLoad, type LoadResult } from './harness';
+import { fmt, openBenchEnv, runLoad, seedAgency, type LoadResult } from './harness';
 
 /**
  * What the live-event wake-up costs the ledger's commits. 16 concurrent writers each post
@@ -37,32 +36,7 @@ export async function run(): Promise<void> {
   const pools: DataSource[] = [];
   let hub: EventHub | undefined;
   try {
-    const created = await env.gql(
-      `mutation($input: CreateAgencyInput!) { createAgency(input: $input) { agency { id primarySubAccount { id } } } }`,
-      { input: { name: 'Notify bench', planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: 'notify-primary@example.com' } },
-    );
-    const agencyId: string = created.data.createAgency.agency.id;
-    const agencyUuid = decodeId(agencyId, 'Agency')!;
-    const subAccountIds: string[] = [created.data.createAgency.agency.primarySubAccount.id];
-    for (let i = 1; i < WALLETS; i++) {
-      const added = await env.gql(
-        `mutation($input: AddSubAccountInput!) { addSubAccount(input: $input) { subAccount { id } } }`,
-        { input: { agencyId, name: `Client ${i}`, loginEmail: `notify-${i}@example.com` } },
-      );
-      subAccountIds.push(added.data.addSubAccount.subAccount.id);
-    }
-    for (const [i, id] of subAccountIds.entries()) {
-      await env.gql(
-        `mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { userErrors { code } } }`,
-        { input: { subAccountId: id, amount: '1000000', reason: 'bench funding', idempotencyKey: `notify-fund-${i}` } },
-      );
-    }
-    const wallets: string[] = (
-      await env.dataSource.query(`SELECT w.id FROM wallets w JOIN sub_accounts s ON s.id = w.sub_account_id WHERE s.agency_id = $1`, [
-        agencyUuid,
-      ])
-    ).map((row: { id: string }) => row.id);
-    if (wallets.length !== WALLETS) throw new Error(`expected ${WALLETS} wallets, found ${wallets.length}`);
+    const { agencyUuid, walletIds: wallets } = await seedAgency(env, { label: 'notify', subAccounts: WALLETS, fundDollars: '1000000' });
 
     const open = async () => {
       const ds = createDataSource(env.databaseUrl, WRITERS + 2);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { fmt, openBenchEnv, postmasterPid, runLoadInChild, withCpu } from './harness';
+import { fmt, openBenchEnv, postmasterPid, runLoadInChild, seedAgency, withCpu } from './harness';
 import type { LoadSpec, Traffic } from './load-client';
 
 /**
@@ -16,30 +16,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 export async function run(): Promise<void> {
   const env = await openBenchEnv(CONCURRENCY + 8);
   try {
-    const created = await env.gql(
-      `mutation($input: CreateAgencyInput!) { createAgency(input: $input) { agency { id primarySubAccount { id } } } }`,
-      { input: { name: 'Bench agency', planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: 'bench-primary@example.com' } },
-    );
-    const agencyId: string = created.data.createAgency.agency.id;
-    const subAccountIds: string[] = [created.data.createAgency.agency.primarySubAccount.id];
-    for (let i = 1; i < ACCOUNTS; i++) {
-      const added = await env.gql(
-        `mutation($input: AddSubAccountInput!) { addSubAccount(input: $input) { subAccount { id } } }`,
-        { input: { agencyId, name: `Client ${i}`, loginEmail: `bench-${i}@example.com`, markupPremium: `0.0${i % 10}` } },
-      );
-      subAccountIds.push(added.data.addSubAccount.subAccount.id);
-    }
-    for (const [i, id] of subAccountIds.entries()) {
-      await env.gql(
-        `mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { userErrors { code } } }`,
-        { input: { subAccountId: id, amount: '1000000', reason: 'bench funding', idempotencyKey: `fund-${i}` } },
-      );
-    }
-    const wallets: Array<{ id: string }> = await env.dataSource.query(
-      `SELECT w.id FROM wallets w JOIN sub_accounts s ON s.id = w.sub_account_id WHERE s.agency_id = (
-         SELECT agency_id FROM sub_accounts WHERE kind = 'PRIMARY' LIMIT 1) ORDER BY s.created_at, s.id`,
-    );
-    const [{ agency_id: agencyUuid }] = await env.dataSource.query(`SELECT agency_id FROM ledger_accounts WHERE id = $1`, [wallets[0].id]);
+    const { agencyUuid, subAccountIds, walletIds } = await seedAgency(env, {
+      label: 'transfers', subAccounts: ACCOUNTS, fundDollars: '1000000', markupPremium: (i) => `0.0${i % 10}`,
+    });
 
     const scenarios: Array<[string, Traffic]> = [
       [`uniform over ${ACCOUNTS} wallets`, 'uniform'],
@@ -55,7 +34,7 @@ export async function run(): Promise<void> {
     for (const [name, traffic] of scenarios) {
       const common = { traffic, concurrency: CONCURRENCY, seconds: SECONDS, runId: randomBytes(4).toString('hex') };
       const baseline = await withCpu(postmaster, () =>
-        runLoadInChild<LoadSpec>({ ...common, target: 'pg', databaseUrl: env.databaseUrl, agencyUuid, walletIds: wallets.map((w) => w.id) }),
+        runLoadInChild<LoadSpec>({ ...common, target: 'pg', databaseUrl: env.databaseUrl, agencyUuid, walletIds }),
       );
       const api = await withCpu(postmaster, () =>
         runLoadInChild<LoadSpec>({ ...common, target: 'graphql', port: env.port, key: env.platformKey, subAccountIds }),

@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { Pool, type PoolClient } from 'pg';
-import { fmt, openBenchEnv, postJson, runLoad, type BenchEnv, type LoadResult } from './harness';
+import { decodeId } from '../src/shared/global-id';
+import { fmt, openBenchEnv, postJson, runLoad, seedAgency, type BenchEnv, type LoadResult } from './harness';
 
 /**
  * Usage ingestion and reporting.
@@ -37,27 +38,16 @@ interface Agency {
 }
 
 async function createBenchAgency(env: BenchEnv, label: string): Promise<Agency> {
-  const created = await env.gql(
-    `mutation($input: CreateAgencyInput!) { createAgency(input: $input) { agency { id primarySubAccount { id } } userErrors { code } } }`,
-    { input: { name: `Bench ${label}`, planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: `bench-${label}-primary@example.com` } },
-  );
-  const id: string = created.data.createAgency.agency.id;
+  const seeded = await seedAgency(env, { label, subAccounts: SUB_ACCOUNTS });
   await env.gql(`mutation($input: SetAgencyMarkupInput!) { setAgencyMarkup(input: $input) { userErrors { code } } }`, {
-    input: { agencyId: id, basic: '0.02', premium: '0.04' },
+    input: { agencyId: seeded.agencyId, basic: '0.02', premium: '0.04' },
   });
-  const subAccountIds: string[] = [created.data.createAgency.agency.primarySubAccount.id];
-  while (subAccountIds.length < SUB_ACCOUNTS) {
-    const added = await env.gql(`mutation($input: AddSubAccountInput!) { addSubAccount(input: $input) { subAccount { id } } }`, {
-      input: { agencyId: id, name: `Client ${subAccountIds.length}`, loginEmail: `bench-${label}-${subAccountIds.length}@example.com` },
-    });
-    subAccountIds.push(added.data.addSubAccount.subAccount.id);
-  }
-  const subs: Array<{ id: string; wallet_id: string; agency_id: string }> = await env.dataSource.query(
-    `SELECT s.id, w.id AS wallet_id, s.agency_id FROM sub_accounts s JOIN wallets w ON w.sub_account_id = s.id
-      WHERE s.agency_id = (SELECT agency_id FROM sub_accounts WHERE login_email = $1) ORDER BY s.kind, s.created_at, s.id`,
-    [`bench-${label}-primary@example.com`],
-  );
-  return { id, uuid: subs[0].agency_id, subAccountIds, subs: subs.map((s) => ({ id: s.id, walletId: s.wallet_id })) };
+  return {
+    id: seeded.agencyId,
+    uuid: seeded.agencyUuid,
+    subAccountIds: seeded.subAccountIds,
+    subs: seeded.subAccountIds.map((id, i) => ({ id: decodeId(id, 'SubAccount')!, walletId: seeded.walletIds[i] })),
+  };
 }
 
 /** A fresh call for the batch: a random sub-account, a start in the last 30 days, mostly completed. */
