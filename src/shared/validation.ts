@@ -21,17 +21,29 @@ export function validEmail(value: string, field: string[]): string {
   return email;
 }
 
+/**
+ * A dollar amount from 0 to `maxMicros` with at most 6 fractional digits (micro-dollars),
+ * else a DomainError with `error`'s code and message on `field`.
+ */
+export function validMicrosUpTo(
+  value: string,
+  maxMicros: bigint,
+  error: { code: ErrorCode; message: string },
+  field: string[],
+): bigint {
+  const micros = parseMicros(value);
+  if (micros === undefined || micros < 0n || micros > maxMicros) throw new DomainError(error.code, error.message, field);
+  return micros;
+}
+
 /** A markup in dollars per minute: 0 to $10, at most 6 fractional digits. */
 export function validMarkupMicros(value: string, field: string[]): bigint {
-  const micros = parseMicros(value);
-  if (micros === undefined || micros < 0n || micros > MAX_MARKUP_MICROS) {
-    throw new DomainError(
-      ErrorCode.INVALID_MARKUP,
-      'A markup is a dollar amount per minute from 0 to 10 with at most 6 decimals',
-      field,
-    );
-  }
-  return micros;
+  return validMicrosUpTo(
+    value,
+    MAX_MARKUP_MICROS,
+    { code: ErrorCode.INVALID_MARKUP, message: 'A markup is a dollar amount per minute from 0 to 10 with at most 6 decimals' },
+    field,
+  );
 }
 
 /** Postgres error code for unique violations, with the constraint that fired. */

@@ -104,7 +104,6 @@ export class EventSubscriptionResolver {
   })
   walletBalanceChanged(
     @Root() item: StreamItem,
-    @Ctx() ctx: RequestContext,
     @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
     return eventRow(item);
@@ -116,7 +115,6 @@ export class EventSubscriptionResolver {
   })
   usageUpdated(
     @Root() item: StreamItem,
-    @Ctx() ctx: RequestContext,
     @Args(() => StreamArgs) _args: StreamArgs,
   ): OutboxRow {
     return eventRow(item);
@@ -129,7 +127,6 @@ export class EventSubscriptionResolver {
   })
   agencyActivity(
     @Root() item: StreamItem,
-    @Ctx() ctx: RequestContext,
     @Arg('agencyId', () => ID) _agencyId: string,
     @Arg('afterSequence', () => String, { nullable: true }) _afterSequence?: string,
   ): OutboxRow {

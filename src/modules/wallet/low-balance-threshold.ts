@@ -1,5 +1,5 @@
-import { DomainError, ErrorCode } from '../../shared/domain-error';
-import { parseMicros } from '../../shared/money';
+import { ErrorCode } from '../../shared/domain-error';
+import { validMicrosUpTo } from '../../shared/validation';
 
 /** Highest low-balance threshold a wallet accepts: $1,000,000, the size of the largest manual adjustment. */
 export const MAX_LOW_BALANCE_THRESHOLD_MICROS = 1_000_000n * 1_000_000n;
@@ -10,13 +10,13 @@ export const MAX_LOW_BALANCE_THRESHOLD_MICROS = 1_000_000n * 1_000_000n;
  * DEPLETED and RECOVERED crossings still happen.
  */
 export function validLowBalanceThresholdMicros(value: string, field: string[]): bigint {
-  const micros = parseMicros(value);
-  if (micros === undefined || micros < 0n || micros > MAX_LOW_BALANCE_THRESHOLD_MICROS) {
-    throw new DomainError(
-      ErrorCode.INVALID_AMOUNT,
-      'A low-balance threshold is a dollar amount from 0 to 1,000,000 with at most 6 decimals',
-      field,
-    );
-  }
-  return micros;
+  return validMicrosUpTo(
+    value,
+    MAX_LOW_BALANCE_THRESHOLD_MICROS,
+    {
+      code: ErrorCode.INVALID_AMOUNT,
+      message: 'A low-balance threshold is a dollar amount from 0 to 1,000,000 with at most 6 decimals',
+    },
+    field,
+  );
 }
