@@ -61,6 +61,33 @@ describe('walletBalanceChanged', () => {
     expect(received.errors).toEqual([]);
   });
 
+  it('delivers both legs of a minute transfer, and wakes the hub after the batch commits (autocommit, no TypeORM transaction)', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    const clientId = await addSubAccount(app, agencyId);
+    const received = subscribe(client(app.platformKey), BALANCE, { agencyId });
+    await sleep(300);
+    const commits = jest.fn();
+    app.dataSource.subscribers.push({ afterTransactionCommit: commits });
+    try {
+      const data = ok(
+        await app.gql(
+          `mutation($input: TransferMinutesInput!) { transferMinutes(input: $input) { transfer { id } userErrors { code } } }`,
+          { input: { fromSubAccountId: primaryId, toSubAccountId: clientId, tier: 'PREMIUM', minutes: '10', idempotencyKey: 'live-transfer-1' } },
+        ),
+      );
+      expect(data.transferMinutes.userErrors).toEqual([]);
+      expect(commits).toHaveBeenCalled();
+      const events = await received.waitFor(2);
+      expect(events.map((e) => e.walletBalanceChanged.transfer)).toEqual([
+        { id: data.transferMinutes.transfer.id, kind: 'MINUTE_TRANSFER' },
+        { id: data.transferMinutes.transfer.id, kind: 'MINUTE_TRANSFER' },
+      ]);
+      expect(new Set(events.map((e) => e.walletBalanceChanged.subAccount.id))).toEqual(new Set([primaryId, clientId]));
+    } finally {
+      app.dataSource.subscribers.splice(app.dataSource.subscribers.findIndex((s) => s.afterTransactionCommit === commits), 1);
+    }
+  });
+
   it('never skips a row that commits after a later-numbered one (late commit)', async () => {
     const { agencyId } = await createAgency(app);
     const received = subscribe(client(app.platformKey), ACTIVITY, { agencyId });
