@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency, createKey } from './helpers/fixtures';
-import { accrueMarkupProfit, postTransfer, systemAccount } from '../src/modules/ledger/ledger.service';
+import {
+  accrueMarkupProfit, postItems, postTransfer, requestHash, systemAccount, toPostingItem, type TransferRequest,
+} from '../src/modules/ledger/ledger.service';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
 import { runMonthlyAllocations } from '../src/modules/plan-allocation/plan-allocation.service';
 import { JobScheduler } from '../src/modules/jobs/job-scheduler';
@@ -1042,6 +1044,46 @@ describe('the ledger', () => {
   });
 
   // ─── verification (last: it reads the whole ledger this file wrote) ─────────
+
+  describe('ledger_post_batch: one statement for a batch', () => {
+    it('gives every item its own outcome, and a refused item writes nothing while the others post', async () => {
+      const { agencyId } = await createAgency(app);
+      const [a, b, empty, removed] = [
+        await addSubAccount(app, agencyId), await addSubAccount(app, agencyId), await addSubAccount(app, agencyId), await addSubAccount(app, agencyId),
+      ];
+      await fund(a, '10');
+      await fund(b, '10');
+      expect(ok(await app.gql(REMOVE_SUB, { id: removed })).removeSubAccount.userErrors).toEqual([]);
+      const walletOf = async (sub: string) => rawId((await wallet(sub)).id);
+      const [wa, wb, wEmpty, wRemoved] = [await walletOf(a), await walletOf(b), await walletOf(empty), await walletOf(removed)];
+      const agency = rawId(agencyId);
+      const shared = key('batch');
+      const item = (idx: number, from: string, to: string, amount: bigint, extra: Partial<TransferRequest> = {}) =>
+        toPostingItem({
+          agencyId: agency, kind: 'MINUTE_TRANSFER', debit: { id: from, type: 'WALLET' }, credit: { id: to, type: 'WALLET' },
+          amountMicros: amount, idempotencyKey: key('item'), requestSha256: requestHash('test', [idx]), ...extra,
+        }, idx);
+      const before = await app.dataSource.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE agency_id = $1`, [agency]);
+
+      const results = await postItems(app.dataSource, [
+        item(0, wa, wb, 1_000_000n, { idempotencyKey: shared, requestSha256: requestHash('test', ['same']) }),
+        item(1, wa, wb, 1_000_000n, { idempotencyKey: shared, requestSha256: requestHash('test', ['same']) }),
+        item(2, wa, wb, 2_000_000n, { idempotencyKey: shared, requestSha256: requestHash('test', ['other']) }),
+        item(3, wEmpty, wa, 1n),
+        item(4, wb, wRemoved, 1_000_000n, { activeSubAccountIds: [rawId(b), rawId(removed)] }),
+        item(5, wb, wa, 3_000_000n),
+      ]);
+
+      expect(results.map((r) => [r.r_idx, r.r_status])).toEqual([
+        [0, 'POSTED'], [1, 'REPLAYED'], [2, 'IDEMPOTENCY_CONFLICT'], [3, 'INSUFFICIENT_FUNDS'], [4, 'SUB_ACCOUNT_REMOVED'], [5, 'POSTED'],
+      ]);
+      expect(results[1].r_transfer_id).toBe(results[0].r_transfer_id);
+      expect(results[5]).toMatchObject({ r_debit_balance: '8000000', r_credit_balance: '12000000' });
+      const after = await app.dataSource.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE agency_id = $1`, [agency]);
+      expect(after[0].n - before[0].n).toBe(2);
+      expect([await balance(a), await balance(b), await balance(empty), await balance(removed)]).toEqual(['12.00', '8.00', '0.00', '0.00']);
+    });
+  });
 
   describe('ledger verification', () => {
     it('finds every stored balance equal to its transfers and debits equal to credits', async () => {
