@@ -12,6 +12,8 @@ import type { LoadSpec, Traffic } from './load-client';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+/** Comma-separated traffic shapes to run (uniform, zipf, two); all by default. */
+const TRAFFIC = (process.env.BENCH_TRAFFIC ?? 'uniform,zipf,two').split(',');
 
 export async function run(): Promise<void> {
   const env = await openBenchEnv(CONCURRENCY + 8);
@@ -20,11 +22,11 @@ export async function run(): Promise<void> {
       label: 'transfers', subAccounts: ACCOUNTS, fundDollars: '1000000', markupPremium: (i) => `0.0${i % 10}`,
     });
 
-    const scenarios: Array<[string, Traffic]> = [
+    const scenarios = ([
       [`uniform over ${ACCOUNTS} wallets`, 'uniform'],
       ['hot spot (Zipf 2.0)', 'zipf'],
       ['two wallets only', 'two'],
-    ];
+    ] as Array<[string, Traffic]>).filter(([, traffic]) => TRAFFIC.includes(traffic));
     // Statistics as a running system has them (autovacuum analyzes within a minute); on the
     // fresh tables' missing statistics the planner picks sequential scans that grow with the run.
     await env.dataSource.query('ANALYZE');

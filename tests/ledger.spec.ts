@@ -1083,6 +1083,92 @@ describe('the ledger', () => {
       expect(after[0].n - before[0].n).toBe(2);
       expect([await balance(a), await balance(b), await balance(empty), await balance(removed)]).toEqual(['12.00', '8.00', '0.00', '0.00']);
     });
+
+    /** Three wallets of a new agency, `a` and `b` funded with $10, `empty` with nothing; their ledger ids. */
+    async function threeWallets() {
+      const { agencyId } = await createAgency(app);
+      const subs = { a: await addSubAccount(app, agencyId), b: await addSubAccount(app, agencyId), empty: await addSubAccount(app, agencyId) };
+      await fund(subs.a, '10');
+      await fund(subs.b, '10');
+      const ids = { a: rawId((await wallet(subs.a)).id), b: rawId((await wallet(subs.b)).id), empty: rawId((await wallet(subs.empty)).id) };
+      const item = (idx: number, from: string, to: string, amount: bigint, extra: Partial<TransferRequest> = {}) =>
+        toPostingItem({
+          agencyId: rawId(agencyId), kind: 'MINUTE_TRANSFER', debit: { id: from, type: 'WALLET' }, credit: { id: to, type: 'WALLET' },
+          amountMicros: amount, idempotencyKey: key('item'), requestSha256: requestHash('test', [idx]), ...extra,
+        }, idx);
+      return { subs, ids, item };
+    }
+
+    it('decides each item on the balances the earlier items of its batch left, and writes their events in posting order', async () => {
+      const { subs, ids, item } = await threeWallets();
+      const results = await postItems(app.dataSource, [
+        item(0, ids.a, ids.empty, 6_000_000n), // a 10 → 4 (LOW_BALANCE), empty 0 → 6 (BALANCE_RECOVERED)
+        item(1, ids.empty, ids.b, 5_500_000n), // spends what item 0 brought: empty 6 → 0.5 (LOW_BALANCE)
+        item(2, ids.empty, ids.b, 1_000_000n), // only 0.5 left
+      ]);
+      expect(results.map((r) => r.r_status)).toEqual(['POSTED', 'POSTED', 'INSUFFICIENT_FUNDS']);
+      expect(results[0]).toMatchObject({ r_debit_balance: '4000000', r_credit_balance: '6000000' });
+      expect(results[1]).toMatchObject({ r_debit_balance: '500000', r_credit_balance: '15500000' });
+      expect([await balance(subs.a), await balance(subs.empty), await balance(subs.b)]).toEqual(['4.00', '0.50', '15.50']);
+
+      const events: Array<{ transfer_id: string; sub_account_id: string; type: string; balance: string; delta: string }> =
+        await app.dataSource.query(
+          `SELECT transfer_id, sub_account_id, type, balance_micros::text AS balance, delta_micros::text AS delta
+             FROM outbox_events WHERE transfer_id = ANY ($1) ORDER BY xid, id`,
+          [[results[0].r_transfer_id, results[1].r_transfer_id]],
+        );
+      // Every event of the first transfer comes before the second's.
+      expect(events.map((e) => e.transfer_id)).toEqual([
+        ...events.filter((e) => e.transfer_id === results[0].r_transfer_id).map((e) => e.transfer_id),
+        ...events.filter((e) => e.transfer_id === results[1].r_transfer_id).map((e) => e.transfer_id),
+      ]);
+      const of = (sub: string) => events.filter((e) => e.sub_account_id === rawId(sub)).map((e) => [e.type, e.balance, e.delta]);
+      expect(of(subs.a)).toEqual([['BALANCE_CHANGED', '4000000', '-6000000'], ['LOW_BALANCE', '4000000', '-6000000']]);
+      expect(of(subs.empty)).toEqual([
+        ['BALANCE_CHANGED', '6000000', '6000000'], ['BALANCE_RECOVERED', '6000000', '6000000'],
+        ['BALANCE_CHANGED', '500000', '-5500000'], ['LOW_BALANCE', '500000', '-5500000'],
+      ]);
+      expect(of(subs.b)).toEqual([['BALANCE_CHANGED', '15500000', '5500000']]);
+      expect((await verifyLedger(app.dataSource)).ok).toBe(true);
+    });
+
+    it('makes a batch that reuses the key of an uncommitted posting wait for it: a replay after its commit, a posting after its rollback', async () => {
+      for (const ending of ['COMMIT', 'ROLLBACK'] as const) {
+        const { subs, ids, item } = await threeWallets();
+        const shared = { idempotencyKey: key('race'), requestSha256: requestHash('test', ['race']) };
+        const first = app.dataSource.createQueryRunner();
+        await first.connect();
+        try {
+          await first.startTransaction();
+          const [mine] = await postItems(first.manager, [item(0, ids.a, ids.b, 1_000_000n, shared)]);
+          expect(mine.r_status).toBe('POSTED');
+          // The second batch (autocommit, another connection) blocks on the key until the first ends.
+          const second = postItems(app.dataSource, [item(0, ids.a, ids.b, 1_000_000n, shared)]);
+          await sleep(200);
+          if (ending === 'COMMIT') await first.commitTransaction();
+          else await first.rollbackTransaction();
+          const [theirs] = await second;
+          if (ending === 'COMMIT') {
+            expect(theirs).toMatchObject({ r_status: 'REPLAYED', r_transfer_id: mine.r_transfer_id });
+          } else {
+            expect(theirs.r_status).toBe('POSTED');
+            expect(theirs.r_transfer_id).not.toBe(mine.r_transfer_id);
+          }
+          // Either way the key moved money exactly once.
+          expect([await balance(subs.a), await balance(subs.b)]).toEqual(['9.00', '11.00']);
+        } finally {
+          await first.release();
+        }
+      }
+    });
+
+    it('refuses a batch naming a ledger account that does not exist, writing nothing of it', async () => {
+      const { subs, ids, item } = await threeWallets();
+      await expect(postItems(app.dataSource, [item(0, ids.a, ids.b, 1_000_000n), item(1, ids.a, randomUUID(), 1_000_000n)])).rejects.toThrow(
+        /does not exist/,
+      );
+      expect([await balance(subs.a), await balance(subs.b)]).toEqual(['10.00', '10.00']);
+    });
   });
 
   describe('ledger verification', () => {
