@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import { MINUTES_SCALE, parseScaled } from '../../shared/money';
@@ -11,6 +11,7 @@ import type { LedgerTransferEntity } from '../ledger/ledger.entities';
 import {
   minutePriceMicros, quoteTransfer, type AgencyMarkups, type MinuteTier, type PlanPrices, type SubAccountPricing,
 } from '../pricing/pricing';
+import { PartyLookup, type PartyRow } from './party-lookup';
 
 export interface TransferMinutesCommand {
   fromSubAccountId: string;
@@ -31,22 +32,6 @@ export interface TransferQuoteResult {
   minutesReceivedUnits: bigint;
 }
 
-interface PartyRow {
-  id: string;
-  agency_id: string;
-  kind: 'PRIMARY' | 'SECONDARY';
-  status: 'ACTIVE' | 'REMOVED';
-  apply_base_price: boolean;
-  markup_basic_micros: string | null;
-  markup_premium_micros: string | null;
-  wallet_id: string;
-  plan_code: string;
-  default_markup_basic_micros: string;
-  default_markup_premium_micros: string;
-  basic_price_micros: string;
-  premium_price_micros: string;
-  key_used: boolean;
-}
 
 interface Party extends SubAccountPricing {
   id: string;
@@ -102,16 +87,20 @@ function toPricing(row: PartyRow): LoadedParties['pricing'] {
  * admins only.
  */
 export class TransferService {
+  private readonly parties: PartyLookup;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly batcher: TransferBatcher,
-  ) {}
+  ) {
+    this.parties = new PartyLookup(dataSource);
+  }
 
   /** What a transfer would do now; the same checks as the transfer itself, nothing written. */
   async quote(viewer: Viewer, input: Omit<TransferMinutesCommand, 'idempotencyKey'>): Promise<TransferQuoteResult> {
     requireRole(viewer, MANAGER_ROLES);
     const minutesUnits = validMinuteUnits(input.minutes, ['minutes']);
-    const parties = await this.loadParties(this.dataSource.manager, viewer, input);
+    const parties = await this.loadParties(viewer, input);
     return this.checkAndQuote(parties, input.tier, minutesUnits).quote;
   }
 
@@ -130,7 +119,7 @@ export class TransferService {
       decodeId(input.toSubAccountId, 'SubAccount') ?? input.toSubAccountId,
       input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
-    const parties = await this.loadParties(this.dataSource.manager, viewer, input, idempotencyKey);
+    const parties = await this.loadParties(viewer, input, idempotencyKey);
     // A retry returns the first result even if prices or statuses changed since: the key names one decision.
     if (parties.keyUsed) {
       const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, idempotencyKey);
@@ -165,32 +154,20 @@ export class TransferService {
 
   /**
    * Both sub-accounts with their wallet, agency and plan, and whether the agency already
-   * used the idempotency key, in one query (one round trip on the hot path).
+   * used the idempotency key: one row each from a shared lookup (one round trip, often
+   * shared with concurrent requests).
    */
   private async loadParties(
-    em: EntityManager,
     viewer: Viewer,
     input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
     idempotencyKey: string | null = null,
   ): Promise<LoadedParties> {
     const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
     const toId = decodeId(input.toSubAccountId, 'SubAccount');
-    const ids = [fromId, toId].filter((id): id is string => Boolean(id));
-    const rows: PartyRow[] = ids.length
-      ? await em.query(
-          `SELECT s.id, s.agency_id, s.kind, s.status, s.apply_base_price, s.markup_basic_micros, s.markup_premium_micros,
-                  w.id AS wallet_id, a.plan_code, a.default_markup_basic_micros, a.default_markup_premium_micros,
-                  p.basic_price_micros, p.premium_price_micros,
-                  EXISTS (SELECT 1 FROM ledger_transfers t WHERE t.agency_id = s.agency_id AND t.idempotency_key = $2) AS key_used
-             FROM sub_accounts s
-             JOIN wallets w ON w.sub_account_id = s.id
-             JOIN agencies a ON a.id = s.agency_id
-             JOIN plans p ON p.code = a.plan_code
-            WHERE s.id = ANY($1)
-            ORDER BY s.id`,
-          [ids, idempotencyKey],
-        )
-      : [];
+    const rows: PartyRow[] = await this.parties.load(
+      [fromId, toId].filter((id): id is string => Boolean(id)),
+      idempotencyKey,
+    );
     const from = rows.find((r) => r.id === fromId);
     const to = rows.find((r) => r.id === toId);
     if (!from || !canManageAgency(viewer, from.agency_id)) throw notFound('Sub-account', ['fromSubAccountId']);
