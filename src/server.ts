@@ -1,7 +1,5 @@
 import http from 'node:http';
-import express from 'express';
 import { ApolloServer } from '@apollo/server';
-import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
@@ -13,6 +11,7 @@ import { createLoaders } from './graphql/loaders';
 import { createServices } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
+import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
@@ -41,9 +40,8 @@ export async function createApiServer(deps: {
   logger: Logger;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
-  const app = express();
-  app.disable('x-powered-by');
-  const httpServer = http.createServer(app);
+  let route: http.RequestListener = (_req, res) => sendJson(res, 503, { errors: [{ message: 'Starting' }] });
+  const httpServer = http.createServer((req, res) => route(req, res));
   const auth = new AuthService(dataSource, config);
   const services = createServices(dataSource);
 
@@ -70,20 +68,17 @@ export async function createApiServer(deps: {
     httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
   });
 
-  app.get('/health', (_req, res) => {
-    res.json({ status: 'ok' });
-  });
-  app.use(
-    '/graphql',
-    express.json({ limit: '1mb' }),
-    expressMiddleware(apollo, {
-      context: async ({ req }): Promise<RequestContext> => ({
-        viewer: await auth.authenticate(req.headers.authorization),
-        loaders: createLoaders(dataSource),
-        services,
-      }),
-    }),
-  );
+  const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
+    viewer: await auth.authenticate(req.headers.authorization),
+    loaders: createLoaders(dataSource),
+    services,
+  }));
+  route = (req, res) => {
+    const path = req.url?.split('?', 1)[0];
+    if (path === '/graphql') graphql(req, res);
+    else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
+    else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
+  };
 
   return {
     httpServer,
