@@ -31,7 +31,8 @@ export class PageInfo {
   @Field(() => String, { nullable: true }) endCursor!: string | null;
 }
 
-@ObjectType({ description: 'An amount of US dollars, exact to the micro-dollar.' })
+/** Plain data (`simpleResolvers`): graphql-js reads both fields directly, with no per-field wrapper. */
+@ObjectType({ description: 'An amount of US dollars, exact to the micro-dollar.', simpleResolvers: true })
 export class Money {
   @Field(() => DecimalScalar, { description: 'USD, up to 6 fractional digits (micro-dollars)' }) amount!: string;
   @Field(() => String) currencyCode!: string;

@@ -14,14 +14,13 @@ import { ScenarioResolver } from '../modules/usage/scenario.resolver';
 import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
 import {
-  AgencyUsageResolver, SubAccountUsageFieldResolver, SubAccountUsageResolver, WalletSpentResolver,
+  AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
 
 export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
-  SubAccountUsageResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

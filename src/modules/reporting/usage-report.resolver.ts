@@ -10,7 +10,7 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletType } from '../wallet/wallet.type';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import { formatMinutes } from './usage-report.service';
-import { SubAccountUsageType, UsageReportType, UsageSummaryType, type SubAccountUsageRow } from './usage-report.type';
+import { UsageReportType, UsageSummaryType } from './usage-report.type';
 
 @Resolver(() => SubAccountType)
 export class SubAccountUsageFieldResolver {
@@ -57,13 +57,5 @@ export class AgencyUsageResolver {
     @Ctx() ctx: RequestContext,
   ) {
     return ctx.services.usageReport.agencyReport(ctx.viewer, ctx.loaders, agency, validRange(range)!);
-  }
-}
-
-@Resolver(() => SubAccountUsageType)
-export class SubAccountUsageResolver {
-  @FieldResolver(() => Money, { description: 'The wallet balance now (not at the end of the range)' })
-  walletBalance(@Root() row: SubAccountUsageRow): Money {
-    return Money.ofMicros(row.walletBalanceMicros);
   }
 }

@@ -91,7 +91,7 @@ export class UsageReportService {
       loaders.subAccount.prime(subAccount.id, subAccount);
       addFigures(totals, figures);
       if (subAccount.status === 'ACTIVE' || figures.callCount > 0n) {
-        bySubAccount.push({ subAccount, usage: toUsageSummary(range, figures), walletBalanceMicros });
+        bySubAccount.push({ subAccount, usage: toUsageSummary(range, figures), walletBalance: Money.ofMicros(walletBalanceMicros) });
       }
     }
     return { from: range.from, to: range.to, totals: toUsageSummary(range, totals), bySubAccount };

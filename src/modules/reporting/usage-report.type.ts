@@ -39,13 +39,18 @@ export class UsageSummaryType {
 export interface SubAccountUsageRow {
   subAccount: SubAccountEntity;
   usage: UsageSummaryType;
-  walletBalanceMicros: bigint;
+  walletBalance: Money;
 }
 
+/**
+ * Plain data like the summaries: the balance is a field, not a field resolver, since
+ * type-graphql copies the root into a new instance of the type for every field resolver call.
+ */
 @ObjectType('SubAccountUsage', { simpleResolvers: true })
 export class SubAccountUsageType {
   @Field(() => SubAccountType) subAccount!: SubAccountType;
   @Field(() => UsageSummaryType) usage!: UsageSummaryType;
+  @Field(() => Money, { description: 'The wallet balance now (not at the end of the range)' }) walletBalance!: Money;
 }
 
 @ObjectType('UsageReport', { description: "An agency's usage over [from, to): totals and one row per sub-account.", simpleResolvers: true })
