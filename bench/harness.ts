@@ -28,6 +28,8 @@ export interface BenchEnv {
   databaseUrl: string;
   platformKey: string;
   dataSource: DataSource;
+  /** The server's event hub (subscriber count, replay counters). */
+  events: ApiServer['events'];
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
   close(): Promise<void>;
 }
@@ -61,6 +63,7 @@ export async function openBenchEnv(poolSize = 32): Promise<BenchEnv> {
     databaseUrl,
     platformKey,
     dataSource,
+    events: server.events,
     gql: (query, variables) => postJson(agent, port, platformKey, { query, variables }),
     async close() {
       agent.destroy();

@@ -5,6 +5,10 @@ import { createAgency, createKey } from './helpers/fixtures';
 import { subscribe, sleep } from './helpers/ws';
 import { decodeId } from '../src/shared/global-id';
 import { perEventVariableNames } from '../src/modules/events/shared-execution';
+import { EventHub, type EventStream } from '../src/modules/events/event-hub';
+import { decodeSequence, encodeSequence } from '../src/modules/events/outbox.entity';
+import type { Viewer } from '../src/modules/auth/role';
+import { Logger } from '../src/shared/logger';
 
 const BALANCE = `subscription($subAccountId: ID, $agencyId: ID, $after: String) {
   walletBalanceChanged(subAccountId: $subAccountId, agencyId: $agencyId, afterSequence: $after) {
@@ -64,6 +68,7 @@ describe('resume without a query per subscriber', () => {
     expect(sequences(live.events)).toEqual(all.slice(-3));
 
     const before = { ...hub.replays };
+    // Older than the kept rows when the process held no stream meanwhile: one backfill of the kept rows.
     const fromOld = subscribe(client(app.platformKey), BALANCE, { agencyId, after: all[0] });
     await fromOld.waitFor(all.length - 1);
     const fromRecent = subscribe(client(app.platformKey), BALANCE, { agencyId, after: all[all.length - 2] });
@@ -72,6 +77,7 @@ describe('resume without a query per subscriber', () => {
     expect(sequences(fromOld.events)).toEqual(all.slice(1));
     expect(sequences(fromRecent.events)).toEqual(all.slice(-1));
     expect(hub.replays.fromMemory).toBeGreaterThan(before.fromMemory);
+    expect(hub.replays.fromTable).toBe(before.fromTable);
 
     // Both go on live, once each.
     await adjust(primaryId, '1');
@@ -83,6 +89,85 @@ describe('resume without a query per subscriber', () => {
     for (const s of [live, fromOld, fromRecent]) s.stop();
   });
 });
+
+describe('a burst of resumes older than the kept rows', () => {
+  it('should load the missing rows once for all of them, not a query each, and replay each without gap or duplicate', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    const hub = app.server.events;
+    await waitUntil(() => hub.subscriberCount === 0);
+    for (let i = 0; i < 3; i++) await adjust(primaryId, '1');
+    // With no stream, a poll moves the frontier without reading rows and forgets the kept ones
+    // (what a restarted process, or one whose sockets all dropped, starts from).
+    await sleep(400);
+    const all = await committedSequences(agencyId);
+    const before = { ...hub.replays };
+    const resumed = Array.from({ length: 12 }, () => subscribe(client(app.platformKey), BALANCE, { agencyId, after: all[0] }));
+    for (const s of resumed) await s.waitFor(all.length - 1);
+    await sleep(300);
+    for (const s of resumed) expect(sequences(s.events)).toEqual(all.slice(1));
+    expect(hub.replays.fromTable).toBe(before.fromTable);
+    expect(hub.replays.backfills - before.backfills).toBe(1);
+    expect(hub.replays.fromMemory - before.fromMemory).toBe(resumed.length);
+
+    await adjust(primaryId, '1');
+    const after = await committedSequences(agencyId);
+    for (const s of resumed) await s.waitFor(after.length - 1);
+    await sleep(200);
+    for (const s of resumed) expect(sequences(s.events)).toEqual(after.slice(1));
+    for (const s of resumed) s.stop();
+  });
+
+  it('should page through the table for a cursor older than the kept rows can hold', async () => {
+    // A hub of its own that keeps 2 rows: the resume below cannot be served from memory.
+    const hub = await EventHub.start(app.dataSource, new Logger('silent'), { recentRows: 2 });
+    const streams: EventStream[] = [];
+    try {
+      const { agencyId, primaryId } = await createAgency(app);
+      const scope = { agencyId: decodeId(agencyId, 'Agency')!, types: new Set(['BALANCE_CHANGED']), agencyWide: true };
+      const viewer: Viewer = { role: 'PLATFORM_ADMIN', via: 'platform-key' };
+      const watcher = await hub.open(scope, viewer, undefined);
+      streams.push(watcher);
+      for (let i = 0; i < 6; i++) await adjust(primaryId, '1');
+      const live = await take(watcher, 6);
+      const all = await committedSequences(agencyId);
+      expect(live).toEqual(all.slice(-6));
+
+      const before = { ...hub.replays };
+      const resumed = await hub.open(scope, viewer, decodeSequence(all[0]));
+      streams.push(resumed);
+      expect(await take(resumed, all.length - 1)).toEqual(all.slice(1));
+      expect(hub.replays.fromTable).toBe(before.fromTable + 1);
+
+      await adjust(primaryId, '1');
+      const [last] = (await committedSequences(agencyId)).slice(-1);
+      expect(await take(watcher, 1)).toEqual([last]);
+      expect(await take(resumed, 1)).toEqual([last]);
+    } finally {
+      for (const stream of streams) await stream.return();
+      await hub.stop();
+    }
+  });
+});
+
+/** The next `n` events of a stream opened on the hub directly, as sequences. */
+async function take(stream: EventStream, n: number): Promise<string[]> {
+  const out: string[] = [];
+  while (out.length < n) {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), 5000)));
+    const step = await Promise.race([stream.next(), timeout]);
+    clearTimeout(timer);
+    if (!step) throw new Error(`timed out after ${out.length} of ${n} events`);
+    if (step.done || !step.value.row) throw new Error('the stream ended');
+    out.push(encodeSequence(step.value.row));
+  }
+  return out;
+}
+
+async function waitUntil(condition: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !condition(); i++) await sleep(50);
+  expect(condition()).toBe(true);
+}
 
 describe('shared execution', () => {
   it('should give each viewer and each document its own result for the same event', async () => {

@@ -58,7 +58,7 @@ export class EventHub {
   private lastNotifyAt = 0;
   private stopped = false;
   /**
-   * The rows read so far, in (xid, id) order, at most RECENT_ROWS: every row above
+   * The rows read last, in (xid, id) order, `recentRows` to 1.5 × as many: every row above
    * `recentAfter` with an xid below the frontier is in `recent`. A stream resuming from a
    * cursor at or above `recentAfter` (a reconnect storm: everyone resumes from a few
    * seconds ago) replays from here, synchronously, and shares the row objects (and so the
@@ -70,8 +70,12 @@ export class EventHub {
   private snapshotInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
-  /** Resumes served from the table (older than the kept rows) and from memory (tests and metrics). */
-  replays = { fromTable: 0, fromMemory: 0 };
+  /**
+   * Resumes served from the table page by page (older than what the kept rows can hold) and
+   * from memory, and backfills of the kept rows (one per burst of resumes older than them;
+   * tests and metrics).
+   */
+  replays = { fromTable: 0, fromMemory: 0, backfills: 0 };
 
   /**
    * The hub's own small pool (polls, replays, the wake-up signal): it never waits behind
@@ -79,6 +83,16 @@ export class EventHub {
    * query counter.
    */
   private readonly pool: Pool;
+  /**
+   * Resumes that read the table (backfills of the kept rows, and per-stream pages for
+   * cursors older than those) use a pool of their own: thousands of resumes at once must
+   * never queue ahead of the live poll on `pool` (they did: a reconnect storm delayed live
+   * events by minutes).
+   */
+  private readonly replayPool: Pool;
+  /** A backfill is running (resumes arriving meanwhile wait for the next one). */
+  private backfilling = false;
+  private backfillWaiters: Array<{ after: Cursor; resolve: () => void }> = [];
 
   private constructor(
     readonly dataSource: DataSource,
@@ -86,9 +100,12 @@ export class EventHub {
     private readonly logger: Logger,
     private readonly pollMs: number,
     private readonly spacing: { pollMs: number; notifyMs: number },
+    private readonly recentRows: number,
   ) {
     this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events' });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
+    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay' });
+    this.replayPool.on('error', (error) => logger.warn('event replay pool connection error', { message: error.message }));
   }
 
   private async query(sql: string, params: unknown[] = []): Promise<Array<Record<string, any>>> {
@@ -103,18 +120,20 @@ export class EventHub {
    *   within that time already. @default 25
    * @param options.minNotifySpacingMs the same for the after-commit NOTIFY to the other
    *   replicas (each one is a transaction of its own). @default 50
+   * @param options.recentRows how many of the rows read last are kept for resumes from
+   *   memory (and for backfills). @default 20000
    */
   static async start(
     dataSource: DataSource,
     logger: Logger,
-    options: { pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number } = {},
+    options: { pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number } = {},
   ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the event hub needs the DataSource to be configured with a url');
     const hub = new EventHub(dataSource, url, logger, options.pollMs ?? 250, {
       pollMs: options.minPollSpacingMs ?? 25,
       notifyMs: options.minNotifySpacingMs ?? 50,
-    });
+    }, options.recentRows ?? RECENT_ROWS);
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.frontier = BigInt(xmin);
     hub.recentAfter = { xid: hub.frontier, id: -1n };
@@ -214,12 +233,14 @@ export class EventHub {
     if (upTo <= this.frontier) return;
     const found = raw[0].id === null ? [] : raw;
     // From here to the end of the fan-out nothing awaits: a stream that registers reads either the
-    // old frontier (and gets these rows live) or the new one (and replays them from the table).
+    // old frontier (and gets these rows live) or the new one (and replays them from memory or the table).
     this.frontier = upTo;
     if (found.length === 0) return;
     this.polls += 1;
     const rows = found.map(toOutboxRow).sort(compareCursor);
     this.keepRecent(rows);
+    // One pass, without yielding to the event loop between streams: yielding every 500 streams
+    // (tried, bench `live`) made reconnect storms two to four times slower, not faster.
     for (const stream of [...this.streams]) {
       for (const row of rows) stream.offer(row);
     }
@@ -227,8 +248,10 @@ export class EventHub {
 
   private keepRecent(rows: OutboxRow[]): void {
     for (const row of rows) this.recent.push(row);
-    if (this.recent.length > RECENT_ROWS) {
-      const dropped = this.recent.splice(0, this.recent.length - RECENT_ROWS / 2);
+    // Trimmed back to `recentRows` once it has grown half as much again (one splice per that
+    // many rows), so the oldest rows, those a backfill just loaded included, stay for a while.
+    if (this.recent.length > this.recentRows * 1.5) {
+      const dropped = this.recent.splice(0, this.recent.length - this.recentRows);
       const last = dropped[dropped.length - 1];
       this.recentAfter = { xid: last.xid, id: last.id };
     }
@@ -291,6 +314,12 @@ export class EventHub {
       }
       return stream;
     }
+    if (compareCursor(after, this.recentAfter) < 0) {
+      // Older than the kept rows (this process restarted, or held no stream for a while):
+      // load the missing rows into `recent` once for every resume waiting now, not a query each.
+      await this.backfill(after);
+      if (stream.closed) return stream;
+    }
     if (compareCursor(after, this.recentAfter) >= 0) {
       // Every row above `after` below the frontier is kept: replay from memory, with no await
       // between reading them and going live (so no poll can fall in between).
@@ -304,7 +333,7 @@ export class EventHub {
     try {
       for (;;) {
         if (stream.closed) return stream;
-        const raw = await this.query(
+        const { rows: raw } = await this.replayPool.query(
           `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
             WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8 AND agency_id = $4
               AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
@@ -322,6 +351,61 @@ export class EventHub {
     }
     stream.startLive(after);
     return stream;
+  }
+
+  /**
+   * Resolves once a backfill has run for `after` (or could not): the resumes waiting at the
+   * same time share one query, which loads the rows below `recent` down to the oldest of
+   * their cursors. The caller checks `recentAfter` again and reads the table itself when the
+   * kept rows still do not reach its cursor (too old to fit, or the kept rows moved meanwhile).
+   */
+  private backfill(after: Cursor): Promise<void> {
+    return new Promise((resolve) => {
+      this.backfillWaiters.push({ after, resolve });
+      if (!this.backfilling) void this.runBackfills();
+    });
+  }
+
+  private async runBackfills(): Promise<void> {
+    this.backfilling = true;
+    try {
+      while (this.backfillWaiters.length > 0 && !this.stopped) {
+        // The resumes of one burst (a reconnect storm) join the same query.
+        await new Promise((resolve) => setImmediate(resolve));
+        const waiters = this.backfillWaiters.splice(0);
+        const down = waiters.reduce((lowest, w) => (compareCursor(w.after, lowest) < 0 ? w.after : lowest), this.recentAfter);
+        try {
+          if (compareCursor(down, this.recentAfter) < 0) await this.loadBefore(down);
+        } catch (error) {
+          if (!this.stopped) this.logger.warn('outbox backfill failed (resumes read the table)', { message: (error as Error).message });
+        }
+        for (const waiter of waiters) waiter.resolve();
+      }
+    } finally {
+      this.backfilling = false;
+    }
+  }
+
+  /**
+   * Prepends to `recent` the rows in (down, recentAfter], as many as fit in `recentRows` (the
+   * newest first). They are all final: recentAfter's xid is at most the frontier. A result
+   * that arrives after `recent` was trimmed or reset is dropped.
+   */
+  private async loadBefore(down: Cursor): Promise<void> {
+    const room = this.recentRows - this.recent.length;
+    if (room <= 0) return;
+    const upper = this.recentAfter;
+    const { rows: raw } = await this.replayPool.query(
+      `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
+        WHERE (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $4::bigint)
+        ORDER BY outbox_events.xid DESC, outbox_events.id DESC LIMIT ${room}`,
+      [down.xid.toString(), down.id.toString(), upper.xid.toString(), upper.id.toString()],
+    );
+    if (this.recentAfter !== upper || this.stopped) return;
+    this.replays.backfills += 1;
+    const rows = raw.map(toOutboxRow).reverse();
+    this.recent = rows.concat(this.recent);
+    this.recentAfter = rows.length < room ? { xid: down.xid, id: down.id } : { xid: rows[0].xid, id: rows[0].id };
   }
 
   remove(stream: EventStream): void {
@@ -353,7 +437,9 @@ export class EventHub {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
+    for (const waiter of this.backfillWaiters.splice(0)) waiter.resolve();
     await this.pool.end();
+    await this.replayPool.end();
   }
 }
 

@@ -83,13 +83,29 @@ export function attachSubscriptionServer(deps: {
       else done(false, 403, 'Origin not allowed');
     },
   });
+  // The connection_init timeout (4408) is ours, not graphql-ws's: when its timer fires, the
+  // decision waits for one more poll phase of the event loop (setImmediate), which reads the
+  // data already waiting on the socket. graphql-ws's own timer fires in the timers phase of
+  // the first iteration after 3 s, so an event loop that was busy for 3 s (a reconnect storm:
+  // thousands of sockets closing and opening at once) closed sockets whose connection_init had
+  // arrived in time but was not read yet.
+  const initialised = new WeakSet<object>();
+  wss.on('connection', (socket) => {
+    const timer = setTimeout(() => {
+      setImmediate(() => {
+        if (!initialised.has(socket) && socket.readyState === socket.OPEN) socket.close(4408, 'Connection initialisation timeout');
+      });
+    }, CONNECTION_INIT_WAIT_MS);
+    socket.once('close', () => clearTimeout(timer));
+  });
   const cleanup = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
       schema,
-      connectionInitWaitTimeout: CONNECTION_INIT_WAIT_MS,
+      connectionInitWaitTimeout: 0,
       // One execution per event and document/viewer, shared by the subscriptions that would compute the same result.
       subscribe: subscribeShared,
       onConnect: async (ctx) => {
+        initialised.add(ctx.extra.socket);
         const authorization = ctx.connectionParams?.authorization;
         try {
           ctx.extra.viewer = await auth.authenticate(typeof authorization === 'string' ? authorization : undefined);
