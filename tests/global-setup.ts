@@ -22,6 +22,8 @@ export default async function globalSetup(): Promise<void> {
     const embedded = new EmbeddedPostgres({ dataDir: path.join(dir, 'pg'), port: await freePort() });
     await embedded.start();
     (globalThis as { __EMBEDDED_PG__?: EmbeddedPostgres }).__EMBEDDED_PG__ = embedded;
+    // Removed by global-teardown: each run's cluster is ~55 MB, and /tmp is not always large.
+    process.env.TEST_EMBEDDED_DIR = dir;
     adminUrl = embedded.url;
   }
   const template = `vm_test_template_${process.pid}`;

@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { Client } from 'pg';
 import type { EmbeddedPostgres } from '../src/db/embedded-postgres';
 
@@ -11,4 +12,5 @@ export default async function globalTeardown(): Promise<void> {
     await admin.end();
   }
   await (globalThis as { __EMBEDDED_PG__?: EmbeddedPostgres }).__EMBEDDED_PG__?.stop();
+  if (process.env.TEST_EMBEDDED_DIR) rmSync(process.env.TEST_EMBEDDED_DIR, { recursive: true, force: true });
 }

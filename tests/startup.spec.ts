@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, chmodSync } from 'node:fs';
+import { existsSync, mkdtempSync, chmodSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -128,6 +128,7 @@ describe('starting and stopping the API process', () => {
     });
     expect(((await read.json()) as { data: { agency: { name: string } } }).data.agency.name).toBe('Kept');
     expect(await stop(second.child, 'SIGTERM')).toBe(0);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('should refuse to start on a bad setting, naming the variable', () => {
