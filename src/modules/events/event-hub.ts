@@ -48,6 +48,8 @@ const RECENT_ROWS = 20_000;
 export class EventHub {
   private frontier = 0n;
   private readonly streams = new Set<EventStream>();
+  /** The same streams by their scope's agency: a row is offered to its agency's streams only. */
+  private readonly streamsByAgency = new Map<string, Set<EventStream>>();
   private listener: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -65,6 +67,8 @@ export class EventHub {
    * per-event execution) with the live streams.
    */
   private recent: OutboxRow[] = [];
+  /** `recent` by agency (rows without one are no stream's), so a resume scans its agency's rows only. */
+  private recentByAgency = new Map<string, OutboxRow[]>();
   private recentAfter: Cursor = { xid: 0n, id: 0n };
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
@@ -217,6 +221,7 @@ export class EventHub {
       if (upTo <= this.frontier) return;
       this.frontier = upTo;
       this.recent = [];
+      this.recentByAgency.clear();
       this.recentAfter = { xid: upTo, id: -1n };
       return;
     }
@@ -241,32 +246,42 @@ export class EventHub {
     this.keepRecent(rows);
     // One pass, without yielding to the event loop between streams: yielding every 500 streams
     // (tried, bench `live`) made reconnect storms two to four times slower, not faster.
-    for (const stream of [...this.streams]) {
-      for (const row of rows) stream.offer(row);
+    // Each stream still gets its rows in cursor order. A key revocation may end a stream of
+    // any agency (a platform key's row has none); every other row concerns its agency's
+    // streams only (a sub-account's removal included: a scope's sub-account is of its agency).
+    // A stream that ends leaves its set during the loop, which Set iteration allows.
+    for (const row of rows) {
+      const targets = row.type === EventType.API_KEY_REVOKED ? this.streams : row.agencyId === null ? undefined : this.streamsByAgency.get(row.agencyId);
+      if (targets) for (const stream of targets) stream.offer(row);
     }
   }
 
   private keepRecent(rows: OutboxRow[]): void {
-    for (const row of rows) this.recent.push(row);
+    for (const row of rows) {
+      this.recent.push(row);
+      this.indexRecent(row);
+    }
     // Trimmed back to `recentRows` once it has grown half as much again (one splice per that
     // many rows), so the oldest rows, those a backfill just loaded included, stay for a while.
     if (this.recent.length > this.recentRows * 1.5) {
       const dropped = this.recent.splice(0, this.recent.length - this.recentRows);
       const last = dropped[dropped.length - 1];
       this.recentAfter = { xid: last.xid, id: last.id };
+      this.reindexRecent();
     }
   }
 
-  /** The index of the first kept row above `after` (binary search; `recent` is in cursor order). */
-  private firstRecentAbove(after: Cursor): number {
-    let lo = 0;
-    let hi = this.recent.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (compareCursor(this.recent[mid], after) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+  private indexRecent(row: OutboxRow): void {
+    if (row.agencyId === null) return;
+    const rows = this.recentByAgency.get(row.agencyId);
+    if (rows) rows.push(row);
+    else this.recentByAgency.set(row.agencyId, [row]);
+  }
+
+  /** Rebuilds the per-agency index after `recent` was trimmed or prepended to (amortized: once per `recentRows / 2` rows). */
+  private reindexRecent(): void {
+    this.recentByAgency = new Map();
+    for (const row of this.recent) this.indexRecent(row);
   }
 
   /**
@@ -301,6 +316,9 @@ export class EventHub {
   async open(scope: StreamScope, viewer: Viewer, after: Cursor | undefined): Promise<EventStream> {
     const stream = new EventStream(this, scope, viewer);
     this.streams.add(stream);
+    const ofAgency = this.streamsByAgency.get(scope.agencyId);
+    if (ofAgency) ofAgency.add(stream);
+    else this.streamsByAgency.set(scope.agencyId, new Set([stream]));
     const target = this.frontier;
     if (!after) {
       // "From now": the rows of transactions that had committed when the subscription started
@@ -324,7 +342,8 @@ export class EventHub {
       // Every row above `after` below the frontier is kept: replay from memory, with no await
       // between reading them and going live (so no poll can fall in between).
       this.replays.fromMemory += 1;
-      for (let i = this.firstRecentAbove(after); i < this.recent.length; i++) stream.replayed(this.recent[i]);
+      const kept = this.recentByAgency.get(scope.agencyId) ?? [];
+      for (let i = firstAbove(kept, after); i < kept.length; i++) stream.replayed(kept[i]);
       stream.startLive(after);
       return stream;
     }
@@ -405,11 +424,15 @@ export class EventHub {
     this.replays.backfills += 1;
     const rows = raw.map(toOutboxRow).reverse();
     this.recent = rows.concat(this.recent);
+    this.reindexRecent();
     this.recentAfter = rows.length < room ? { xid: down.xid, id: down.id } : { xid: rows[0].xid, id: rows[0].id };
   }
 
   remove(stream: EventStream): void {
     this.streams.delete(stream);
+    const ofAgency = this.streamsByAgency.get(stream.scope.agencyId);
+    ofAgency?.delete(stream);
+    if (ofAgency?.size === 0) this.streamsByAgency.delete(stream.scope.agencyId);
   }
 
   private async connectListener(): Promise<void> {
@@ -470,7 +493,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
 
   constructor(
     private readonly hub: EventHub,
-    private readonly scope: StreamScope,
+    readonly scope: StreamScope,
     private readonly viewer: Viewer,
   ) {}
 
@@ -566,4 +589,16 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     waiting?.({ value: undefined, done: true });
     return Promise.resolve({ value: undefined, done: true });
   }
+}
+
+/** The index of the first row above `after` in rows kept in cursor order (binary search). */
+function firstAbove(rows: readonly OutboxRow[], after: Cursor): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (compareCursor(rows[mid], after) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
