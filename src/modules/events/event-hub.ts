@@ -7,6 +7,7 @@ import { canManageAgency, canReadSubAccount } from '../auth/access';
 import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
 import { compareCursor, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
 import { EventType } from './outbox-writer';
+import { KeptRows } from './kept-rows';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
 
@@ -60,16 +61,12 @@ export class EventHub {
   private lastNotifyAt = 0;
   private stopped = false;
   /**
-   * The rows read last, in (xid, id) order, `recentRows` to 1.5 × as many: every row above
-   * `recentAfter` with an xid below the frontier is in `recent`. A stream resuming from a
-   * cursor at or above `recentAfter` (a reconnect storm: everyone resumes from a few
-   * seconds ago) replays from here, synchronously, and shares the row objects (and so the
-   * per-event execution) with the live streams.
+   * The rows read last (see KeptRows): a stream resuming from a cursor they cover (a
+   * reconnect storm: everyone resumes from a few seconds ago) replays from here,
+   * synchronously, and shares the row objects (and so the per-event execution) with the
+   * live streams. Reset at start, once the frontier is known.
    */
-  private recent: OutboxRow[] = [];
-  /** `recent` by agency (rows without one are no stream's), so a resume scans its agency's rows only. */
-  private recentByAgency = new Map<string, OutboxRow[]>();
-  private recentAfter: Cursor = { xid: 0n, id: 0n };
+  private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
@@ -104,8 +101,9 @@ export class EventHub {
     private readonly logger: Logger,
     private readonly pollMs: number,
     private readonly spacing: { pollMs: number; notifyMs: number },
-    private readonly recentRows: number,
+    recentRows: number,
   ) {
+    this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
     this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events' });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
     this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay' });
@@ -140,7 +138,7 @@ export class EventHub {
     }, options.recentRows ?? RECENT_ROWS);
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.frontier = BigInt(xmin);
-    hub.recentAfter = { xid: hub.frontier, id: -1n };
+    hub.kept.reset({ xid: hub.frontier, id: -1n });
     dataSource.subscribers.push({ afterTransactionCommit: () => hub.afterLocalCommit() });
     await hub.connectListener();
     hub.timer = setInterval(() => hub.wake(), hub.pollMs);
@@ -220,9 +218,7 @@ export class EventHub {
       }
       if (upTo <= this.frontier) return;
       this.frontier = upTo;
-      this.recent = [];
-      this.recentByAgency.clear();
-      this.recentAfter = { xid: upTo, id: -1n };
+      this.kept.reset({ xid: upTo, id: -1n });
       return;
     }
     // One statement: the rows below this statement's own snapshot xmin (pg_current_snapshot()
@@ -243,7 +239,7 @@ export class EventHub {
     if (found.length === 0) return;
     this.polls += 1;
     const rows = found.map(toOutboxRow).sort(compareCursor);
-    this.keepRecent(rows);
+    this.kept.append(rows);
     // One pass, without yielding to the event loop between streams: yielding every 500 streams
     // (tried, bench `live`) made reconnect storms two to four times slower, not faster.
     // Each stream still gets its rows in cursor order. A key revocation may end a stream of
@@ -254,34 +250,6 @@ export class EventHub {
       const targets = row.type === EventType.API_KEY_REVOKED ? this.streams : row.agencyId === null ? undefined : this.streamsByAgency.get(row.agencyId);
       if (targets) for (const stream of targets) stream.offer(row);
     }
-  }
-
-  private keepRecent(rows: OutboxRow[]): void {
-    for (const row of rows) {
-      this.recent.push(row);
-      this.indexRecent(row);
-    }
-    // Trimmed back to `recentRows` once it has grown half as much again (one splice per that
-    // many rows), so the oldest rows, those a backfill just loaded included, stay for a while.
-    if (this.recent.length > this.recentRows * 1.5) {
-      const dropped = this.recent.splice(0, this.recent.length - this.recentRows);
-      const last = dropped[dropped.length - 1];
-      this.recentAfter = { xid: last.xid, id: last.id };
-      this.reindexRecent();
-    }
-  }
-
-  private indexRecent(row: OutboxRow): void {
-    if (row.agencyId === null) return;
-    const rows = this.recentByAgency.get(row.agencyId);
-    if (rows) rows.push(row);
-    else this.recentByAgency.set(row.agencyId, [row]);
-  }
-
-  /** Rebuilds the per-agency index after `recent` was trimmed or prepended to (amortized: once per `recentRows / 2` rows). */
-  private reindexRecent(): void {
-    this.recentByAgency = new Map();
-    for (const row of this.recent) this.indexRecent(row);
   }
 
   /**
@@ -332,18 +300,17 @@ export class EventHub {
       }
       return stream;
     }
-    if (compareCursor(after, this.recentAfter) < 0) {
+    if (!this.kept.covers(after)) {
       // Older than the kept rows (this process restarted, or held no stream for a while):
-      // load the missing rows into `recent` once for every resume waiting now, not a query each.
+      // load the missing rows into them once for every resume waiting now, not a query each.
       await this.backfill(after);
       if (stream.closed) return stream;
     }
-    if (compareCursor(after, this.recentAfter) >= 0) {
+    if (this.kept.covers(after)) {
       // Every row above `after` below the frontier is kept: replay from memory, with no await
       // between reading them and going live (so no poll can fall in between).
       this.replays.fromMemory += 1;
-      const kept = this.recentByAgency.get(scope.agencyId) ?? [];
-      for (let i = firstAbove(kept, after); i < kept.length; i++) stream.replayed(kept[i]);
+      for (const row of this.kept.agencyRowsAbove(scope.agencyId, after)) stream.replayed(row);
       stream.startLive(after);
       return stream;
     }
@@ -374,8 +341,8 @@ export class EventHub {
 
   /**
    * Resolves once a backfill has run for `after` (or could not): the resumes waiting at the
-   * same time share one query, which loads the rows below `recent` down to the oldest of
-   * their cursors. The caller checks `recentAfter` again and reads the table itself when the
+   * same time share one query, which loads the rows below the kept ones down to the oldest of
+   * their cursors. The caller checks `kept.covers` again and reads the table itself when the
    * kept rows still do not reach its cursor (too old to fit, or the kept rows moved meanwhile).
    */
   private backfill(after: Cursor): Promise<void> {
@@ -392,9 +359,9 @@ export class EventHub {
         // The resumes of one burst (a reconnect storm) join the same query.
         await new Promise((resolve) => setImmediate(resolve));
         const waiters = this.backfillWaiters.splice(0);
-        const down = waiters.reduce((lowest, w) => (compareCursor(w.after, lowest) < 0 ? w.after : lowest), this.recentAfter);
+        const down = waiters.reduce((lowest, w) => (compareCursor(w.after, lowest) < 0 ? w.after : lowest), this.kept.after);
         try {
-          if (compareCursor(down, this.recentAfter) < 0) await this.loadBefore(down);
+          if (!this.kept.covers(down)) await this.loadBefore(down);
         } catch (error) {
           if (!this.stopped) this.logger.warn('outbox backfill failed (resumes read the table)', { message: (error as Error).message });
         }
@@ -406,26 +373,23 @@ export class EventHub {
   }
 
   /**
-   * Prepends to `recent` the rows in (down, recentAfter], as many as fit in `recentRows` (the
-   * newest first). They are all final: recentAfter's xid is at most the frontier. A result
-   * that arrives after `recent` was trimmed or reset is dropped.
+   * Prepends to the kept rows those in (down, kept.after], as many as fit in their capacity
+   * (the newest first). They are all final: kept.after's xid is at most the frontier. A
+   * result that arrives after the kept rows were trimmed or reset is dropped.
    */
   private async loadBefore(down: Cursor): Promise<void> {
-    const room = this.recentRows - this.recent.length;
+    const room = this.kept.capacity - this.kept.size;
     if (room <= 0) return;
-    const upper = this.recentAfter;
+    const upper = this.kept.after;
     const { rows: raw } = await this.replayPool.query(
       `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
         WHERE (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $4::bigint)
         ORDER BY outbox_events.xid DESC, outbox_events.id DESC LIMIT ${room}`,
       [down.xid.toString(), down.id.toString(), upper.xid.toString(), upper.id.toString()],
     );
-    if (this.recentAfter !== upper || this.stopped) return;
+    if (this.kept.after !== upper || this.stopped) return;
     this.replays.backfills += 1;
-    const rows = raw.map(toOutboxRow).reverse();
-    this.recent = rows.concat(this.recent);
-    this.reindexRecent();
-    this.recentAfter = rows.length < room ? { xid: down.xid, id: down.id } : { xid: rows[0].xid, id: rows[0].id };
+    this.kept.prepend(raw.map(toOutboxRow).reverse(), down, raw.length < room);
   }
 
   remove(stream: EventStream): void {
@@ -591,14 +555,3 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   }
 }
 
-/** The index of the first row above `after` in rows kept in cursor order (binary search). */
-function firstAbove(rows: readonly OutboxRow[], after: Cursor): number {
-  let lo = 0;
-  let hi = rows.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (compareCursor(rows[mid], after) <= 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
