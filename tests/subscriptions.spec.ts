@@ -279,6 +279,27 @@ describe('authorization', () => {
     expect(clientStream.events.map((e) => e.walletBalanceChanged.balance.amount)).toEqual(['1.00', '0.00']);
     expect(clientStream.errors.map((e) => e.extensions?.code)).toEqual(['FORBIDDEN']);
   });
+
+  it('a revoked platform API key ends its streams in every agency (its revocation event has no agency)', async () => {
+    const agencies = [await createAgency(app), await createAgency(app)];
+    const created = ok(
+      await app.gql(
+        `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`,
+        { input: { name: 'platform to revoke', role: 'PLATFORM_ADMIN' } },
+      ),
+    );
+    const streams = agencies.map(({ agencyId }) => subscribe(client(created.createApiKey.secret), ACTIVITY, { agencyId }));
+    await sleep(300);
+    await adjust(await addSubAccount(app, agencies[1].agencyId), '1');
+    await streams[1].waitFor(1);
+    ok(await app.gql(`mutation($input: RevokeApiKeyInput!) { revokeApiKey(input: $input) { userErrors { code } } }`, {
+      input: { id: created.createApiKey.apiKey.id },
+    }));
+    for (const stream of streams) {
+      await stream.done;
+      expect(stream.errors.map((e) => e.extensions?.code)).toEqual(['UNAUTHENTICATED']);
+    }
+  });
 });
 
 describe('usage hook (writeUsageDebitEvents)', () => {
