@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { signalCommitted } from '../../db/commit-signal';
+import { BatchQueue } from '../../shared/batch-queue';
 import { postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type TransferRequest } from './ledger.service';
 
 interface Pending {
@@ -29,9 +30,7 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * because every commit waits for the previous one's row lock and WAL flush.
  */
 export class TransferBatcher {
-  private queue: Pending[] = [];
-  private inFlight = 0;
-  private idle: Array<() => void> = [];
+  private readonly queue: BatchQueue<Pending>;
 
   /**
    * @param maxInFlight batches written at once, each on its own connection. Since posting
@@ -45,39 +44,28 @@ export class TransferBatcher {
    */
   constructor(
     private readonly dataSource: DataSource,
-    private readonly maxInFlight = 1,
-  ) {}
+    maxInFlight = 1,
+  ) {
+    this.queue = new BatchQueue((batch) => this.write(batch), { maxBatch: MAX_BATCH, maxInFlight });
+  }
 
   /** Posts one transfer in the next batch; resolves with its result or rejects with its DomainError. */
   post(request: TransferRequest): Promise<PostedTransfer> {
     return new Promise((resolve, reject) => {
+      let item: PostingItem;
       try {
-        this.queue.push({ request, item: toPostingItem(request), resolve, reject });
+        item = toPostingItem(request);
       } catch (error) {
         reject(error);
         return;
       }
-      this.pump();
+      this.queue.push({ request, item, resolve, reject });
     });
   }
 
   /** Resolves once every queued transfer has been written. */
   dispose(): Promise<void> {
-    if (this.inFlight === 0 && this.queue.length === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
-  }
-
-  /** Starts batches while connections are free; requests arriving meanwhile queue up for the next one. */
-  private pump(): void {
-    while (this.inFlight < this.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.inFlight += 1;
-      void this.write(batch).finally(() => {
-        this.inFlight -= 1;
-        this.pump();
-        if (this.inFlight === 0 && this.queue.length === 0) this.idle.splice(0).forEach((resolve) => resolve());
-      });
-    }
+    return this.queue.drained();
   }
 
   private async write(batch: Pending[]): Promise<void> {

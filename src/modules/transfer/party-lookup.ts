@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { BatchQueue } from '../../shared/batch-queue';
 
 /** A sub-account with its wallet, agency and plan, as a minute transfer prices it. */
 export interface PartyRow {
@@ -48,16 +49,15 @@ const STATEMENT = {
 
 /**
  * The parties of minute transfers and quotes, looked up for many requests at once: the
- * requests that arrive while a lookup is running go together in the next one (the same
- * group-commit idea as TransferBatcher, for reads). With no concurrency a request is
- * looked up at once. Each request gets exactly the rows it would have got alone.
+ * requests that arrive while a lookup is running go together in the next one (a
+ * BatchQueue, as TransferBatcher's writes). With no concurrency a request is looked up at
+ * once. Each request gets exactly the rows it would have got alone.
  *
  * Why: at 16 concurrent transfers a lookup per request was a third of the statements the
  * database ran per transfer, each parsed and planned anew.
  */
 export class PartyLookup {
-  private queue: Request[] = [];
-  private running = false;
+  private readonly queue = new BatchQueue<Request>((batch) => this.lookUp(batch));
   private readonly pool: Pool;
 
   constructor(dataSource: DataSource) {
@@ -68,35 +68,28 @@ export class PartyLookup {
   /** The rows of the given sub-accounts (unknown ids have none), with `key_used` for the key. */
   load(subAccountIds: string[], idempotencyKey: string | null): Promise<PartyRow[]> {
     if (subAccountIds.length === 0) return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      this.queue.push({ subAccountIds, idempotencyKey, resolve, reject });
-      if (!this.running) void this.run();
-    });
+    return new Promise((resolve, reject) => this.queue.push({ subAccountIds, idempotencyKey, resolve, reject }));
   }
 
-  private async run(): Promise<void> {
-    this.running = true;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.queue.length);
-      const requests: number[] = [];
-      const ids: string[] = [];
-      const keys: Array<string | null> = [];
-      batch.forEach((request, index) => {
-        for (const id of request.subAccountIds) {
-          requests.push(index);
-          ids.push(id);
-          keys.push(request.idempotencyKey);
-        }
-      });
-      try {
-        const { rows } = await this.pool.query<PartyRow & { request: number }>({ ...STATEMENT, values: [requests, ids, keys] });
-        const byRequest = batch.map((): PartyRow[] => []);
-        for (const { request, ...row } of rows) byRequest[request].push(row);
-        batch.forEach((request, index) => request.resolve(byRequest[index]));
-      } catch (error) {
-        for (const request of batch) request.reject(error);
+  /** One statement for the batch; each request gets its own rows, or the batch's error. */
+  private async lookUp(batch: Request[]): Promise<void> {
+    const requests: number[] = [];
+    const ids: string[] = [];
+    const keys: Array<string | null> = [];
+    batch.forEach((request, index) => {
+      for (const id of request.subAccountIds) {
+        requests.push(index);
+        ids.push(id);
+        keys.push(request.idempotencyKey);
       }
+    });
+    try {
+      const { rows } = await this.pool.query<PartyRow & { request: number }>({ ...STATEMENT, values: [requests, ids, keys] });
+      const byRequest = batch.map((): PartyRow[] => []);
+      for (const { request, ...row } of rows) byRequest[request].push(row);
+      batch.forEach((request, index) => request.resolve(byRequest[index]));
+    } catch (error) {
+      for (const request of batch) request.reject(error);
     }
-    this.running = false;
   }
 }
