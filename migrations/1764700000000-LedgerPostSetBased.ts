@@ -72,12 +72,11 @@ export class LedgerPostSetBased1764700000000 implements MigrationInterface {
         t_key text[] := '{}';
         t_hash bytea[] := '{}';
         t_memo text[] := '{}';
-        -- Their wallet legs, in posting order (per transfer, by account id).
+        -- Their tracked legs: which posted transfer (an index into t_*), account, delta, balance after.
+        l_posting int[] := '{}';
         l_account uuid[] := '{}';
         l_delta bigint[] := '{}';
         l_balance bigint[] := '{}';
-        l_transfer uuid[] := '{}';
-        l_kind text[] := '{}';
       BEGIN
         -- 1. Locks: sub-accounts, then accounts (with their balances), then keys.
         wanted_sub_accounts := ARRAY(
@@ -194,27 +193,18 @@ export class LedgerPostSetBased1764700000000 implements MigrationInterface {
             balances[credit_at] := balances[credit_at] + item.amount;
             r_credit_balance := balances[credit_at];
           END IF;
-          -- The legs by account id, as posting one transfer always ordered them.
-          IF debit_at IS NOT NULL AND (credit_at IS NULL OR item.debit_id < item.credit_id) THEN
+          -- Its legs; their events are ordered by posting, then account id (as one posting always was).
+          IF debit_at IS NOT NULL THEN
+            l_posting := l_posting || cardinality(t_id);
             l_account := l_account || item.debit_id;
             l_delta := l_delta || -item.amount;
             l_balance := l_balance || r_debit_balance;
-            l_transfer := l_transfer || new_id;
-            l_kind := l_kind || item.kind;
           END IF;
           IF credit_at IS NOT NULL THEN
+            l_posting := l_posting || cardinality(t_id);
             l_account := l_account || item.credit_id;
             l_delta := l_delta || item.amount;
             l_balance := l_balance || r_credit_balance;
-            l_transfer := l_transfer || new_id;
-            l_kind := l_kind || item.kind;
-          END IF;
-          IF debit_at IS NOT NULL AND credit_at IS NOT NULL AND item.debit_id > item.credit_id THEN
-            l_account := l_account || item.debit_id;
-            l_delta := l_delta || -item.amount;
-            l_balance := l_balance || r_debit_balance;
-            l_transfer := l_transfer || new_id;
-            l_kind := l_kind || item.kind;
           END IF;
 
           r_status := 'POSTED';
@@ -268,11 +258,10 @@ export class LedgerPostSetBased1764700000000 implements MigrationInterface {
                      WHEN y.old_band = 'OK' THEN 'LOW_BALANCE'
                    END AS crossing
               FROM (
-                SELECT l.*, w.sub_account_id, s.agency_id,
+                SELECT l.*, t_id[l.posting] AS transfer_id, t_kind[l.posting] AS kind, w.sub_account_id, s.agency_id,
                        outbox_balance_band(l.balance - l.delta, w.low_balance_threshold_micros) AS old_band,
                        outbox_balance_band(l.balance, w.low_balance_threshold_micros) AS new_band
-                  FROM unnest(l_account, l_delta, l_balance, l_transfer, l_kind) WITH ORDINALITY
-                         AS l(account_id, delta, balance, transfer_id, kind, ord)
+                  FROM unnest(l_posting, l_account, l_delta, l_balance) AS l(posting, account_id, delta, balance)
                   JOIN wallets w ON w.id = l.account_id -- an agency's profit account is no wallet: no event
                   JOIN sub_accounts s ON s.id = w.sub_account_id
               ) y
@@ -282,7 +271,7 @@ export class LedgerPostSetBased1764700000000 implements MigrationInterface {
             UNION ALL SELECT 2, 'USAGE_RECORDED' WHERE d.kind = 'USAGE' AND d.delta < 0
             UNION ALL SELECT 3, d.crossing WHERE d.crossing IS NOT NULL
           ) e
-         ORDER BY d.ord, e.n;
+         ORDER BY d.posting, d.account_id, e.n;
       END
       $fn$`);
   }
