@@ -40,8 +40,8 @@ export async function createApiServer(deps: {
   logger: Logger;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
-  let route: http.RequestListener = (_req, res) => sendJson(res, 503, { errors: [{ message: 'Starting' }] });
-  const httpServer = http.createServer((req, res) => route(req, res));
+  // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
+  const httpServer = http.createServer();
   const auth = new AuthService(dataSource, config);
   const services = createServices(dataSource);
 
@@ -73,12 +73,12 @@ export async function createApiServer(deps: {
     loaders: createLoaders(dataSource),
     services,
   }));
-  route = (req, res) => {
+  httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const path = req.url?.split('?', 1)[0];
     if (path === '/graphql') graphql(req, res);
     else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
-  };
+  });
 
   return {
     httpServer,
