@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { profilePhase } from './profile';
 import { fmt, openBenchEnv, postmasterPid, runLoadInChild, seedAgency, withCpu } from './harness';
 import type { LoadSpec, Traffic } from './load-client';
 
@@ -12,6 +13,7 @@ import type { LoadSpec, Traffic } from './load-client';
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 3);
 /** Comma-separated traffic shapes to run (uniform, zipf, two); all by default. */
 const TRAFFIC = (process.env.BENCH_TRAFFIC ?? 'uniform,zipf,two').split(',');
 
@@ -31,6 +33,11 @@ export async function run(): Promise<void> {
     // fresh tables' missing statistics the planner picks sequential scans that grow with the run.
     await env.dataSource.query('ANALYZE');
     const postmaster = await postmasterPid(env.dataSource);
+    // Warm-up, not measured: the first seconds of a fresh server run unoptimised code (the
+    // JIT) and cold caches, which counted against whichever shape ran first.
+    const warmUp = { traffic: 'uniform' as const, concurrency: CONCURRENCY, seconds: WARM_UP_SECONDS, runId: randomBytes(4).toString('hex') };
+    await runLoadInChild<LoadSpec>({ ...warmUp, target: 'graphql', port: env.port, key: env.platformKey, subAccountIds });
+    await runLoadInChild<LoadSpec>({ ...warmUp, target: 'pg', databaseUrl: env.databaseUrl, agencyUuid, walletIds });
     const rows: string[] = [];
     const cpuRows: string[] = [];
     for (const [name, traffic] of scenarios) {
@@ -38,8 +45,10 @@ export async function run(): Promise<void> {
       const baseline = await withCpu(postmaster, () =>
         runLoadInChild<LoadSpec>({ ...common, target: 'pg', databaseUrl: env.databaseUrl, agencyUuid, walletIds }),
       );
-      const api = await withCpu(postmaster, () =>
-        runLoadInChild<LoadSpec>({ ...common, target: 'graphql', port: env.port, key: env.platformKey, subAccountIds }),
+      const api = await profilePhase(traffic, 'transfers', () =>
+        withCpu(postmaster, () =>
+          runLoadInChild<LoadSpec>({ ...common, target: 'graphql', port: env.port, key: env.platformKey, subAccountIds }),
+        ),
       );
       cpuRows.push(`| ${name} | ${fmt(api.serverCpuMs, 2)} | ${fmt(api.dbCpuMs, 2)} | ${fmt(baseline.dbCpuMs, 2)} |`);
       rows.push(

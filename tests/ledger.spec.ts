@@ -10,6 +10,8 @@ import { JobScheduler } from '../src/modules/jobs/job-scheduler';
 import { toGlobalId } from '../src/shared/global-id';
 import { Logger } from '../src/shared/logger';
 import { formatMicros, parseMicros } from '../src/shared/money';
+import { minutePriceMicros, type MinuteTier } from '../src/modules/pricing/pricing';
+import fc from 'fast-check';
 
 /** The uuid behind a global id ("Type:<uuid>" in base64url), for SQL checks. */
 const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
@@ -749,6 +751,167 @@ describe('the ledger', () => {
   });
 
   // ─── manual adjustments ─────────────────────────────────────────────────────
+
+  // ─── transfers priced from remembered sub-accounts ──────────────────────────
+
+  describe('transfers priced from remembered sub-accounts', () => {
+    /** Sub-account lookups (PartyLookup's named statement) while `run` runs; a spy, the pool still queries. */
+    async function lookupsDuring(run: () => Promise<unknown>): Promise<number> {
+      const pool = (app.dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
+      const spy = jest.spyOn(pool, 'query');
+      try {
+        await run();
+        return spy.mock.calls.filter(([config]) => (config as { name?: string } | undefined)?.name === 'transfer_parties_v1').length;
+      } finally {
+        spy.mockRestore();
+      }
+    }
+
+    it('looks the sub-accounts up once, then transfers between them without a lookup', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      expect(await lookupsDuring(() => transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' }))).toBe(1);
+      const lookups = await lookupsDuring(async () => {
+        for (let i = 0; i < 3; i++) expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '0.5' })).userErrors).toEqual([]);
+      });
+      expect(lookups).toBe(0);
+    });
+
+    it('posts at the prices that hold when it commits, after another replica changed a markup', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      const input = { fromSubAccountId: a, toSubAccountId: b, tier: 'PREMIUM', minutes: '10', idempotencyKey: 'q' };
+      const quoted = ok(await app.gql(QUOTE, { input })).transferQuote.minutesReceived;
+      expect(quoted).toBe('8'); // a at $0.20, b at $0.25
+
+      // Written by another process: this one's remembered rows still say $0.25.
+      await app.dataSource.query(`UPDATE sub_accounts SET markup_premium_micros = 40000 WHERE id = $1`, [rawId(b)]);
+      await expectLedgerUnchanged(async () => {
+        const stale = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10', expectedMinutesReceived: quoted });
+        expect(stale.userErrors).toEqual([expect.objectContaining({ code: 'QUOTE_CHANGED' })]);
+      });
+      const posted = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '10' });
+      expect(posted.userErrors).toEqual([]);
+      expect(posted.transfer).toMatchObject({ amount: { amount: '2.00' }, minutesReceived: '10' }); // b now at $0.20
+    });
+
+    it('answers SUB_ACCOUNT_REMOVED for a remembered sub-account once removed, replays an earlier key, and transfers again after a restore', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      const first = { fromSubAccountId: a, toSubAccountId: b, minutes: '1', idempotencyKey: key('first') };
+      const posted = await transfer(first);
+      expect(posted.userErrors).toEqual([]);
+
+      expect(ok(await app.gql(REMOVE_SUB, { id: b })).removeSubAccount.userErrors).toEqual([]);
+      await expectLedgerUnchanged(async () => {
+        const refused = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' });
+        expect(refused.userErrors).toEqual([expect.objectContaining({ code: 'SUB_ACCOUNT_REMOVED' })]);
+        const replayed = await transfer(first);
+        expect(replayed.userErrors).toEqual([]);
+        expect(replayed.transfer.id).toBe(posted.transfer.id);
+      });
+
+      expect(ok(await app.gql(RESTORE_SUB, { id: b })).restoreSubAccount.userErrors).toEqual([]);
+      expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
+    });
+
+    it('does not let a remembered row of another agency answer for it', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
+      const other = await createAgency(app);
+      const otherAdmin = await createKey(app, 'AGENCY_ADMIN', { agencyId: other.agencyId });
+      await expectLedgerUnchanged(async () => {
+        const refused = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' }, otherAdmin);
+        expect(refused.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['fromSubAccountId'] })]);
+      });
+    });
+
+    /** A priced posting item of `minutes` PREMIUM minutes from `from` to `to` at the given per-minute prices. */
+    async function pricedItem(from: string, to: string, fromPrice: bigint, toPrice: bigint, idx = 0) {
+      const [fromWallet, toWallet] = await Promise.all([from, to].map(async (id) => rawId((await wallet(id)).id)));
+      const [{ agency_id: agencyId }] = await app.dataSource.query(`SELECT agency_id FROM sub_accounts WHERE id = $1`, [rawId(from)]);
+      const idempotencyKey = key('priced');
+      return toPostingItem({
+        agencyId, kind: 'MINUTE_TRANSFER', debit: { id: fromWallet, type: 'WALLET' }, credit: { id: toWallet, type: 'WALLET' },
+        amountMicros: fromPrice, tier: 'PREMIUM', minutesSentUnits: 10_000n, minutesReceivedUnits: (fromPrice * 10_000n) / toPrice,
+        idempotencyKey, requestSha256: requestHash('MINUTE_TRANSFER', [idempotencyKey]),
+        activeSubAccountIds: [rawId(from), rawId(to)],
+        pricedAt: [{ subAccountId: rawId(from), priceMicros: fromPrice }, { subAccountId: rawId(to), priceMicros: toPrice }],
+      }, idx);
+    }
+
+    it('refuses, item by item, a posting whose prices no longer hold, and posts the rest of the batch', async () => {
+      const { a, b, c } = await agencyWithClients();
+      await fund(a, '100');
+      const stale = await pricedItem(a, b, 200_000n, 240_000n, 0); // b is at $0.25
+      const current = await pricedItem(a, c, 200_000n, 160_000n, 1);
+      const results = await postItems(app.dataSource.manager, [stale, current]);
+      expect(Object.fromEntries(results.map((r) => [r.r_idx, r.r_status]))).toEqual({ 0: 'PRICE_CHANGED', 1: 'POSTED' });
+      expect(await transfersWithKey(await agencyOf(a), stale.idempotency_key!)).toBe(0);
+      expect(await transfersWithKey(await agencyOf(a), current.idempotency_key!)).toBe(1);
+    });
+
+    it('waits for a markup change in progress and then refuses the price it replaced', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      const item = await pricedItem(a, b, 200_000n, 250_000n);
+      const runner = app.dataSource.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction();
+        await runner.query(`UPDATE sub_accounts SET markup_premium_micros = 40000 WHERE id = $1`, [rawId(b)]);
+        let settled = false;
+        const posting = postItems(app.dataSource.manager, [item]).finally(() => (settled = true));
+        await sleep(300);
+        expect(settled).toBe(false); // held by the markup change's row lock
+        await runner.commitTransaction();
+        const [result] = await posting;
+        expect(result.r_status).toBe('PRICE_CHANGED');
+      } finally {
+        await runner.release();
+      }
+      expect(await transfersWithKey(await agencyOf(a), item.idempotency_key!)).toBe(0);
+    });
+
+    it('computes in SQL (minute_price_micros) exactly the price pricing.ts computes', async () => {
+      const bigintMicros = fc.bigInt({ min: 0n, max: 5_000_000n });
+      const cases = fc.sample(
+        fc.record({
+          tier: fc.constantFrom<MinuteTier>('BASIC', 'PREMIUM'),
+          kind: fc.constantFrom<'PRIMARY' | 'SECONDARY'>('PRIMARY', 'SECONDARY'),
+          applyBasePrice: fc.boolean(),
+          markupBasicMicros: fc.option(bigintMicros, { nil: null }),
+          markupPremiumMicros: fc.option(bigintMicros, { nil: null }),
+          defaultMarkupBasicMicros: bigintMicros,
+          defaultMarkupPremiumMicros: bigintMicros,
+          basicPriceMicros: fc.bigInt({ min: 1n, max: 5_000_000n }),
+          premiumPriceMicros: fc.bigInt({ min: 1n, max: 5_000_000n }),
+        }),
+        500,
+      );
+      const rows: Array<{ price: string }> = await app.dataSource.query(
+        `SELECT minute_price_micros(c ->> 'tier',
+                  jsonb_populate_record(NULL::sub_accounts, c -> 'sub'),
+                  jsonb_populate_record(NULL::agencies, c -> 'agency'),
+                  jsonb_populate_record(NULL::plans, c -> 'plan'))::text AS price
+           FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS x(c, n) ORDER BY n`,
+        [JSON.stringify(cases.map((c) => ({
+          tier: c.tier,
+          sub: { kind: c.kind, apply_base_price: c.applyBasePrice, markup_basic_micros: c.markupBasicMicros?.toString() ?? null,
+            markup_premium_micros: c.markupPremiumMicros?.toString() ?? null },
+          agency: { default_markup_basic_micros: c.defaultMarkupBasicMicros.toString(), default_markup_premium_micros: c.defaultMarkupPremiumMicros.toString() },
+          plan: { basic_price_micros: c.basicPriceMicros.toString(), premium_price_micros: c.premiumPriceMicros.toString() },
+        })))],
+      );
+      expect(rows.map((r) => BigInt(r.price))).toEqual(cases.map((c) => minutePriceMicros(c, c, c, c.tier)));
+    });
+
+    async function agencyOf(subAccountId: string): Promise<string> {
+      const [{ agency_id: id }] = await app.dataSource.query(`SELECT agency_id FROM sub_accounts WHERE id = $1`, [rawId(subAccountId)]);
+      return toGlobalId('Agency', id);
+    }
+  });
 
   describe('adjustWalletBalance', () => {
     it('is for platform admins only', async () => {

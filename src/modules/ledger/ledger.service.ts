@@ -30,6 +30,22 @@ export interface TransferRequest {
   memo?: string | null;
   /** Sub-accounts share-locked and required ACTIVE in the posting (SUB_ACCOUNT_REMOVED otherwise). */
   activeSubAccountIds?: string[] | null;
+  /**
+   * The per-minute prices of `tier` the amount was computed from, by sub-account: checked
+   * under the posting's locks, and the transfer is refused with PricesChanged if one differs
+   * (see migration LedgerPostPriced).
+   */
+  pricedAt?: Array<{ subAccountId: string; priceMicros: bigint }> | null;
+}
+
+/**
+ * A priced transfer whose prices no longer hold at posting time; nothing was written. Not a
+ * client error: the caller prices the transfer again from fresh rows.
+ */
+export class PricesChanged extends Error {
+  constructor() {
+    super('the prices a transfer was computed from changed before it was posted');
+  }
 }
 
 export interface PostedTransfer {
@@ -99,7 +115,7 @@ export function replayOrConflict(
   return existing.transfer;
 }
 
-/** A transfer as the database function `ledger_post_batch` takes it (see migration LedgerPostBatch). */
+/** A transfer as the database function `ledger_post` takes it (see migrations LedgerPostBatch and LedgerPostPriced). */
 export interface PostingItem {
   idx: number;
   agency_id: string;
@@ -117,11 +133,12 @@ export interface PostingItem {
   request_sha256: string | null;
   memo: string | null;
   active_sub_accounts: string[] | null;
+  prices?: Array<{ sub_account_id: string; price_micros: string }>;
 }
 
 export interface PostingResult {
   r_idx: number;
-  r_status: 'POSTED' | 'REPLAYED' | 'IDEMPOTENCY_CONFLICT' | 'INSUFFICIENT_FUNDS' | 'SUB_ACCOUNT_REMOVED';
+  r_status: 'POSTED' | 'REPLAYED' | 'IDEMPOTENCY_CONFLICT' | 'INSUFFICIENT_FUNDS' | 'SUB_ACCOUNT_REMOVED' | 'PRICE_CHANGED';
   r_transfer_id: string | null;
   r_created_at: Date | null;
   r_debit_balance: string | null;
@@ -149,15 +166,18 @@ export function toPostingItem(request: TransferRequest, idx = 0): PostingItem {
     request_sha256: keyed ? request.requestSha256!.toString('hex') : null,
     memo: request.memo ?? null,
     active_sub_accounts: request.activeSubAccountIds ?? null,
+    ...(request.pricedAt
+      ? { prices: request.pricedAt.map((p) => ({ sub_account_id: p.subAccountId, price_micros: p.priceMicros.toString() })) }
+      : {}),
   };
 }
 
 /**
- * Runs `ledger_post_batch` for the items in the transaction of `em`, or as one statement in
- * autocommit (then it is its own transaction: all its locks, checks and writes, one commit).
+ * Runs `ledger_post` (the price check, then `ledger_post_batch`) for the items in the
+ * transaction of `em`, or as one statement in autocommit (then it is its own transaction: all its locks, checks and writes, one commit).
  */
 export async function postItems(em: Pick<EntityManager, 'query'>, items: PostingItem[]): Promise<PostingResult[]> {
-  return em.query(`SELECT * FROM ledger_post_batch($1::jsonb)`, [JSON.stringify(items)]);
+  return em.query(`SELECT * FROM ledger_post($1::jsonb)`, [JSON.stringify(items)]);
 }
 
 /**
@@ -203,6 +223,8 @@ export async function settle(
       throw new DomainError(LedgerErrorCode.INSUFFICIENT_FUNDS, 'The source balance cannot pay this amount');
     case 'SUB_ACCOUNT_REMOVED':
       throw new DomainError('SUB_ACCOUNT_REMOVED', 'The sub-account was removed');
+    case 'PRICE_CHANGED':
+      throw new PricesChanged();
     default:
       throw new Error(`unexpected posting status ${String(result.r_status)}`);
   }

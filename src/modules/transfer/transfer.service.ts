@@ -5,13 +5,14 @@ import { MINUTES_SCALE, parseScaled } from '../../shared/money';
 import { validIdempotencyKey, validMemo, validMinuteUnits } from '../../shared/validation';
 import { canManageAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { findByIdempotencyKey, replayOrConflict, requestHash } from '../ledger/ledger.service';
+import { findByIdempotencyKey, PricesChanged, replayOrConflict, requestHash } from '../ledger/ledger.service';
 import type { TransferBatcher } from '../ledger/transfer-batcher';
 import type { LedgerTransferEntity } from '../ledger/ledger.entities';
 import {
   minutePriceMicros, quoteTransfer, type AgencyMarkups, type MinuteTier, type PlanPrices, type SubAccountPricing,
 } from '../pricing/pricing';
 import { PartyLookup, type PartyRow } from './party-lookup';
+import { PartyCache, type CachedParty } from './party-cache';
 
 export interface TransferMinutesCommand {
   fromSubAccountId: string;
@@ -57,7 +58,7 @@ interface Parties {
 
 const optionalBigInt = (value: string | null) => (value === null ? null : BigInt(value));
 
-function toParty(row: PartyRow): Party {
+function toParty(row: CachedParty): Party {
   return {
     id: row.id,
     agencyId: row.agency_id,
@@ -70,7 +71,7 @@ function toParty(row: PartyRow): Party {
   };
 }
 
-function toPricing(row: PartyRow): LoadedParties['pricing'] {
+function toPricing(row: CachedParty): LoadedParties['pricing'] {
   return {
     agency: {
       id: row.agency_id,
@@ -81,6 +82,23 @@ function toPricing(row: PartyRow): LoadedParties['pricing'] {
   };
 }
 
+function toLoadedParties(from: CachedParty, to: CachedParty, keyUsed: boolean): LoadedParties {
+  return { from: toParty(from), to: toParty(to), pricing: toPricing(from), keyUsed };
+}
+
+/** A transfer's validated terms, as the posting and the idempotency hash take them. */
+interface TransferTerms {
+  tier: MinuteTier;
+  minutesUnits: bigint;
+  expected: bigint | undefined;
+  idempotencyKey: string;
+  hash: Buffer;
+  memo: string | null;
+}
+
+/** Lookups and postings per transfer whose prices change in between, before QUOTE_CHANGED. */
+const MAX_PRICING_ATTEMPTS = 3;
+
 /**
  * Minute transfers between two active sub-accounts of one agency, at the dollar value of
  * the minutes sent (see pricing.quoteTransfer). Agency admins of that agency and platform
@@ -88,6 +106,8 @@ function toPricing(row: PartyRow): LoadedParties['pricing'] {
  */
 export class TransferService {
   private readonly parties: PartyLookup;
+  /** Sub-accounts priced from before: a transfer between two of them needs no lookup. */
+  private readonly remembered = new PartyCache();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -119,35 +139,98 @@ export class TransferService {
       decodeId(input.toSubAccountId, 'SubAccount') ?? input.toSubAccountId,
       input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
-    const parties = await this.loadParties(viewer, input, idempotencyKey);
+    const terms: TransferTerms = { tier: input.tier, minutesUnits, expected, idempotencyKey, hash, memo };
+
+    const fromRemembered = await this.transferFromRemembered(viewer, input, terms);
+    if (fromRemembered) return fromRemembered;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transferFromFreshRows(viewer, input, terms);
+      } catch (error) {
+        // Prices changed between this lookup and the posting: price it again, a few times at most.
+        if (!(error instanceof PricesChanged)) throw error;
+        if (attempt >= MAX_PRICING_ATTEMPTS) {
+          throw new DomainError(ErrorCode.QUOTE_CHANGED, 'Prices kept changing while the transfer was posted: try again', []);
+        }
+      }
+    }
+  }
+
+  /**
+   * The common case without a lookup: both sub-accounts remembered, and every check passes
+   * from those rows. The posting re-checks prices and status under lock; when it refuses on
+   * either, or when any check fails from remembered rows, the answer comes from fresh rows
+   * instead (undefined), so a remembered row never decides an error.
+   */
+  private async transferFromRemembered(
+    viewer: Viewer,
+    input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
+    terms: TransferTerms,
+  ): Promise<LedgerTransferEntity | undefined> {
+    const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
+    const toId = decodeId(input.toSubAccountId, 'SubAccount');
+    const remembered = fromId && toId ? this.remembered.get(fromId, toId) : undefined;
+    if (!remembered || !canManageAgency(viewer, remembered[0].agency_id) || remembered[1].agency_id !== remembered[0].agency_id) {
+      return undefined;
+    }
+    let priced: Parties;
+    try {
+      priced = this.checkAndQuote(toLoadedParties(remembered[0], remembered[1], false), terms.tier, terms.minutesUnits);
+    } catch {
+      return undefined;
+    }
+    if (terms.expected !== undefined && terms.expected !== priced.quote.minutesReceivedUnits) return undefined;
+    try {
+      return await this.post(priced, terms);
+    } catch (error) {
+      if (error instanceof PricesChanged || (error instanceof DomainError && error.code === ErrorCode.SUB_ACCOUNT_REMOVED)) {
+        this.remembered.forget(fromId!, toId!);
+        return undefined;
+      }
+      throw error;
+    }
+  }
+
+  private async transferFromFreshRows(viewer: Viewer, input: TransferMinutesCommand, terms: TransferTerms): Promise<LedgerTransferEntity> {
+    const parties = await this.loadParties(viewer, input, terms.idempotencyKey);
     // A retry returns the first result even if prices or statuses changed since: the key names one decision.
     if (parties.keyUsed) {
-      const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, idempotencyKey);
-      if (existing) return replayOrConflict(existing, hash);
+      const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, terms.idempotencyKey);
+      if (existing) return replayOrConflict(existing, terms.hash);
     }
-
-    const { agency, from, to, quote } = this.checkAndQuote(parties, input.tier, minutesUnits);
-    if (expected !== undefined && expected !== quote.minutesReceivedUnits) {
+    const priced = this.checkAndQuote(parties, terms.tier, terms.minutesUnits);
+    if (terms.expected !== undefined && terms.expected !== priced.quote.minutesReceivedUnits) {
       throw new DomainError(
         ErrorCode.QUOTE_CHANGED,
         'Prices changed since the quote: request a new quote and confirm again',
         ['expectedMinutesReceived'],
       );
     }
-    // Posted in the next group commit; the posting re-checks, under lock, that both are still active.
+    return this.post(priced, terms);
+  }
+
+  /**
+   * Posts in the next group commit; the posting re-checks, under lock, that both are still
+   * active and that both prices are still those the quote used (else PricesChanged).
+   */
+  private async post({ agency, from, to, quote }: Parties, terms: TransferTerms): Promise<LedgerTransferEntity> {
     const posted = await this.batcher.post({
       agencyId: agency.id,
       kind: 'MINUTE_TRANSFER',
       debit: { id: from.walletId, type: 'WALLET' },
       credit: { id: to.walletId, type: 'WALLET' },
       amountMicros: quote.amountMicros,
-      tier: input.tier,
-      minutesSentUnits: minutesUnits,
+      tier: terms.tier,
+      minutesSentUnits: terms.minutesUnits,
       minutesReceivedUnits: quote.minutesReceivedUnits,
-      idempotencyKey,
-      requestSha256: hash,
-      memo,
+      idempotencyKey: terms.idempotencyKey,
+      requestSha256: terms.hash,
+      memo: terms.memo,
       activeSubAccountIds: [from.id, to.id],
+      pricedAt: [
+        { subAccountId: from.id, priceMicros: quote.fromPriceMicros },
+        { subAccountId: to.id, priceMicros: quote.toPriceMicros },
+      ],
     });
     return posted.transfer;
   }
@@ -168,11 +251,12 @@ export class TransferService {
       [fromId, toId].filter((id): id is string => Boolean(id)),
       idempotencyKey,
     );
+    this.remembered.remember(rows);
     const from = rows.find((r) => r.id === fromId);
     const to = rows.find((r) => r.id === toId);
     if (!from || !canManageAgency(viewer, from.agency_id)) throw notFound('Sub-account', ['fromSubAccountId']);
     if (!to || to.agency_id !== from.agency_id) throw notFound('Sub-account', ['toSubAccountId']);
-    return { from: toParty(from), to: toParty(to), pricing: toPricing(from), keyUsed: from.key_used };
+    return toLoadedParties(from, to, from.key_used);
   }
 
   private checkAndQuote(parties: LoadedParties, tier: MinuteTier, minutesUnits: bigint): Parties {
