@@ -153,7 +153,29 @@ async function subscribeAll(scopes: Scope[]): Promise<void> {
   process.send!({ type: 'ready', reopened, failures: [...failures] });
 }
 
-process.on('message', async (message: { type: string; scopes?: Scope[]; expected?: Record<string, string[]>; spreadMs?: number }) => {
+/**
+ * The baseline's clients: plain `ws` sockets on the bench's bare WebSocket server, opened at
+ * CONNECT_RATE, reading the same `next` messages (and recording the same latency) as a
+ * graphql-ws client does.
+ */
+let baselineSockets: WebSocket[] = [];
+async function openBaseline(url: string, count: number): Promise<void> {
+  const perTick = Math.max(1, Math.round(CONNECT_RATE / 100));
+  const opened: Array<Promise<void>> = [];
+  for (let i = 0; i < count; i++) {
+    const socket = new WebSocket(url);
+    baselineSockets.push(socket);
+    socket.on('message', (data) => {
+      const { payload } = JSON.parse(String(data)) as { payload: { data: { usageUpdated: { occurredAt: string } } } };
+      latencies.push(Date.now() - Date.parse(payload.data.usageUpdated.occurredAt));
+    });
+    opened.push(new Promise((resolve, reject) => socket.once('open', () => resolve()).once('error', reject)));
+    if (i % perTick === perTick - 1) await sleep(10);
+  }
+  await Promise.all(opened);
+}
+
+process.on('message', async (message: { type: string; scopes?: Scope[]; expected?: Record<string, string[]>; spreadMs?: number; url?: string; count?: number }) => {
   if (message.type === 'subscribe') {
     await subscribeAll(message.scopes!);
   } else if (message.type === 'start') {
@@ -194,6 +216,13 @@ process.on('message', async (message: { type: string; scopes?: Scope[]; expected
       type: 'stormed', reconnectedInMs, reopened: reopened - reopenedBefore,
       cpuShare: (cpu.user + cpu.system) / 1000 / reconnectedInMs,
     });
+  } else if (message.type === 'baseline-open') {
+    await openBaseline(message.url!, message.count!);
+    process.send!({ type: 'baseline-ready' });
+  } else if (message.type === 'baseline-close') {
+    for (const socket of baselineSockets) socket.terminate();
+    baselineSockets = [];
+    process.send!({ type: 'baseline-closed' });
   } else if (message.type === 'close') {
     for (const s of subscribers) s.generation += 1;
     await Promise.all(subscribers.map((s) => s.client?.dispose()));

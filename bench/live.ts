@@ -1,7 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import WebSocket from 'ws';
+import type { AddressInfo } from 'node:net';
+import WebSocket, { WebSocketServer } from 'ws';
 import { toGlobalId } from '../src/shared/global-id';
 import { fmt, openBenchEnv, type BenchEnv } from './harness';
 import { profilePhase } from './profile';
@@ -97,6 +98,9 @@ export async function run(): Promise<void> {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const results: ShapeResult[] = [];
+    // The floor for the broadcast shape on this machine: the same fan-out from a bare ws server.
+    const baseline = SHAPES.includes('broadcast') ? await bareBroadcast(clients) : undefined;
+    if (baseline) printBaseline(baseline);
     for (const name of SHAPES) {
       // The keep-alive socket may have been closed by the server while idle: a harmless
       // request with retries first, so the seeding mutations (not idempotent) get a live one.
@@ -107,12 +111,87 @@ export async function run(): Promise<void> {
       if (SHAPES.length > 1) printTable(results.slice(-1));
     }
     clients.send({ type: 'exit' });
+    if (baseline) printBaseline(baseline);
     printTable(results);
   } finally {
     clients?.kill();
     if (debugTimer) clearInterval(debugTimer);
     await env.close();
   }
+}
+
+interface BaselineResult {
+  report: Message;
+  /** From the start of the fan-out to each socket write (the server's own part). */
+  server: { p50: number; p99: number };
+  serverCpu: number;
+}
+
+/**
+ * Baseline for the broadcast shape, in the same run: a bare `ws` server in this process sends
+ * CALLS_PER_SECOND messages per second to SUBSCRIBERS plain sockets of the load generator,
+ * each message the size and shape of a graphql-ws `next` of `usageUpdated`, stringified per
+ * socket as graphql-ws does (its id differs per subscription). No database, no GraphQL, no
+ * authorization: what one process pays to write an event to every socket, which is the
+ * floor under the broadcast shape's latency on this machine.
+ */
+async function bareBroadcast(generator: ChildProcess): Promise<BaselineResult> {
+  const next = (type: string) =>
+    new Promise<Message>((resolve) => {
+      const handler = (message: Message) => {
+        if (message.type !== type) return;
+        generator.off('message', handler);
+        resolve(message);
+      };
+      generator.on('message', handler);
+    });
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await new Promise((resolve) => wss.once('listening', resolve));
+  try {
+    console.error(`[live] baseline: ${SUBSCRIBERS} sockets on a bare ws server`);
+    const ready = next('baseline-ready');
+    generator.send({ type: 'baseline-open', url: `ws://127.0.0.1:${(wss.address() as AddressInfo).port}`, count: SUBSCRIBERS });
+    await ready;
+    generator.send({ type: 'start' });
+    serverSends.length = 0;
+    const cpuBefore = process.cpuUsage();
+    const started = Date.now();
+    let sequence = 0;
+    const timer = setInterval(() => {
+      const occurredAt = new Date().toISOString();
+      sequence += 1;
+      let id = 0;
+      for (const socket of wss.clients) {
+        id += 1;
+        socket.send(JSON.stringify({
+          id: `${id}`.padStart(36, '0'), type: 'next',
+          payload: { data: { usageUpdated: { sequence: `${sequence}`.padStart(40, '0'), occurredAt } } },
+        }));
+      }
+    }, 1000 / CALLS_PER_SECOND);
+    await new Promise((resolve) => setTimeout(resolve, SECONDS * 1000));
+    clearInterval(timer);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const cpu = process.cpuUsage(cpuBefore);
+    const serverCpu = (cpu.user + cpu.system) / 1000 / (Date.now() - started);
+    const server = percentiles(serverSends);
+    const reported = next('report');
+    generator.send({ type: 'report' });
+    const report = await reported;
+    const closed = next('baseline-closed');
+    generator.send({ type: 'baseline-close' });
+    await closed;
+    return { report, server, serverCpu };
+  } finally {
+    await new Promise((resolve) => wss.close(resolve));
+  }
+}
+
+function printBaseline({ report, server, serverCpu }: BaselineResult): void {
+  console.log(`\n### live baseline: a bare ws server broadcasting ${CALLS_PER_SECOND} messages/s to ${SUBSCRIBERS} sockets\n`);
+  console.log('| deliveries | latency p50 / p99 / max | server side: to socket write p50 / p99 | server process CPU |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(`| ${report.deliveries} | ${fmt(report.p50)} / ${fmt(report.p99)} / ${fmt(report.max)} ms | ${fmt(server.p50)} / ${fmt(server.p99)} ms | ${fmt(serverCpu * 100)} % |`);
 }
 
 async function retried<T>(request: () => Promise<T>): Promise<T> {
@@ -287,7 +366,7 @@ async function runShape(env: BenchEnv, generator: ChildProcess, shape: Shape): P
   serverSends.length = 0;
   let cpu = process.cpuUsage();
   let cpuAt = Date.now();
-  await steady(SECONDS);
+  await profilePhase(`steady-${shape.name}`, 'server', () => steady(SECONDS));
   await new Promise((resolve) => setTimeout(resolve, 3000));
   const cpuShare = () => {
     const used = process.cpuUsage(cpu);
