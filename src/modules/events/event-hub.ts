@@ -26,6 +26,16 @@ export type StreamItem = { row: OutboxRow; end?: undefined } | { end: GraphQLErr
 /** A subscriber that does not keep up is ended (it resumes with afterSequence) rather than buffered without bound. */
 const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
+/**
+ * One page of a scope's rows after a cursor, below a frontier: $1/$2 the cursor (xid, id), $3
+ * the frontier, $4 the agency, $5 the sub-account or null, $6 the event types. A range of the
+ * agency's entries in outbox_events_agency_idx (migration OutboxByAgency), not a walk of every
+ * agency's rows since the cursor.
+ */
+export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
+  WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8
+    AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
+  ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
 
@@ -320,10 +330,7 @@ export class EventHub {
       for (;;) {
         if (stream.closed) return stream;
         const { rows: raw } = await this.replayPool.query(
-          `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
-            WHERE (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8 AND agency_id = $4
-              AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
-            ORDER BY outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`,
+          REPLAY_FROM_TABLE,
           [cursor.xid.toString(), cursor.id.toString(), target.toString(), scope.agencyId, scope.subAccountId ?? null, [...scope.types]],
         );
         const rows = raw.map(toOutboxRow);
