@@ -827,6 +827,29 @@ describe('the ledger', () => {
       });
     });
 
+    it('answers QUOTE_CHANGED, moving nothing, when the prices change before every posting of three', async () => {
+      const { a, b } = await agencyWithClients();
+      await fund(a, '100');
+      // Every price check fails: as if a markup changed between each lookup and its posting.
+      const [{ definition }] = await app.dataSource.query(
+        `SELECT pg_get_functiondef('minute_price_micros(text, sub_accounts, agencies, plans)'::regprocedure) AS definition`,
+      );
+      await app.dataSource.query(`CREATE OR REPLACE FUNCTION minute_price_micros(tier text, sub sub_accounts, agency agencies, plan plans)
+        RETURNS bigint LANGUAGE sql STABLE AS $fn$ SELECT NULL::bigint $fn$`);
+      try {
+        await expectLedgerUnchanged(async () => {
+          const lookups = await lookupsDuring(async () => {
+            const refused = await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' });
+            expect(refused.userErrors).toEqual([expect.objectContaining({ code: 'QUOTE_CHANGED' })]);
+          });
+          expect(lookups).toBe(3);
+        });
+      } finally {
+        await app.dataSource.query(definition);
+      }
+      expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
+    });
+
     /** A priced posting item of `minutes` PREMIUM minutes from `from` to `to` at the given per-minute prices. */
     async function pricedItem(from: string, to: string, fromPrice: bigint, toPrice: bigint, idx = 0) {
       const [fromWallet, toWallet] = await Promise.all([from, to].map(async (id) => rawId((await wallet(id)).id)));
