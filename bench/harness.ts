@@ -30,6 +30,8 @@ export interface BenchEnv {
   dataSource: DataSource;
   /** The server's event hub (subscriber count, replay counters). */
   events: ApiServer['events'];
+  /** The server's transfer group commit (batch counters). */
+  transferBatcher: ApiServer['services']['transferBatcher'];
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: unknown[] }>;
   close(): Promise<void>;
 }
@@ -64,6 +66,7 @@ export async function openBenchEnv(poolSize = 32): Promise<BenchEnv> {
     platformKey,
     dataSource,
     events: server.events,
+    transferBatcher: server.services.transferBatcher,
     gql: (query, variables) => postJson(agent, port, platformKey, { query, variables }),
     async close() {
       agent.destroy();

@@ -8,7 +8,7 @@ import type { AppConfig } from './config/config';
 import type { Logger } from './shared/logger';
 import { AuthService } from './modules/auth/auth.service';
 import { createLoaders } from './graphql/loaders';
-import { createServices } from './graphql/services';
+import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
@@ -23,6 +23,8 @@ export interface ApiServer {
   httpServer: http.Server;
   /** This process's outbox reader and fan-out (one per server). */
   events: EventHub;
+  /** The services every request shares. */
+  services: Services;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -83,6 +85,7 @@ export async function createApiServer(deps: {
   return {
     httpServer,
     events,
+    services,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -14,12 +14,15 @@ import { UsageReportService } from '../modules/reporting/usage-report.service';
 
 /** The service instances, created once at startup and shared by every request. */
 export function createServices(dataSource: DataSource) {
+  const transferBatcher = new TransferBatcher(dataSource);
   return {
+    /** Group commit of minute transfers (its `stats` for benchmarks). */
+    transferBatcher,
     plan: new PlanService(dataSource),
     agency: new AgencyService(dataSource),
     subAccount: new SubAccountService(dataSource),
     apiKey: new ApiKeyService(dataSource),
-    transfer: new TransferService(dataSource, new TransferBatcher(dataSource)),
+    transfer: new TransferService(dataSource, transferBatcher),
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),
     scenario: new ScenarioService(dataSource),

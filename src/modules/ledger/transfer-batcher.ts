@@ -31,6 +31,12 @@ const RETRYABLE = new Set(['40P01', '40001']);
  */
 export class TransferBatcher {
   private readonly queue: BatchQueue<Pending>;
+  /**
+   * Since start: batches written, transfers in them, and the milliseconds from sending each
+   * batch's statement to its result (as this process sees it: the statement, the commit and
+   * the event loop's delay in reading the answer). For benchmarks and diagnostics.
+   */
+  readonly stats = { batches: 0, transfers: 0, writeMs: 0 };
 
   /**
    * @param maxInFlight batches written at once, each on its own connection. Since posting
@@ -72,7 +78,11 @@ export class TransferBatcher {
     const items = batch.map((pending, idx) => ({ ...pending.item, idx }));
     for (let attempt = 1; ; attempt++) {
       try {
+        const sentAt = performance.now();
         const results = await postItems(this.dataSource, items);
+        this.stats.batches += 1;
+        this.stats.transfers += items.length;
+        this.stats.writeMs += performance.now() - sentAt;
         signalCommitted(this.dataSource);
         await Promise.all(
           results.map(async (result) => {
