@@ -148,6 +148,10 @@ export interface PostingResult {
 export function toPostingItem(request: TransferRequest, idx = 0): PostingItem {
   if (request.amountMicros <= 0n) throw new RangeError('a transfer amount must be positive');
   if (request.debit.id === request.credit.id) throw new RangeError('a transfer needs two different accounts');
+  // Prices hold until commit only for sub-accounts the posting share-locks.
+  if (request.pricedAt?.some((p) => !request.activeSubAccountIds?.includes(p.subAccountId))) {
+    throw new RangeError('a priced sub-account must be among the active sub-accounts of the posting');
+  }
   const keyed = Boolean(request.idempotencyKey);
   return {
     idx,
@@ -174,7 +178,8 @@ export function toPostingItem(request: TransferRequest, idx = 0): PostingItem {
 
 /**
  * Runs `ledger_post` (the price check, then `ledger_post_batch`) for the items in the
- * transaction of `em`, or as one statement in autocommit (then it is its own transaction: all its locks, checks and writes, one commit).
+ * transaction of `em`, or as one statement in autocommit (then it is its own transaction:
+ * all its locks, checks and writes, one commit).
  */
 export async function postItems(em: Pick<EntityManager, 'query'>, items: PostingItem[]): Promise<PostingResult[]> {
   return em.query(`SELECT * FROM ledger_post($1::jsonb)`, [JSON.stringify(items)]);
