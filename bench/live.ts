@@ -136,15 +136,7 @@ interface BaselineResult {
  * floor under the broadcast shape's latency on this machine.
  */
 async function bareBroadcast(generator: ChildProcess): Promise<BaselineResult> {
-  const next = (type: string) =>
-    new Promise<Message>((resolve) => {
-      const handler = (message: Message) => {
-        if (message.type !== type) return;
-        generator.off('message', handler);
-        resolve(message);
-      };
-      generator.on('message', handler);
-    });
+  const next = (type: string) => nextMessage(generator, type);
   const wss = new WebSocketServer({ port: 0, host: '127.0.0.1' });
   await new Promise((resolve) => wss.once('listening', resolve));
   try {
@@ -192,6 +184,18 @@ function printBaseline({ report, server, serverCpu }: BaselineResult): void {
   console.log('| deliveries | latency p50 / p99 / max | server side: to socket write p50 / p99 | server process CPU |');
   console.log('| --- | --- | --- | --- |');
   console.log(`| ${report.deliveries} | ${fmt(report.p50)} / ${fmt(report.p99)} / ${fmt(report.max)} ms | ${fmt(server.p50)} / ${fmt(server.p99)} ms | ${fmt(serverCpu * 100)} % |`);
+}
+
+/** The load generator's next IPC message of `type` (listen before sending what prompts it). */
+function nextMessage(generator: ChildProcess, type: string): Promise<Message> {
+  return new Promise((resolve) => {
+    const handler = (message: Message) => {
+      if (message.type !== type) return;
+      generator.off('message', handler);
+      resolve(message);
+    };
+    generator.on('message', handler);
+  });
 }
 
 async function retried<T>(request: () => Promise<T>): Promise<T> {
@@ -260,16 +264,7 @@ async function spreadShape(env: BenchEnv): Promise<Shape> {
 }
 
 async function runShape(env: BenchEnv, generator: ChildProcess, shape: Shape): Promise<ShapeResult> {
-  const nextFrom = (type: string) =>
-    new Promise<Message>((resolve) => {
-      const handler = (message: Message) => {
-        if (message.type === type) {
-          generator.off('message', handler);
-          resolve(message);
-        }
-      };
-      generator.on('message', handler);
-    });
+  const nextFrom = (type: string) => nextMessage(generator, type);
 
   let callNumber = 0;
   const recordCalls = async (prefix: string, subAccountIds: string[]): Promise<void> => {
