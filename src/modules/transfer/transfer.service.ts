@@ -86,6 +86,16 @@ function toLoadedParties(from: CachedParty, to: CachedParty, keyUsed: boolean): 
   return { from: toParty(from), to: toParty(to), pricing: toPricing(from), keyUsed };
 }
 
+/** The sub-account ids the input's global ids decode to (undefined: not a SubAccount id). */
+interface PartyIds {
+  fromId: string | undefined;
+  toId: string | undefined;
+}
+
+function decodeParties(input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>): PartyIds {
+  return { fromId: decodeId(input.fromSubAccountId, 'SubAccount'), toId: decodeId(input.toSubAccountId, 'SubAccount') };
+}
+
 /** A transfer's validated terms, as the posting and the idempotency hash take them. */
 interface TransferTerms {
   tier: MinuteTier;
@@ -120,7 +130,7 @@ export class TransferService {
   async quote(viewer: Viewer, input: Omit<TransferMinutesCommand, 'idempotencyKey'>): Promise<TransferQuoteResult> {
     requireRole(viewer, MANAGER_ROLES);
     const minutesUnits = validMinuteUnits(input.minutes, ['minutes']);
-    const parties = await this.loadParties(viewer, input);
+    const parties = await this.loadParties(viewer, decodeParties(input));
     return this.checkAndQuote(parties, input.tier, minutesUnits).quote;
   }
 
@@ -133,19 +143,20 @@ export class TransferService {
     if (input.expectedMinutesReceived != null && (expected === undefined || expected < 0n)) {
       throw new DomainError(ErrorCode.INVALID_MINUTES, 'expectedMinutesReceived has at most 4 decimals', ['expectedMinutesReceived']);
     }
+    const ids = decodeParties(input);
     // Hashed by the ids the global ids decode to: base64url has several spellings of one id.
     const hash = requestHash('MINUTE_TRANSFER', [
-      decodeId(input.fromSubAccountId, 'SubAccount') ?? input.fromSubAccountId,
-      decodeId(input.toSubAccountId, 'SubAccount') ?? input.toSubAccountId,
+      ids.fromId ?? input.fromSubAccountId,
+      ids.toId ?? input.toSubAccountId,
       input.tier, minutesUnits.toString(), expected?.toString() ?? null, memo,
     ]);
     const terms: TransferTerms = { tier: input.tier, minutesUnits, expected, idempotencyKey, hash, memo };
 
-    const fromRemembered = await this.transferFromRemembered(viewer, input, terms);
+    const fromRemembered = await this.transferFromRemembered(viewer, ids, terms);
     if (fromRemembered) return fromRemembered;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.transferFromFreshRows(viewer, input, terms);
+        return await this.transferFromFreshRows(viewer, ids, terms);
       } catch (error) {
         // Prices changed between this lookup and the posting: price it again, a few times at most.
         if (!(error instanceof PricesChanged)) throw error;
@@ -164,11 +175,9 @@ export class TransferService {
    */
   private async transferFromRemembered(
     viewer: Viewer,
-    input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
+    { fromId, toId }: PartyIds,
     terms: TransferTerms,
   ): Promise<LedgerTransferEntity | undefined> {
-    const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
-    const toId = decodeId(input.toSubAccountId, 'SubAccount');
     const remembered = fromId && toId ? this.remembered.get(fromId, toId) : undefined;
     if (!remembered || !canManageAgency(viewer, remembered[0].agency_id) || remembered[1].agency_id !== remembered[0].agency_id) {
       return undefined;
@@ -191,8 +200,8 @@ export class TransferService {
     }
   }
 
-  private async transferFromFreshRows(viewer: Viewer, input: TransferMinutesCommand, terms: TransferTerms): Promise<LedgerTransferEntity> {
-    const parties = await this.loadParties(viewer, input, terms.idempotencyKey);
+  private async transferFromFreshRows(viewer: Viewer, ids: PartyIds, terms: TransferTerms): Promise<LedgerTransferEntity> {
+    const parties = await this.loadParties(viewer, ids, terms.idempotencyKey);
     // A retry returns the first result even if prices or statuses changed since: the key names one decision.
     if (parties.keyUsed) {
       const existing = await findByIdempotencyKey(this.dataSource.manager, parties.from.agencyId, terms.idempotencyKey);
@@ -240,13 +249,7 @@ export class TransferService {
    * used the idempotency key: one row each from a shared lookup (one round trip, often
    * shared with concurrent requests).
    */
-  private async loadParties(
-    viewer: Viewer,
-    input: Pick<TransferMinutesCommand, 'fromSubAccountId' | 'toSubAccountId'>,
-    idempotencyKey: string | null = null,
-  ): Promise<LoadedParties> {
-    const fromId = decodeId(input.fromSubAccountId, 'SubAccount');
-    const toId = decodeId(input.toSubAccountId, 'SubAccount');
+  private async loadParties(viewer: Viewer, { fromId, toId }: PartyIds, idempotencyKey: string | null = null): Promise<LoadedParties> {
     const rows: PartyRow[] = await this.parties.load(
       [fromId, toId].filter((id): id is string => Boolean(id)),
       idempotencyKey,
