@@ -1,8 +1,7 @@
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
+import { addSubAccount, createAgency, uniqueEmail, rawId } from './helpers/fixtures';
 
 /** The uuid behind a global id ("Agency:<uuid>" in base64url), for SQL checks. */
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 
 /** The first instant after `now` on the monthly anchor of `start` (day clamped to the month's length), computed independently. */
 function nextMonthlyAnchor(start: Date, now: Date): Date {

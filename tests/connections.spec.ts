@@ -1,7 +1,6 @@
 import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
+import { addSubAccount, createAgency, uniqueEmail, rawId } from './helpers/fixtures';
 
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 const cursorOf = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
 
 const PAGE = `query($id: ID!, $first: Int, $after: String, $status: SubAccountStatus, $search: String) {

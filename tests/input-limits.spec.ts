@@ -1,7 +1,6 @@
 import { startTestApp, ok, errorCode, type GraphQLResponse, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
+import { addSubAccount, createAgency, uniqueEmail, rawId } from './helpers/fixtures';
 
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 
 const SET_MARKUP = `mutation($input: SetAgencyMarkupInput!) {
   setAgencyMarkup(input: $input) { agency { id } userErrors { code field } }

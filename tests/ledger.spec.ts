@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, createKey } from './helpers/fixtures';
+import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixtures';
 import {
   accrueMarkupProfit, postItems, postTransfer, requestHash, systemAccount, toPostingItem, type TransferRequest,
 } from '../src/modules/ledger/ledger.service';
@@ -13,8 +13,6 @@ import { formatMicros, parseMicros } from '../src/shared/money';
 import { minutePriceMicros, type MinuteTier } from '../src/modules/pricing/pricing';
 import fc from 'fast-check';
 
-/** The uuid behind a global id ("Type:<uuid>" in base64url), for SQL checks. */
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 const key = (label = 'k') => `${label}-${randomBytes(8).toString('hex')}`;
 /**
  * Another spelling of the same global id: base64url leaves two spare bits in the last

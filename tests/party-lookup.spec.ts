@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency } from './helpers/fixtures';
+import { addSubAccount, createAgency, rawId } from './helpers/fixtures';
 import { PartyLookup } from '../src/modules/transfer/party-lookup';
 
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 
 const TRANSFER = `mutation($input: TransferMinutesInput!) {
   transferMinutes(input: $input) { transfer { id } userErrors { code } }

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
+import { addSubAccount, createAgency, uniqueEmail, rawId } from './helpers/fixtures';
 
 /** The uuid behind a global id, for SQL checks. */
-const rawId = (globalId: string) => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
 const globalId = (type: string, uuid: string) => Buffer.from(`${type}:${uuid}`, 'utf8').toString('base64url');
 const MISSING_UUID = '00000000-0000-4000-8000-000000000000';
 

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { ok, type TestApp } from './test-app';
 
+/** The uuid behind a global id ("Type:<uuid>" in base64url), for SQL checks. */
+export const rawId = (globalId: string): string => Buffer.from(globalId, 'base64url').toString('utf8').split(':')[1];
+
 export const uniqueEmail = (label = 'user') => `${label}-${randomBytes(5).toString('hex')}@example.com`;
 
 export interface AgencyFixture {
