@@ -848,6 +848,20 @@ describe('the ledger', () => {
       expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
     });
 
+    it('refuses, as NOT_FOUND, a transfer between remembered sub-accounts of two agencies', async () => {
+      const first = await agencyWithClients();
+      const second = await agencyWithClients();
+      await fund(first.a, '100');
+      await fund(second.a, '100');
+      // Both pairs remembered by this process (a platform admin may reach both agencies).
+      expect((await transfer({ fromSubAccountId: first.a, toSubAccountId: first.b, minutes: '1' })).userErrors).toEqual([]);
+      expect((await transfer({ fromSubAccountId: second.a, toSubAccountId: second.b, minutes: '1' })).userErrors).toEqual([]);
+      await expectLedgerUnchanged(async () => {
+        const refused = await transfer({ fromSubAccountId: first.a, toSubAccountId: second.b, minutes: '1' });
+        expect(refused.userErrors).toEqual([expect.objectContaining({ code: 'NOT_FOUND', field: ['toSubAccountId'] })]);
+      });
+    });
+
     /** A priced posting item of `minutes` PREMIUM minutes from `from` to `to` at the given per-minute prices. */
     async function pricedItem(from: string, to: string, fromPrice: bigint, toPrice: bigint, idx = 0) {
       const [fromWallet, toWallet] = await Promise.all([from, to].map(async (id) => rawId((await wallet(id)).id)));
