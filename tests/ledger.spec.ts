@@ -848,6 +848,22 @@ describe('the ledger', () => {
       expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
     });
 
+    it('moves money once for 20 concurrent identical requests between remembered sub-accounts', async () => {
+      const { agencyId, a, b } = await agencyWithClients();
+      await fund(a, '10');
+      expect((await transfer({ fromSubAccountId: a, toSubAccountId: b, minutes: '1' })).userErrors).toEqual([]);
+      const idempotencyKey = key('race');
+      const input = { fromSubAccountId: a, toSubAccountId: b, minutes: '2.5', idempotencyKey };
+      const lookups = await lookupsDuring(async () => {
+        const results = await Promise.all(Array.from({ length: 20 }, () => transfer(input)));
+        for (const result of results) expect(result.userErrors).toEqual([]);
+        expect(new Set(results.map((r) => r.transfer.id)).size).toBe(1);
+      });
+      expect(lookups).toBe(0);
+      expect(await transfersWithKey(agencyId, idempotencyKey)).toBe(1);
+      expect(await balance(a)).toBe('9.30'); // $10 less 3.5 minutes at $0.20
+    });
+
     it('refuses, as NOT_FOUND, a transfer between remembered sub-accounts of two agencies', async () => {
       const first = await agencyWithClients();
       const second = await agencyWithClients();
