@@ -45,9 +45,11 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
       dataDir: config.embeddedDataDir,
       port: config.embeddedPort,
       onLog: (line) => logger.debug('postgres', { line }),
+      onNotice: (message) => logger.info(`embedded PostgreSQL: ${message}`),
     });
     logger.info('starting embedded PostgreSQL', { dataDir: config.embeddedDataDir, port: config.embeddedPort });
     await embedded.start();
+    logger.info('embedded PostgreSQL ready', { dataDir: embedded.dataDirectory });
     await ensureDatabase(embedded.url, EMBEDDED_DATABASE);
     url = withDatabaseName(embedded.url, EMBEDDED_DATABASE);
   }
