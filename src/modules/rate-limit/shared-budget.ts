@@ -88,8 +88,12 @@ export class SharedBudget {
 
   /** Sends every pending charge and waits for the answers. */
   async flush(): Promise<void> {
-    this.syncDirty();
-    while (this.syncs.size > 0) await Promise.all([...this.syncs]);
+    // A key charged while its sync was in flight is sent after that sync answers: repeat until nothing is left.
+    for (;;) {
+      this.syncDirty();
+      if (this.syncs.size === 0) return;
+      await Promise.all([...this.syncs]);
+    }
   }
 
   /** Stops the timer and sends what is pending. */
