@@ -212,7 +212,7 @@ describe.each([
         keys = await redis.keys(`${prefix}:*`);
         await redis.quit();
       } else {
-        keys = (await app.dataSource.query(`SELECT key FROM rate_limits WHERE key LIKE $1`, [`${prefix}:%`])).map((row: { key: string }) => row.key);
+        keys = (await app.dataSource.query(`SELECT key FROM rate_limit.counters WHERE key LIKE $1`, [`${prefix}:%`])).map((row: { key: string }) => row.key);
       }
       expect(keys.filter((key) => key.startsWith(`${prefix}:api:key:`)).length).toBeGreaterThanOrEqual(4);
       expect(keys.filter((key) => key.startsWith(`${prefix}:ingest:key:`))).toHaveLength(1);
@@ -298,7 +298,7 @@ describe('rate limits with the store down or turned off', () => {
     try {
       expect(app.server.rateLimits.storeKind).toBe('none');
       for (let i = 0; i < 5; i++) expect(ok(await app.gql(CHEAP))).toEqual({ viewer: { role: 'PLATFORM_ADMIN' } });
-      const [{ count }] = await app.dataSource.query(`SELECT count(*)::int AS count FROM rate_limits`);
+      const [{ count }] = await app.dataSource.query(`SELECT count(*)::int AS count FROM rate_limit.counters`);
       expect(count).toBe(0);
     } finally {
       await app.close();

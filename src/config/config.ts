@@ -34,7 +34,7 @@ export interface AppConfig {
    * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
    */
   corsOrigins: string[];
-  /** Redis for the shared rate-limit counters; unset: they live in PostgreSQL (table `rate_limits`). */
+  /** Redis for the shared rate-limit counters; unset: they live in PostgreSQL (table `rate_limit.counters`). */
   redisUrl: string | undefined;
   /**
    * Proxies in front of the API whose `X-Forwarded-For` entries are trusted (0: none, the

@@ -3,8 +3,9 @@ import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../shared/logger';
 
-/** The table the migration RateLimits1765100000000 creates. */
-export const RATE_LIMIT_TABLE = 'rate_limits';
+/** The table the migration RateLimits1765100000000 creates: rate_limit.counters. */
+export const RATE_LIMIT_SCHEMA = 'rate_limit';
+export const RATE_LIMIT_TABLE = 'counters';
 /** A store that does not answer within this is treated as down (the insurance limiter answers). */
 const STORE_TIMEOUT_MS = 1_000;
 /** How long startup waits for Redis before going on with the insurance limiters. */
@@ -41,7 +42,7 @@ class InsuranceLimiter extends RateLimiterMemory {
 
 /**
  * The store of the shared counters: Redis when `redisUrl` is set, else the API's PostgreSQL
- * (table `rate_limits`, created by a migration). Either way the limiters get their own
+ * (table `rate_limit.counters`, created by a migration). Either way the limiters get their own
  * small connection (a pool of two for PostgreSQL), so a slow store never takes a connection
  * the API's queries need, and a statement timeout, so a hanging one fails fast.
  */
@@ -103,6 +104,7 @@ export async function createRateLimitStore(options: {
       new RateLimiterPostgres({
         storeClient: pool,
         storeType: 'pool',
+        schemaName: RATE_LIMIT_SCHEMA,
         tableName: RATE_LIMIT_TABLE,
         tableCreated: true,
         keyPrefix: `${keyPrefix}:${spec.name}`,
