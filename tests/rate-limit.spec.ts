@@ -273,10 +273,13 @@ describe.each([
 });
 
 describe('rate limits with the store down or turned off', () => {
-  it('should admit charges when the store is unreachable, and keep enforcing the budget on this replica', async () => {
+  it.each([
+    ['PostgreSQL', undefined],
+    ['Redis', 'redis://127.0.0.1:1'],
+  ])('should admit charges when the %s store is unreachable, and keep enforcing the budget on this replica', async (_store, redisUrl) => {
     // Nothing listens on port 1: every consume fails and the in-memory insurance limiter answers.
     const down = await RateLimitService.start({
-      config: small('rldown'), databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere', redisUrl: undefined, logger: new Logger('silent'),
+      config: small('rldown'), databaseUrl: 'postgres://postgres@127.0.0.1:1/nowhere', redisUrl, logger: new Logger('silent'),
     });
     try {
       const viewer = { role: 'AGENCY_ADMIN' as const, agencyId: 'a', apiKeyId: 'k', via: 'api-key' as const };
