@@ -12,6 +12,11 @@ describe('rateLimitKey', () => {
     expect(rateLimitKey(viewer)).toBe(expected);
   });
 
+  it('should keep a long subject as its hash, within the store\'s key length', () => {
+    const key = rateLimitKey({ role: 'AGENCY_ADMIN', agencyId: 'a1', subject: 'x'.repeat(5000), via: 'jwt' });
+    expect(key).toMatch(/^jwt:a1:sub:sha256:[0-9a-f]{64}$/);
+  });
+
   it('should give the same subject of two agencies two budgets', () => {
     expect(rateLimitKey({ role: 'AGENCY_ADMIN', agencyId: 'a1', subject: 'u', via: 'jwt' }))
       .not.toBe(rateLimitKey({ role: 'AGENCY_ADMIN', agencyId: 'a2', subject: 'u', via: 'jwt' }));

@@ -1,4 +1,10 @@
+import { createHash } from 'node:crypto';
 import type { Viewer } from '../auth/role';
+
+/** The store's keys are at most 255 characters (PostgreSQL varchar(255)): a long `sub` is kept as its hash. */
+const MAX_SUBJECT_LENGTH = 64;
+const subjectPart = (subject: string) =>
+  subject.length <= MAX_SUBJECT_LENGTH ? subject : `sha256:${createHash('sha256').update(subject).digest('hex')}`;
 
 /**
  * Whose budget a request spends: one per credential, so one tenant's traffic never spends
@@ -13,7 +19,7 @@ export function rateLimitKey(viewer: Viewer): string {
     case 'api-key':
       return `key:${viewer.apiKeyId}`;
     case 'jwt':
-      return `jwt:${viewer.agencyId ?? 'platform'}:${viewer.subject !== undefined ? `sub:${viewer.subject}` : `${viewer.role}:${viewer.subAccountId ?? ''}`}`;
+      return `jwt:${viewer.agencyId ?? 'platform'}:${viewer.subject !== undefined ? `sub:${subjectPart(viewer.subject)}` : `${viewer.role}:${viewer.subAccountId ?? ''}`}`;
     case 'platform-key':
       return 'platform';
   }
