@@ -15,6 +15,9 @@ import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
+import { RateLimitService } from './modules/rate-limit/rate-limit.service';
+import { clientIp } from './modules/rate-limit/client-ip';
+import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -25,6 +28,8 @@ export interface ApiServer {
   events: EventHub;
   /** The services every request shares. */
   services: Services;
+  /** This process's view of the shared rate limits. */
+  rateLimits: RateLimitService;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -46,6 +51,12 @@ export async function createApiServer(deps: {
   const httpServer = http.createServer();
   const auth = new AuthService(dataSource, config);
   const services = createServices(dataSource);
+  const rateLimits = await RateLimitService.start({
+    config: config.rateLimits,
+    databaseUrl: (dataSource.options as { url: string }).url,
+    redisUrl: config.redisUrl,
+    logger,
+  });
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -59,6 +70,7 @@ export async function createApiServer(deps: {
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       costLimitPlugin(schema),
+      rateLimitPlugin(schema, rateLimits),
       // No field sets cache hints and every answer is private to its viewer; the default plugin
       // would still wrap every resolved field (measured ~5% of a dashboard report's CPU).
       ApolloServerPluginCacheControlDisabled(),
@@ -68,10 +80,11 @@ export async function createApiServer(deps: {
   const events = await EventHub.start(dataSource, logger);
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
+    rateLimits, trustProxyHops: config.trustProxyHops,
   });
 
   const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
-    viewer: await auth.authenticate(req.headers.authorization),
+    viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
     loaders: createLoaders(dataSource),
     services,
   }));
@@ -86,6 +99,7 @@ export async function createApiServer(deps: {
     httpServer,
     events,
     services,
+    rateLimits,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -100,6 +114,7 @@ export async function createApiServer(deps: {
       await subscriptions.dispose();
       await events.stop();
       await apollo.stop();
+      await rateLimits.dispose();
     },
   };
 }

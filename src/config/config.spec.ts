@@ -16,6 +16,28 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       jobsEnabled: true,
       corsOrigins: [],
+      redisUrl: undefined,
+      trustProxyHops: 0,
+      rateLimits: {
+        enabled: true, points: 3_000_000, windowSeconds: 60, ingestPoints: 6_000_000, ingestWindowSeconds: 60,
+        authFailures: 100, authFailureWindowSeconds: 60, syncMs: 250, keyPrefix: 'rl',
+      },
+    });
+  });
+
+  it('should read every rate-limit variable', () => {
+    const config = loadConfig({
+      REDIS_URL: 'redis://127.0.0.1:6379/2', TRUST_PROXY: '1', RATE_LIMIT_ENABLED: 'false', RATE_LIMIT_POINTS: '500',
+      RATE_LIMIT_WINDOW_SECONDS: '10', RATE_LIMIT_INGEST_POINTS: '900', RATE_LIMIT_INGEST_WINDOW_SECONDS: '20',
+      RATE_LIMIT_AUTH_FAILURES: '5', RATE_LIMIT_AUTH_WINDOW_SECONDS: '300', RATE_LIMIT_SYNC_MS: '100', RATE_LIMIT_KEY_PREFIX: 'staging',
+    });
+    expect(config).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379/2',
+      trustProxyHops: 1,
+      rateLimits: {
+        enabled: false, points: 500, windowSeconds: 10, ingestPoints: 900, ingestWindowSeconds: 20,
+        authFailures: 5, authFailureWindowSeconds: 300, syncMs: 100, keyPrefix: 'staging',
+      },
     });
   });
 
@@ -48,6 +70,10 @@ describe('loadConfig', () => {
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
+    ['REDIS_URL', 'http://cache:6379'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '11'], ['RATE_LIMIT_ENABLED', 'off'],
+    ['RATE_LIMIT_POINTS', '0'], ['RATE_LIMIT_POINTS', '3000000000'], ['RATE_LIMIT_WINDOW_SECONDS', '1m'],
+    ['RATE_LIMIT_INGEST_POINTS', '-5'], ['RATE_LIMIT_INGEST_WINDOW_SECONDS', '0'], ['RATE_LIMIT_AUTH_FAILURES', '0'],
+    ['RATE_LIMIT_AUTH_WINDOW_SECONDS', '100000'], ['RATE_LIMIT_SYNC_MS', '5'], ['RATE_LIMIT_KEY_PREFIX', 'a b'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

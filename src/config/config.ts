@@ -34,6 +34,37 @@ export interface AppConfig {
    * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
    */
   corsOrigins: string[];
+  /** Redis for the shared rate-limit counters; unset: they live in PostgreSQL (table `rate_limit.counters`). */
+  redisUrl: string | undefined;
+  /**
+   * Proxies in front of the API whose `X-Forwarded-For` entries are trusted (0: none, the
+   * socket's address is the client's). Set it to the number of proxies that append to the
+   * header, never more: a client can write any entry before them. @default 0
+   */
+  trustProxyHops: number;
+  rateLimits: RateLimitConfig;
+}
+
+/** Budgets shared by every replica: see src/modules/rate-limit/. */
+export interface RateLimitConfig {
+  /** `false` turns every budget off. @default true */
+  enabled: boolean;
+  /** Cost points per key and window, for every operation except usage ingestion. @default 3_000_000 */
+  points: number;
+  /** @default 60 */
+  windowSeconds: number;
+  /** Cost points per key and window for recordCallUsage / recordCallUsageBatch. @default 6_000_000 */
+  ingestPoints: number;
+  /** @default 60 */
+  ingestWindowSeconds: number;
+  /** Failed authentications per client IP and window; past it the IP gets 429 before its credentials are read. @default 100 */
+  authFailures: number;
+  /** @default 60 */
+  authFailureWindowSeconds: number;
+  /** How often a replica sends the points it admitted to the shared store (ms). @default 250 */
+  syncMs: number;
+  /** Prefix of every counter key (several deployments on one Redis). @default "rl" */
+  keyPrefix: string;
 }
 
 export class ConfigError extends Error {
@@ -128,5 +159,29 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    rateLimits: rateLimits(env),
+  };
+}
+
+/** The counters are PostgreSQL `integer`s: a budget stays well below 2^31 with room for overshoot. */
+const MAX_POINTS = 1_000_000_000;
+
+function rateLimits(env: Env): RateLimitConfig {
+  const keyPrefix = optionalString(env, 'RATE_LIMIT_KEY_PREFIX') ?? 'rl';
+  if (!/^[A-Za-z0-9_.-]{1,40}$/.test(keyPrefix)) {
+    throw new ConfigError('RATE_LIMIT_KEY_PREFIX', 'must be 1 to 40 letters, digits, "_", "." or "-"');
+  }
+  return {
+    enabled: boolean(env, 'RATE_LIMIT_ENABLED', true),
+    points: integer(env, 'RATE_LIMIT_POINTS', 3_000_000, 1, MAX_POINTS),
+    windowSeconds: integer(env, 'RATE_LIMIT_WINDOW_SECONDS', 60, 1, 86_400),
+    ingestPoints: integer(env, 'RATE_LIMIT_INGEST_POINTS', 6_000_000, 1, MAX_POINTS),
+    ingestWindowSeconds: integer(env, 'RATE_LIMIT_INGEST_WINDOW_SECONDS', 60, 1, 86_400),
+    authFailures: integer(env, 'RATE_LIMIT_AUTH_FAILURES', 100, 1, MAX_POINTS),
+    authFailureWindowSeconds: integer(env, 'RATE_LIMIT_AUTH_WINDOW_SECONDS', 60, 1, 86_400),
+    syncMs: integer(env, 'RATE_LIMIT_SYNC_MS', 250, 10, 10_000),
+    keyPrefix,
   };
 }

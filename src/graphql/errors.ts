@@ -17,6 +17,22 @@ export class ForbiddenError extends GraphQLError {
   }
 }
 
+/**
+ * Over a rate limit: HTTP 429 with `Retry-After` (whole seconds), the same number in
+ * `extensions.retryAfterSeconds` (also over WebSocket, where there are no headers).
+ */
+export class RateLimitedError extends GraphQLError {
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message, {
+      extensions: {
+        code: 'RATE_LIMITED',
+        retryAfterSeconds,
+        http: { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) },
+      },
+    });
+  }
+}
+
 /** Malformed arguments of a query (mutations report business failures in `userErrors`). */
 export class BadUserInputError extends GraphQLError {
   constructor(message: string, field?: string) {
@@ -26,7 +42,7 @@ export class BadUserInputError extends GraphQLError {
 
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
-  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST', 'RATE_LIMITED',
 ]);
 
 /**
@@ -60,7 +76,11 @@ export function createErrorFormatter(logger: Logger) {
       };
     }
     if (code && CLIENT_CODES.has(code)) {
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: { code, ...(formatted.extensions?.field ? { field: formatted.extensions.field } : {}) } };
+      const { field, retryAfterSeconds } = formatted.extensions ?? {};
+      return {
+        message: formatted.message, path: formatted.path, locations: formatted.locations,
+        extensions: { code, ...(field ? { field } : {}), ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) },
+      };
     }
     logger.error('unhandled error in GraphQL operation', {
       message: original instanceof Error ? original.message : String(original),

@@ -78,7 +78,8 @@ export class AuthService {
     }
     const role = payload.role as Role;
     if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
-    if (role === 'PLATFORM_ADMIN') return { role, via: 'jwt' };
+    const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
+    if (role === 'PLATFORM_ADMIN') return { role, subject, via: 'jwt' };
     const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
     if (role === 'CLIENT_ADMIN') {
       const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
@@ -88,11 +89,11 @@ export class AuthService {
       if (payload.agency_id !== undefined && agencyId !== sub.agencyId) {
         throw new UnauthenticatedError('The token has no valid `agency_id` claim');
       }
-      return { role, agencyId: sub.agencyId, subAccountId: sub.id, via: 'jwt' };
+      return { role, agencyId: sub.agencyId, subAccountId: sub.id, subject, via: 'jwt' };
     }
     // Like sub_account_id above (and like API keys, whose agency is a foreign key), the agency must exist.
     const agencyExists = agencyId ? await this.dataSource.getRepository(AgencyEntity).existsBy({ id: agencyId }) : false;
     if (!agencyId || !agencyExists) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
-    return { role, agencyId, via: 'jwt' };
+    return { role, agencyId, subject, via: 'jwt' };
   }
 }

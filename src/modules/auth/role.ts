@@ -10,6 +10,8 @@ export interface Viewer {
   subAccountId?: string;
   /** The API key behind the request, when it came from the database. */
   apiKeyId?: string;
+  /** The JWT's `sub` claim, when it has one (the rate-limit key of a token user). */
+  subject?: string;
   /** How the viewer authenticated. */
   via: 'platform-key' | 'api-key' | 'jwt';
 }

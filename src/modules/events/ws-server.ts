@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import type { AuthService } from '../auth/auth.service';
@@ -9,7 +9,10 @@ import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { checkOperation } from '../../graphql/limits';
-import { createErrorFormatter } from '../../graphql/errors';
+import { createErrorFormatter, RateLimitedError } from '../../graphql/errors';
+import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
+import type { RateLimitService } from '../rate-limit/rate-limit.service';
+import { clientIp } from '../rate-limit/client-ip';
 import type { EventHub } from './event-hub';
 import { subscribeShared } from './shared-execution';
 
@@ -55,8 +58,11 @@ export function attachSubscriptionServer(deps: {
   hub: EventHub;
   corsOrigins: readonly string[];
   logger: Logger;
+  rateLimits: RateLimitService;
+  /** See AppConfig.trustProxyHops. */
+  trustProxyHops: number;
 }): { dispose(): Promise<void> } {
-  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger } = deps;
+  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger, rateLimits, trustProxyHops } = deps;
   const formatError = createErrorFormatter(logger);
   // A reconnect storm is thousands of identical documents: parse and validate each once. The
   // key blanks string variables (ids, cursors such as afterSequence): strings never change
@@ -108,10 +114,15 @@ export function attachSubscriptionServer(deps: {
         initialised.add(ctx.extra.socket);
         const authorization = ctx.connectionParams?.authorization;
         try {
-          ctx.extra.viewer = await auth.authenticate(typeof authorization === 'string' ? authorization : undefined);
+          const ip = clientIp(ctx.extra.request, trustProxyHops);
+          ctx.extra.viewer = await authenticateWithinBudget(auth, rateLimits, ip, typeof authorization === 'string' ? authorization : undefined);
           return true;
-        } catch {
-          return false; // 4403 Forbidden
+        } catch (error) {
+          // An address past its failed-authentication budget: 4429 with the wait (a close reason is at most 123 bytes).
+          if (error instanceof RateLimitedError) {
+            ctx.extra.socket.close(4429, `RATE_LIMITED: retry in ${error.extensions.retryAfterSeconds as number} s`);
+          }
+          return false; // 4403 Forbidden (ignored when already closing with 4429)
         }
       },
       context: (ctx): RequestContext => ({
@@ -120,7 +131,7 @@ export function attachSubscriptionServer(deps: {
         services,
         events: hub,
       }),
-      onSubscribe: (_ctx, _id, payload) => {
+      onSubscribe: (ctx, _id, payload) => {
         const result = checkCached(payload);
         if (result.errors) {
           // The codes Apollo gives the same failures over HTTP.
@@ -135,6 +146,11 @@ export function attachSubscriptionServer(deps: {
                 }),
           );
         }
+        // Charged like HTTP, at subscribe (a subscription's events are not charged); over the budget the
+        // operation gets RATE_LIMITED and the socket stays open.
+        const operation = getOperationAST(result.document, payload.operationName ?? undefined);
+        const limited = chargeOperation(rateLimits, schema, ctx.extra.viewer!, result.document, operation, payload.variables);
+        if (limited) return [limited];
         return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
