@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import type { Logger } from './shared/logger';
 import { AuthService } from './modules/auth/auth.service';
+import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
@@ -15,6 +16,7 @@ import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
+import type { SocketRegistry } from './modules/events/socket-registry';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -25,6 +27,8 @@ export interface ApiServer {
   events: EventHub;
   /** The services every request shares. */
   services: Services;
+  /** This process's authenticated WebSockets by credential (tests and metrics). */
+  sockets: SocketRegistry;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -44,8 +48,10 @@ export async function createApiServer(deps: {
   const { dataSource, schema, config, logger } = deps;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
-  const auth = new AuthService(dataSource, config);
-  const services = createServices(dataSource);
+  // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
+  const revocations = new ApiKeyRevocations(dataSource);
+  const auth = new AuthService(dataSource, config, revocations);
+  const services = createServices(dataSource, revocations);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -67,7 +73,7 @@ export async function createApiServer(deps: {
   await apollo.start();
   const events = await EventHub.start(dataSource, logger);
   const subscriptions = attachSubscriptionServer({
-    httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
+    httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
   });
 
   const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
@@ -86,6 +92,7 @@ export async function createApiServer(deps: {
     httpServer,
     events,
     services,
+    sockets: subscriptions.registry,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

@@ -16,6 +16,11 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       jobsEnabled: true,
       corsOrigins: [],
+      production: false,
+      wsMaxSubscriptionsPerSocket: 100,
+      wsMaxSocketsPerKey: 50,
+      wsMaxMessagesPerSecond: 50,
+      wsMessageBurst: 200,
     });
   });
 
@@ -34,11 +39,17 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '25',
       JOBS_ENABLED: 'false',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
+      NODE_ENV: 'production',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '20',
+      WS_MAX_SOCKETS_PER_KEY: '5',
+      WS_MAX_MESSAGES_PER_SECOND: '10',
+      WS_MESSAGE_BURST: '30',
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
       jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', dbPoolSize: 25, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
+      production: true, wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
     });
   });
 
@@ -48,6 +59,8 @@ describe('loadConfig', () => {
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
+    ['WS_MAX_SUBSCRIPTIONS_PER_SOCKET', '0'], ['WS_MAX_SOCKETS_PER_KEY', '0'], ['WS_MAX_MESSAGES_PER_SECOND', '2.5'],
+    ['WS_MESSAGE_BURST', '100'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

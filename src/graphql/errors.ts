@@ -27,6 +27,8 @@ export class BadUserInputError extends GraphQLError {
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
+  // WebSocket caps (src/modules/events): a subscription past the socket's cap; a socket past its budget.
+  'TOO_MANY_SUBSCRIPTIONS', 'RATE_LIMITED',
 ]);
 
 /**

@@ -10,6 +10,8 @@ export interface Viewer {
   subAccountId?: string;
   /** The API key behind the request, when it came from the database. */
   apiKeyId?: string;
+  /** When the credentials stop being valid: a JWT's `exp` (API keys last until revoked). */
+  expiresAt?: Date;
   /** How the viewer authenticated. */
   via: 'platform-key' | 'api-key' | 'jwt';
 }
