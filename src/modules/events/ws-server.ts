@@ -145,6 +145,7 @@ export function attachSubscriptionServer(deps: {
         // Closed meanwhile (by the client, or a flood): never registered, so nothing to remove.
         if (session.refusal || ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
         session.authenticated(viewer, credentialKeyOf(viewer, authorization as string));
+        if (session.refusal) return false; // a token expiring as it arrived: closed already (4401)
         if (!registry.add(session)) {
           session.close(
             WsCloseCode.TOO_MANY_REQUESTS,
