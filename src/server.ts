@@ -7,6 +7,7 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import type { Logger } from './shared/logger';
 import { AuthService } from './modules/auth/auth.service';
+import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
@@ -18,6 +19,7 @@ import { attachSubscriptionServer } from './modules/events/ws-server';
 import { RateLimitService } from './modules/rate-limit/rate-limit.service';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit';
+import type { SocketRegistry } from './modules/events/socket-registry';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -30,6 +32,8 @@ export interface ApiServer {
   services: Services;
   /** This process's view of the shared rate limits. */
   rateLimits: RateLimitService;
+  /** This process's authenticated WebSockets by credential (tests and metrics). */
+  sockets: SocketRegistry;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -49,8 +53,10 @@ export async function createApiServer(deps: {
   const { dataSource, schema, config, logger } = deps;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
-  const auth = new AuthService(dataSource, config);
-  const services = createServices(dataSource);
+  // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
+  const revocations = new ApiKeyRevocations(dataSource);
+  const auth = new AuthService(dataSource, config, revocations);
+  const services = createServices(dataSource, revocations);
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
     databaseUrl: (dataSource.options as { url: string }).url,
@@ -79,7 +85,7 @@ export async function createApiServer(deps: {
   await apollo.start();
   const events = await EventHub.start(dataSource, logger);
   const subscriptions = attachSubscriptionServer({
-    httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
+    httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
   });
 
@@ -100,6 +106,7 @@ export async function createApiServer(deps: {
     events,
     services,
     rateLimits,
+    sockets: subscriptions.registry,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);

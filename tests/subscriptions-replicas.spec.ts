@@ -3,7 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency } from './helpers/fixtures';
-import { subscribe, sleep, wsClient } from './helpers/ws';
+import { rawSocket, subscribe, sleep, wsClient, type RawSocket } from './helpers/ws';
 import { freePort } from './helpers/free-port';
 
 /**
@@ -19,6 +19,7 @@ let app: TestApp;
 let child: ChildProcess;
 let childUrl: string;
 let childOutput = '';
+const raws: RawSocket[] = [];
 const clients: Array<ReturnType<typeof wsClient>> = [];
 const client = (url: string) => {
   const c = wsClient(url, app.platformKey);
@@ -52,6 +53,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  for (const raw of raws) raw.socket.terminate();
   await Promise.all(clients.map((c) => c.dispose()));
   if (child && child.exitCode === null) {
     await new Promise<void>((resolve) => {
@@ -100,5 +102,34 @@ describe('two replicas on one database', () => {
     const subId = body.data.addSubAccount.subAccount.id;
     const [event] = await onSelf.waitFor(1);
     expect(event.agencyActivity).toMatchObject({ type: 'SUB_ACCOUNT_ADDED', subAccount: { id: subId } });
+  });
+
+  it('a key revoked through one replica closes its sockets on both within a second (4401), with or without subscriptions', async () => {
+    const { agencyId } = await createAgency(app);
+    const created = ok(await app.gql(
+      `mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret apiKey { id } } }`,
+      { input: { name: 'revoked across replicas', role: 'AGENCY_ADMIN', agencyId } },
+    )).createApiKey;
+    const open = (url: string) => {
+      const raw = rawSocket(url);
+      raws.push(raw);
+      return raw;
+    };
+    const [childIdle, childStreaming, selfIdle] = [open(childUrl), open(childUrl), open(app.wsUrl)];
+    for (const raw of [childIdle, childStreaming, selfIdle]) await raw.init(created.secret);
+    childStreaming.send({ type: 'subscribe', id: 'live', payload: { query: ACTIVITY, variables: { agencyId } } });
+    await sleep(300);
+    await addSubAccount(app, agencyId);
+    await childStreaming.nextMessage('next', 5000, 'live');
+
+    const revokedAtMs = Date.now();
+    ok(await app.gql(`mutation($id: ID!) { revokeApiKey(input: { id: $id }) { userErrors { code } } }`, { id: created.apiKey.id }));
+    const closes = await Promise.all([childIdle.closed, childStreaming.closed, selfIdle.closed]);
+    const latenciesMs = closes.map((closed) => closed.atMs - revokedAtMs);
+    console.log(`revocation to close (ms): other replica idle ${latenciesMs[0]}, other replica streaming ${latenciesMs[1]}, same replica ${latenciesMs[2]}`);
+    for (const closed of closes) expect(closed.code).toBe(4401);
+    for (const latencyMs of latenciesMs) expect(latencyMs).toBeLessThan(1000);
+    const ended = childStreaming.messages.filter((m) => m.id === 'live' && m.type === 'next').at(-1);
+    expect(ended.payload.errors[0].extensions.code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,33 +1,6 @@
-import WebSocket from 'ws';
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { createAgency } from './helpers/fixtures';
-import { subscribe, sleep, wsClient } from './helpers/ws';
-
-/** A raw graphql-transport-ws socket, to see close codes and messages as they are. */
-function rawSocket(url: string, origin?: string) {
-  const socket = new WebSocket(url, 'graphql-transport-ws', origin ? { headers: { origin } } : {});
-  const messages: any[] = [];
-  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
-  const opened = new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error('refused'), { status: res.statusCode })));
-    socket.once('error', reject);
-  });
-  const closed = new Promise<{ code: number; reason: string }>((resolve) =>
-    socket.once('close', (code, reason) => resolve({ code, reason: String(reason) })),
-  );
-  const send = (message: unknown) => socket.send(JSON.stringify(message));
-  const nextMessage = async (type: string, timeoutMs = 5000) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = messages.find((m) => m.type === type);
-      if (found) return found;
-      if (Date.now() > deadline) throw new Error(`no ${type} message; got ${JSON.stringify(messages)}`);
-      await sleep(20);
-    }
-  };
-  return { socket, opened, closed, send, nextMessage, messages };
-}
+import { rawSocket, subscribe, sleep, wsClient } from './helpers/ws';
 
 const ALLOWED_ORIGIN = 'https://dashboard.example.com';
 let app: TestApp;

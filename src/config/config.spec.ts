@@ -22,6 +22,11 @@ describe('loadConfig', () => {
         enabled: true, points: 3_000_000, windowSeconds: 60, ingestPoints: 6_000_000, ingestWindowSeconds: 60,
         authFailures: 100, authFailureWindowSeconds: 60, syncMs: 250, keyPrefix: 'rl',
       },
+      production: false,
+      wsMaxSubscriptionsPerSocket: 100,
+      wsMaxSocketsPerKey: 50,
+      wsMaxMessagesPerSecond: 50,
+      wsMessageBurst: 200,
     });
   });
 
@@ -56,11 +61,17 @@ describe('loadConfig', () => {
       DB_POOL_SIZE: '25',
       JOBS_ENABLED: 'false',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
+      NODE_ENV: 'production',
+      WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '20',
+      WS_MAX_SOCKETS_PER_KEY: '5',
+      WS_MAX_MESSAGES_PER_SECOND: '10',
+      WS_MESSAGE_BURST: '30',
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
       jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', dbPoolSize: 25, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
+      production: true, wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
     });
   });
 
@@ -74,6 +85,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_POINTS', '0'], ['RATE_LIMIT_POINTS', '3000000000'], ['RATE_LIMIT_WINDOW_SECONDS', '1m'],
     ['RATE_LIMIT_INGEST_POINTS', '-5'], ['RATE_LIMIT_INGEST_WINDOW_SECONDS', '0'], ['RATE_LIMIT_AUTH_FAILURES', '0'],
     ['RATE_LIMIT_AUTH_WINDOW_SECONDS', '100000'], ['RATE_LIMIT_SYNC_MS', '5'], ['RATE_LIMIT_KEY_PREFIX', 'a b'],
+    ['WS_MAX_SUBSCRIPTIONS_PER_SOCKET', '0'], ['WS_MAX_SOCKETS_PER_KEY', '0'], ['WS_MAX_MESSAGES_PER_SECOND', '2.5'],
+    ['WS_MESSAGE_BURST', '100'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

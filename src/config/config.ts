@@ -42,6 +42,23 @@ export interface AppConfig {
    * header, never more: a client can write any entry before them. @default 0
    */
   trustProxyHops: number;
+  /** NODE_ENV is "production": generic reasons on socket close, nothing internal. @default false */
+  production: boolean;
+  /** Subscriptions one WebSocket may hold open at once; one more is refused on that operation. @default 100 */
+  wsMaxSubscriptionsPerSocket: number;
+  /**
+   * WebSockets one credential (an API key, or one JWT) may hold open on this replica (not
+   * shared: N replicas allow N times as many). One more is closed with 4429. @default 50
+   */
+  wsMaxSocketsPerKey: number;
+  /** Sustained client messages per second per WebSocket (token bucket refill). @default 50 */
+  wsMaxMessagesPerSecond: number;
+  /**
+   * Messages a WebSocket may send at once above the sustained rate (the bucket's size); at
+   * least wsMaxSubscriptionsPerSocket + 1, so a client resubscribing everything after a
+   * reconnect is not closed. A socket past it is closed with 4429. @default 200
+   */
+  wsMessageBurst: number;
   rateLimits: RateLimitConfig;
 }
 
@@ -145,6 +162,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  const wsMaxSubscriptionsPerSocket = integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000);
+  const wsMessageBurst = integer(env, 'WS_MESSAGE_BURST', 200, 1, 100_000);
+  if (wsMessageBurst < wsMaxSubscriptionsPerSocket + 1) {
+    throw new ConfigError('WS_MESSAGE_BURST', `must be at least WS_MAX_SUBSCRIPTIONS_PER_SOCKET + 1 (${wsMaxSubscriptionsPerSocket + 1}): connection_init and every subscription of a reconnecting client arrive at once`);
+  }
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -161,6 +183,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
+    production: env.NODE_ENV === 'production',
+    wsMaxSubscriptionsPerSocket,
+    wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 50, 1, 100_000),
+    wsMaxMessagesPerSecond: integer(env, 'WS_MAX_MESSAGES_PER_SECOND', 50, 1, 10_000),
+    wsMessageBurst,
     rateLimits: rateLimits(env),
   };
 }

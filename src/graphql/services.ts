@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { AgencyService } from '../modules/agency/agency.service';
 import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
+import type { ApiKeyRevocations } from '../modules/auth/api-key-revocations';
 import { PlanService } from '../modules/plan/plan.service';
 import { TransferService } from '../modules/transfer/transfer.service';
 import { TransferBatcher } from '../modules/ledger/transfer-batcher';
@@ -12,8 +13,11 @@ import { UsageIngestService } from '../modules/usage/usage-ingest.service';
 import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
 
-/** The service instances, created once at startup and shared by every request. */
-export function createServices(dataSource: DataSource) {
+/**
+ * The service instances, created once at startup and shared by every request.
+ * @param revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
+ */
+export function createServices(dataSource: DataSource, revocations?: ApiKeyRevocations) {
   const transferBatcher = new TransferBatcher(dataSource);
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
@@ -21,7 +25,7 @@ export function createServices(dataSource: DataSource) {
     plan: new PlanService(dataSource),
     agency: new AgencyService(dataSource),
     subAccount: new SubAccountService(dataSource),
-    apiKey: new ApiKeyService(dataSource),
+    apiKey: new ApiKeyService(dataSource, revocations),
     transfer: new TransferService(dataSource, transferBatcher),
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),

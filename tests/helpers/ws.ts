@@ -82,3 +82,48 @@ export function subscribe<T = any>(client: Client, query: string, variables: Rec
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface RawSocket {
+  socket: WebSocket;
+  /** Resolves once the handshake succeeded; rejects with `status` when it was refused. */
+  opened: Promise<void>;
+  /** The close code and reason, and when the close arrived (Date.now()). */
+  closed: Promise<{ code: number; reason: string; atMs: number }>;
+  send(message: unknown): void;
+  /** The first message of `type` (and `id`, when given), waiting up to `timeoutMs`. */
+  nextMessage(type: string, timeoutMs?: number, id?: string): Promise<any>;
+  /** Sends connection_init with `token` and waits for connection_ack. */
+  init(token: string): Promise<void>;
+  messages: any[];
+}
+
+/** A raw graphql-transport-ws socket, to see close codes, reasons and messages as they are. */
+export function rawSocket(url: string, origin?: string): RawSocket {
+  const socket = new WebSocket(url, 'graphql-transport-ws', origin ? { headers: { origin } } : {});
+  const messages: any[] = [];
+  socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+  const opened = new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve());
+    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error('refused'), { status: res.statusCode })));
+    socket.once('error', reject);
+  });
+  const closed = new Promise<{ code: number; reason: string; atMs: number }>((resolve) =>
+    socket.once('close', (code, reason) => resolve({ code, reason: String(reason), atMs: Date.now() })),
+  );
+  const send = (message: unknown) => socket.send(JSON.stringify(message));
+  const nextMessage = async (type: string, timeoutMs = 5000, id?: string) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = messages.find((m) => m.type === type && (id === undefined || m.id === id));
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no ${type} message${id ? ` for ${id}` : ''}; got ${JSON.stringify(messages)}`);
+      await sleep(20);
+    }
+  };
+  const init = async (token: string) => {
+    await opened;
+    send({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } });
+    await nextMessage('connection_ack');
+  };
+  return { socket, opened, closed, send, nextMessage, init, messages };
+}

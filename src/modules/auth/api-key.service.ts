@@ -10,6 +10,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { generateSecret, hashSecret } from './api-key-secret';
 import type { Role, Viewer } from './role';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import type { ApiKeyRevocations } from './api-key-revocations';
 
 export interface CreateApiKeyCommand {
   name: string;
@@ -24,7 +25,8 @@ export interface CreateApiKeyCommand {
  * agency (never a platform key).
  */
 export class ApiKeyService {
-  constructor(private readonly dataSource: DataSource) {}
+  /** @param revocations told of a revocation once it committed, so this replica's sockets refuse the key at once. */
+  constructor(private readonly dataSource: DataSource, private readonly revocations?: ApiKeyRevocations) {}
 
   async create(viewer: Viewer, input: CreateApiKeyCommand): Promise<{ apiKey: ApiKeyEntity; secret: string }> {
     requireRole(viewer, MANAGER_ROLES);
@@ -47,10 +49,14 @@ export class ApiKeyService {
     });
   }
 
-  /** Revocation applies to the very next request: keys are looked up on every request. */
+  /**
+   * Revocation applies to the very next request (keys are looked up on every request) and to
+   * the next operation of every socket opened with the key; its sockets are closed on every
+   * replica through the API_KEY_REVOKED event.
+   */
   async revoke(viewer: Viewer, input: { id: string }): Promise<ApiKeyEntity> {
     requireRole(viewer, MANAGER_ROLES);
-    return this.dataSource.transaction(async (em) => {
+    const revoked = await this.dataSource.transaction(async (em) => {
       const id = decodeId(input.id, 'ApiKey');
       const key = id
         ? await em.createQueryBuilder(ApiKeyEntity, 'k').setLock('pessimistic_write').where('k.id = :id', { id }).getOne()
@@ -63,6 +69,8 @@ export class ApiKeyService {
       await writeOutboxEvent(em, { type: EventType.API_KEY_REVOKED, agencyId: key.agencyId, refId: key.id });
       return em.save(key);
     });
+    this.revocations?.markRevoked(revoked.id);
+    return revoked;
   }
 
   async find(viewer: Viewer, id: string): Promise<ApiKeyEntity | null> {

@@ -6,6 +6,7 @@ import { decodeId } from '../../shared/global-id';
 import { ApiKeyEntity } from './api-key.entity';
 import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
 import { ROLES, type Role, type Viewer } from './role';
+import type { ApiKeyRevocations } from './api-key-revocations';
 import { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 
@@ -22,6 +23,7 @@ export class AuthService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: Pick<AppConfig, 'platformAdminKey' | 'jwtSecret' | 'jwksUrl' | 'jwtIssuer' | 'jwtAudience'>,
+    private readonly revocations?: ApiKeyRevocations,
   ) {
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
     this.jwtSecret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
@@ -40,13 +42,28 @@ export class AuthService {
     throw new UnauthenticatedError('Invalid credentials');
   }
 
+  /**
+   * Whether a viewer authenticated earlier (a WebSocket's connection_init) may still act: its
+   * API key not revoked (through the revocation-aware cache, not a query per operation), its
+   * JWT not past `exp`. Throws UNAUTHENTICATED otherwise. The platform key of the
+   * configuration has nothing to re-check.
+   */
+  async recheck(viewer: Viewer, nowMs = Date.now()): Promise<void> {
+    if (viewer.expiresAt && viewer.expiresAt.getTime() <= nowMs) throw new UnauthenticatedError('The token has expired');
+    if (viewer.apiKeyId && this.revocations && !(await this.revocations.isActive(viewer.apiKeyId, nowMs))) {
+      throw new UnauthenticatedError('The API key was revoked');
+    }
+  }
+
   private async fromApiKey(secret: string): Promise<Viewer> {
+    const startedAtMs = Date.now();
     const key = await this.dataSource
       .getRepository(ApiKeyEntity)
       .createQueryBuilder('k')
       .where('k.secret_sha256 = :hash AND k.revoked_at IS NULL', { hash: hashSecret(secret) })
       .getOne();
     if (!key) throw new UnauthenticatedError('Invalid or revoked API key');
+    this.revocations?.noteActive(key.id, startedAtMs);
     return {
       role: key.role,
       agencyId: key.agencyId ?? undefined,
@@ -79,7 +96,9 @@ export class AuthService {
     const role = payload.role as Role;
     if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
     const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
-    if (role === 'PLATFORM_ADMIN') return { role, subject, via: 'jwt' };
+    // `exp` is a required claim, checked by jwtVerify: a number of seconds.
+    const expiresAt = new Date((payload.exp as number) * 1000);
+    if (role === 'PLATFORM_ADMIN') return { role, subject, via: 'jwt', expiresAt };
     const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
     if (role === 'CLIENT_ADMIN') {
       const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
@@ -89,11 +108,11 @@ export class AuthService {
       if (payload.agency_id !== undefined && agencyId !== sub.agencyId) {
         throw new UnauthenticatedError('The token has no valid `agency_id` claim');
       }
-      return { role, agencyId: sub.agencyId, subAccountId: sub.id, subject, via: 'jwt' };
+      return { role, agencyId: sub.agencyId, subAccountId: sub.id, subject, via: 'jwt', expiresAt };
     }
     // Like sub_account_id above (and like API keys, whose agency is a foreign key), the agency must exist.
     const agencyExists = agencyId ? await this.dataSource.getRepository(AgencyEntity).existsBy({ id: agencyId }) : false;
     if (!agencyId || !agencyExists) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
-    return { role, agencyId, subject, via: 'jwt' };
+    return { role, agencyId, subject, via: 'jwt', expiresAt };
   }
 }

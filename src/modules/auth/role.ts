@@ -12,6 +12,8 @@ export interface Viewer {
   apiKeyId?: string;
   /** The JWT's `sub` claim, when it has one (the rate-limit key of a token user). */
   subject?: string;
+  /** When the credentials stop being valid: a JWT's `exp` (API keys last until revoked). */
+  expiresAt?: Date;
   /** How the viewer authenticated. */
   via: 'platform-key' | 'api-key' | 'jwt';
 }

@@ -23,6 +23,16 @@ export interface StreamScope {
 /** An event to deliver, or the end of the stream with the reason the client is told. */
 export type StreamItem = { row: OutboxRow; end?: undefined } | { end: GraphQLError; row?: undefined };
 
+/**
+ * Told of every API key revocation this process reads from the outbox (the socket registry,
+ * which closes the key's sockets). While `watching`, the hub reads revocations even when it
+ * holds no stream: a socket without subscriptions must be closed too.
+ */
+export interface RevocationListener {
+  readonly watching: boolean;
+  keyRevoked(apiKeyId: string): void;
+}
+
 /** A subscriber that does not keep up is ended (it resumes with afterSequence) rather than buffered without bound. */
 const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
@@ -62,6 +72,7 @@ export class EventHub {
   /** The same streams by their scope's agency: a row is offered to its agency's streams only. */
   private readonly streamsByAgency = new Map<string, Set<EventStream>>();
   private listener: Client | undefined;
+  private readonly revocationListeners = new Set<RevocationListener>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
   private pollAgain = false;
@@ -160,6 +171,21 @@ export class EventHub {
     return this.streams.size;
   }
 
+  /** Adds a listener of key revocations; the returned function removes it. */
+  onKeyRevoked(listener: RevocationListener): () => void {
+    this.revocationListeners.add(listener);
+    return () => this.revocationListeners.delete(listener);
+  }
+
+  private get watchingRevocations(): boolean {
+    for (const listener of this.revocationListeners) if (listener.watching) return true;
+    return false;
+  }
+
+  private announceRevocations(apiKeyIds: readonly string[]): void {
+    for (const id of apiKeyIds) for (const listener of this.revocationListeners) listener.keyRevoked(id);
+  }
+
   /** A local commit: read now, and tell the other replicas once the signal in flight (if any) is done. */
   afterLocalCommit(): void {
     if (this.stopped) return;
@@ -218,17 +244,27 @@ export class EventHub {
   private async poll(): Promise<void> {
     // A process without subscribers (an API-only replica, a quiet one) only moves its
     // frontier: nobody needs the rows, and a later resume replays them from the table.
+    // Sockets authenticated by key (with or without subscriptions) still need the revocations:
+    // only those rows are read then, a range of the primary key like the full poll.
     const withRows = this.streams.size > 0;
     if (!withRows) {
-      const [{ xmin }] = await this.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
-      const upTo = BigInt(xmin);
+      const raw = this.watchingRevocations
+        ? await this.query(
+            `SELECT s.up_to::text AS xmin, e.ref_id::text AS ref_id FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS up_to) s
+               LEFT JOIN LATERAL (SELECT ref_id FROM outbox_events WHERE outbox_events.xid >= $1::xid8
+                                   AND outbox_events.xid < s.up_to AND type = '${EventType.API_KEY_REVOKED}') e ON true`,
+            [this.frontier.toString()],
+          )
+        : await this.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
+      const upTo = BigInt(raw[0].xmin);
       if (this.streams.size > 0) {
-        this.pollAgain = true; // a stream registered meanwhile expects these rows live
+        this.pollAgain = true; // a stream registered meanwhile expects these rows live (revocations included)
         return;
       }
       if (upTo <= this.frontier) return;
       this.frontier = upTo;
       this.kept.reset({ xid: upTo, id: -1n });
+      this.announceRevocations(raw.flatMap((row) => (row.ref_id ? [row.ref_id as string] : [])));
       return;
     }
     // One statement: the rows below this statement's own snapshot xmin (pg_current_snapshot()
@@ -256,10 +292,14 @@ export class EventHub {
     // any agency (a platform key's row has none); every other row concerns its agency's
     // streams only (a sub-account's removal included: a scope's sub-account is of its agency).
     // A stream that ends leaves its set during the loop, which Set iteration allows.
+    const revoked: string[] = [];
     for (const row of rows) {
       const targets = row.type === EventType.API_KEY_REVOKED ? this.streams : row.agencyId === null ? undefined : this.streamsByAgency.get(row.agencyId);
       if (targets) for (const stream of targets) stream.offer(row);
+      if (row.type === EventType.API_KEY_REVOKED && row.refId) revoked.push(row.refId);
     }
+    // After the streams: each of the key's streams has its UNAUTHENTICATED end queued before its socket is closed.
+    if (revoked.length > 0) this.announceRevocations(revoked);
   }
 
   /**

@@ -1,20 +1,25 @@
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, getOperationAST, type GraphQLSchema } from 'graphql';
+import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
+import type { AppConfig } from '../../config/config';
 import type { AuthService } from '../auth/auth.service';
+import type { ApiKeyRevocations } from '../auth/api-key-revocations';
 import type { Viewer } from '../auth/role';
 import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { checkOperation } from '../../graphql/limits';
-import { createErrorFormatter, RateLimitedError } from '../../graphql/errors';
+import { createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
 import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
 import type { RateLimitService } from '../rate-limit/rate-limit.service';
 import { clientIp } from '../rate-limit/client-ip';
 import type { EventHub } from './event-hub';
 import { subscribeShared } from './shared-execution';
+import { SocketSession } from './socket-session';
+import { credentialKeyOf, SocketRegistry } from './socket-registry';
+import { WsCloseCode } from './socket-close';
 
 // graphql-ws 6 publishes 'graphql-ws/use/ws' through package.json "exports", which this project's
 // moduleResolution (node10, CommonJS) does not read: the types come from the file the export points at.
@@ -45,25 +50,33 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 
 /**
  * graphql-ws (protocol graphql-transport-ws) on the HTTP server's /graphql: credentials in
- * connection_init (`connectionParams.authorization: "Bearer …"`, else close 4403), the same
- * parse, validation and cost limits as HTTP, keep-alive pings. `dispose` closes every
- * socket with 1001 so clients reconnect elsewhere.
+ * connection_init (`connectionParams.authorization: "Bearer …"`, else close 4403) and
+ * re-checked before every operation (revoked key or expired token: UNAUTHENTICATED, then
+ * close 4401); a revoked key's sockets closed when the hub reads the revocation, a JWT's at
+ * its `exp`; the same parse, validation and cost limits as HTTP; caps on subscriptions per
+ * socket, sockets per credential and messages per second (socket-close.ts has the codes);
+ * keep-alive pings. `dispose` closes every socket with 1001 so clients reconnect elsewhere.
  */
 export function attachSubscriptionServer(deps: {
   httpServer: http.Server;
   schema: GraphQLSchema;
   dataSource: DataSource;
   auth: AuthService;
+  revocations: ApiKeyRevocations;
   services: Services;
   hub: EventHub;
-  corsOrigins: readonly string[];
+  config: Pick<AppConfig, 'corsOrigins' | 'production' | 'wsMaxSubscriptionsPerSocket' | 'wsMaxSocketsPerKey' | 'wsMaxMessagesPerSecond' | 'wsMessageBurst'>;
   logger: Logger;
   rateLimits: RateLimitService;
   /** See AppConfig.trustProxyHops. */
   trustProxyHops: number;
-}): { dispose(): Promise<void> } {
-  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger, rateLimits, trustProxyHops } = deps;
+}): { dispose(): Promise<void>; registry: SocketRegistry } {
+  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops } = deps;
   const formatError = createErrorFormatter(logger);
+  const registry = new SocketRegistry(config.wsMaxSocketsPerKey, revocations);
+  const stopWatchingRevocations = hub.onKeyRevoked(registry);
+  const sessions = new WeakMap<object, SocketSession>();
+  const sessionOf = (socket: object): SocketSession => sessions.get(socket)!;
   // A reconnect storm is thousands of identical documents: parse and validate each once. The
   // key blanks string variables (ids, cursors such as afterSequence): strings never change
   // validity or the estimated cost, which reads page sizes (numbers).
@@ -85,7 +98,7 @@ export function attachSubscriptionServer(deps: {
     path: '/graphql',
     maxPayload: 1024 * 1024,
     verifyClient: (info, done) => {
-      if (originAllowed(info.req.headers.origin, info.req.headers.host, corsOrigins)) done(true);
+      if (originAllowed(info.req.headers.origin, info.req.headers.host, config.corsOrigins)) done(true);
       else done(false, 403, 'Origin not allowed');
     },
   });
@@ -102,7 +115,20 @@ export function attachSubscriptionServer(deps: {
         if (!initialised.has(socket) && socket.readyState === socket.OPEN) socket.close(4408, 'Connection initialisation timeout');
       });
     }, CONNECTION_INIT_WAIT_MS);
-    socket.once('close', () => clearTimeout(timer));
+    const session = new SocketSession(socket, {
+      production: config.production,
+      maxMessagesPerSecond: config.wsMaxMessagesPerSecond,
+      messageBurst: config.wsMessageBurst,
+    });
+    sessions.set(socket, session);
+    // Registered before graphql-ws's own listener (useServer below), so a message past the
+    // budget has closed the session before graphql-ws parses it, and onSubscribe refuses it.
+    socket.on('message', () => session.messageReceived());
+    socket.once('close', () => {
+      clearTimeout(timer);
+      registry.remove(session);
+      session.dispose();
+    });
   });
   const cleanup = useServer<Record<string, unknown> | undefined, { viewer: Viewer }>(
     {
@@ -110,13 +136,16 @@ export function attachSubscriptionServer(deps: {
       connectionInitWaitTimeout: 0,
       // One execution per event and document/viewer, shared by the subscriptions that would compute the same result.
       subscribe: subscribeShared,
+      // Outside production graphql-ws puts an internal error's message in the close reason (4500).
+      isProd: config.production,
       onConnect: async (ctx) => {
         initialised.add(ctx.extra.socket);
+        const session = sessionOf(ctx.extra.socket);
         const authorization = ctx.connectionParams?.authorization;
+        let viewer: Viewer;
         try {
           const ip = clientIp(ctx.extra.request, trustProxyHops);
-          ctx.extra.viewer = await authenticateWithinBudget(auth, rateLimits, ip, typeof authorization === 'string' ? authorization : undefined);
-          return true;
+          viewer = await authenticateWithinBudget(auth, rateLimits, ip, typeof authorization === 'string' ? authorization : undefined);
         } catch (error) {
           // An address past its failed-authentication budget: 4429 with the wait (a close reason is at most 123 bytes).
           if (error instanceof RateLimitedError) {
@@ -124,6 +153,20 @@ export function attachSubscriptionServer(deps: {
           }
           return false; // 4403 Forbidden (ignored when already closing with 4429)
         }
+        // Closed meanwhile (by the client, or a flood): never registered, so nothing to remove.
+        if (session.refusal || ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) return false;
+        session.authenticated(viewer, credentialKeyOf(viewer, authorization as string));
+        if (session.refusal) return false; // a token expiring as it arrived: closed already (4401)
+        if (!registry.add(session)) {
+          session.close(
+            WsCloseCode.TOO_MANY_REQUESTS,
+            `Too many sockets for this credential (at most ${config.wsMaxSocketsPerKey} per replica)`,
+            new GraphQLError('Too many sockets for this credential', { extensions: { code: 'RATE_LIMITED' } }),
+          );
+          return false; // graphql-ws's own 4403 close comes second and is ignored
+        }
+        ctx.extra.viewer = viewer;
+        return true;
       },
       context: (ctx): RequestContext => ({
         viewer: ctx.extra.viewer!,
@@ -131,7 +174,18 @@ export function attachSubscriptionServer(deps: {
         services,
         events: hub,
       }),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
+        const session = sessionOf(ctx.extra.socket);
+        if (session.refusal) return [session.refusal];
+        // Every operation re-checks the viewer of connection_init: a key revoked or a token expired since is refused.
+        try {
+          await auth.recheck(ctx.extra.viewer!);
+        } catch (error) {
+          if (!(error instanceof UnauthenticatedError)) return [new GraphQLError('Credential re-check failed', { originalError: error as Error })];
+          session.closeAfterReplies(WsCloseCode.UNAUTHORIZED, error.message, error);
+          return [error];
+        }
+        if (session.refusal) return [session.refusal]; // closed while the re-check ran
         const result = checkCached(payload);
         if (result.errors) {
           // The codes Apollo gives the same failures over HTTP.
@@ -151,6 +205,16 @@ export function attachSubscriptionServer(deps: {
         const operation = getOperationAST(result.document, payload.operationName ?? undefined);
         const limited = chargeOperation(rateLimits, schema, ctx.extra.viewer!, result.document, operation, payload.variables);
         if (limited) return [limited];
+        if (getOperationAST(result.document, payload.operationName)?.operation === 'subscription') {
+          // Ids graphql-ws no longer holds have completed (by the client, the server or an error).
+          for (const open of session.subscriptionIds) if (!(open in ctx.subscriptions)) session.subscriptionIds.delete(open);
+          if (session.subscriptionIds.size >= config.wsMaxSubscriptionsPerSocket) {
+            return [new GraphQLError(`At most ${config.wsMaxSubscriptionsPerSocket} subscriptions may be open on one socket`, {
+              extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+            })];
+          }
+          session.subscriptionIds.add(id);
+        }
         return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
@@ -163,6 +227,10 @@ export function attachSubscriptionServer(deps: {
     KEEP_ALIVE_MS,
   );
   return {
-    dispose: () => cleanup.dispose() as Promise<void>,
+    registry,
+    dispose: async () => {
+      stopWatchingRevocations();
+      await (cleanup.dispose() as Promise<void>);
+    },
   };
 }

@@ -1,0 +1,94 @@
+import type WebSocket from 'ws';
+import { GraphQLError } from 'graphql';
+import type { Viewer } from '../auth/role';
+import { UnauthenticatedError } from '../../graphql/errors';
+import { MessageBudget } from './message-budget';
+import { closeReason, WsCloseCode } from './socket-close';
+
+/** setTimeout's longest delay (about 24.8 days); a longer one fires at once, so the timer is re-armed in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export interface SocketSessionOptions {
+  production: boolean;
+  maxMessagesPerSecond: number;
+  messageBurst: number;
+}
+
+/**
+ * What the server keeps per WebSocket besides graphql-ws's own context: the viewer of
+ * connection_init and the credential it counts against, the message budget, the timer that
+ * closes the socket at its JWT's `exp`, the ids of its open subscriptions, and, once the
+ * server closed it, why (every later operation is refused with that error).
+ */
+export class SocketSession {
+  viewer: Viewer | undefined;
+  /** What the per-credential socket cap counts; undefined: not capped (the configured platform key). */
+  credentialKey: string | undefined;
+  /** Ids of the subscriptions admitted on this socket (pruned against graphql-ws's context when counted). */
+  readonly subscriptionIds = new Set<string>();
+  private readonly budget: MessageBudget;
+  private expiryTimer: NodeJS.Timeout | undefined;
+  private closedWith: GraphQLError | undefined;
+
+  constructor(readonly socket: WebSocket, private readonly options: SocketSessionOptions) {
+    this.budget = new MessageBudget(options.maxMessagesPerSecond, options.messageBurst);
+  }
+
+  /** Records the viewer of connection_init and arms the close at its token's `exp`. */
+  authenticated(viewer: Viewer, credentialKey: string | undefined): void {
+    this.viewer = viewer;
+    this.credentialKey = credentialKey;
+    if (viewer.expiresAt) this.closeAt(viewer.expiresAt.getTime());
+  }
+
+  /** One client message; past the budget the socket is closed (4429), before graphql-ws handles the message. */
+  messageReceived(): void {
+    if (this.closedWith || this.budget.take()) return;
+    this.close(
+      WsCloseCode.TOO_MANY_REQUESTS,
+      'Too many messages',
+      new GraphQLError('Too many messages on this socket', { extensions: { code: 'RATE_LIMITED' } }),
+    );
+  }
+
+  /** Why the server closed this socket, for operations still arriving on it. */
+  get refusal(): GraphQLError | undefined {
+    return this.closedWith;
+  }
+
+  /** Closes the socket (once): `error` refuses whatever operation still arrives meanwhile. */
+  close(code: WsCloseCode, detail: string, error: GraphQLError): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    this.dispose();
+    this.socket.close(code, closeReason(code, detail, this.options.production));
+  }
+
+  /**
+   * Closes the socket once the replies already under way are written: an operation refused
+   * now gets its error message before the close frame (graphql-ws sends it within the
+   * current turn of the event loop).
+   */
+  closeAfterReplies(code: WsCloseCode, detail: string, error: GraphQLError): void {
+    if (this.closedWith) return;
+    this.closedWith = error;
+    this.dispose();
+    setImmediate(() => this.socket.close(code, closeReason(code, detail, this.options.production)));
+  }
+
+  /** Clears the expiry timer (the socket closed). */
+  dispose(): void {
+    if (this.expiryTimer) clearTimeout(this.expiryTimer);
+    this.expiryTimer = undefined;
+  }
+
+  private closeAt(atMs: number): void {
+    const delayMs = atMs - Date.now();
+    if (delayMs <= 0) {
+      this.close(WsCloseCode.UNAUTHORIZED, 'Token expired', new UnauthenticatedError('The token has expired'));
+      return;
+    }
+    this.expiryTimer = setTimeout(() => this.closeAt(atMs), Math.min(delayMs, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+}
