@@ -10,6 +10,7 @@ import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { checkOperation } from '../../graphql/limits';
 import { createErrorFormatter } from '../../graphql/errors';
+import { malformedInputError } from '../../graphql/well-formed-input';
 import type { EventHub } from './event-hub';
 import { subscribeShared } from './shared-execution';
 
@@ -135,6 +136,8 @@ export function attachSubscriptionServer(deps: {
                 }),
           );
         }
+        const malformed = malformedInputError(payload, result.document);
+        if (malformed) return [malformed];
         return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
