@@ -46,7 +46,7 @@ export async function createApiServer(deps: {
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
   const auth = new AuthService(dataSource, config);
-  const services = createServices(dataSource);
+  const services = createServices(dataSource, logger);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,

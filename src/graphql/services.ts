@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Logger } from '../shared/logger';
 import { AgencyService } from '../modules/agency/agency.service';
 import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
@@ -13,7 +14,8 @@ import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
 
 /** The service instances, created once at startup and shared by every request. */
-export function createServices(dataSource: DataSource) {
+/** @param logger where a batch item that fails alone is logged. */
+export function createServices(dataSource: DataSource, logger?: Logger) {
   const transferBatcher = new TransferBatcher(dataSource);
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
@@ -26,7 +28,7 @@ export function createServices(dataSource: DataSource) {
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),
     scenario: new ScenarioService(dataSource),
-    usageIngest: new UsageIngestService(dataSource),
+    usageIngest: new UsageIngestService(dataSource, logger),
     call: new CallService(dataSource),
     usageReport: new UsageReportService(),
   };
