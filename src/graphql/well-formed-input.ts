@@ -58,18 +58,22 @@ interface Visit {
   parent: Visit | undefined;
 }
 
+/** Segments shown at each end of a longer path: a path as deep as the body allows would make a huge message. */
+const PATH_ENDS = 12;
+
 function pathOf(visit: Visit): string {
   const segments: Array<string | number> = [];
-  for (let at: Visit | undefined = visit; at; at = at.parent) segments.unshift(at.segment);
-  return segments
-    .map((segment, index) =>
-      typeof segment === 'number'
-        ? `[${segment}]`
-        : IDENTIFIER.test(segment)
-          ? `${index === 0 ? '' : '.'}${segment}`
-          : `[${JSON.stringify(printable(segment))}]`,
-    )
-    .join('');
+  for (let at: Visit | undefined = visit; at; at = at.parent) segments.push(at.segment);
+  segments.reverse();
+  const shown = segments.map((segment, index) =>
+    typeof segment === 'number'
+      ? `[${segment}]`
+      : IDENTIFIER.test(segment)
+        ? `${index === 0 ? '' : '.'}${segment}`
+        : `[${JSON.stringify(printable(segment))}]`,
+  );
+  if (shown.length > 2 * PATH_ENDS) shown.splice(PATH_ENDS, shown.length - 2 * PATH_ENDS, '…');
+  return shown.join('');
 }
 
 /**
@@ -161,10 +165,11 @@ function documentError(document: DocumentNode): GraphQLError | undefined {
   if (body !== undefined && !body.includes('\\u') && !FORBIDDEN.test(body)) return undefined;
   let error: GraphQLError | undefined;
   visit(document, {
-    StringValue(node, _key, _parent, path, ancestors) {
+    StringValue(node, _key, parent, path, ancestors) {
       const problem = textProblem(node.value);
       if (!problem) return undefined;
-      const { argument, words } = literalPlace(ancestors, path);
+      // graphql's `ancestors` stops before the parent; with it, chain[i] holds the key path[i].
+      const { argument, words } = literalPlace([...ancestors, parent!], path);
       const at = node.loc ? getLocation(node.loc.source, node.loc.start) : undefined;
       const where = at ? ` at line ${at.line}, column ${at.column}` : '';
       error = badInput(
