@@ -38,7 +38,7 @@ describe('runIsolated', () => {
     expect(statement.statements.length).toBeLessThanOrEqual(15);
   });
 
-  it.each([null, '08006', '57014', '53300'])('should not split a failure that is not an item’s (SQLSTATE %s), but throw it', async (code) => {
+  it.each([null, '08006', '42703', '57014', '53300', 'XX000'])('should not split a failure that is not an item’s (SQLSTATE %s), but throw it', async (code) => {
     const statement = fakeStatement(new Set([1]), code);
     await expect(runIsolated(items(4), statement.run, statement.fail)).rejects.toThrow('bad item');
     expect(statement.statements).toHaveLength(1);

@@ -40,11 +40,15 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 /**
- * Whether a failure is the database's or the connection's rather than an item's: no
- * SQLSTATE (connection lost, pool timeout), or classes 08 (connection), 53 (insufficient
- * resources), 57 (operator intervention: shutdown, cancel, statement timeout), 58 (system).
+ * Whether a failure is the database's, the connection's or the statement's own rather than
+ * an item's: no SQLSTATE (connection lost, pool timeout), or classes 08 (connection), 42
+ * (the statement itself: a missing column, a permission), 53 (insufficient resources), 57
+ * (operator intervention: shutdown, cancel, statement timeout), 58 (system), XX (internal).
+ * Splitting those would only repeat them, up to twice per item.
  */
 export function isSharedFailure(error: unknown): boolean {
   const code = sqlState(error);
-  return code === undefined || ['08', '53', '57', '58'].includes(code.slice(0, 2));
+  return code === undefined || SHARED_CLASSES.has(code.slice(0, 2));
 }
+
+const SHARED_CLASSES = new Set(['08', '42', '53', '57', '58', 'XX']);
