@@ -13,6 +13,7 @@ import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
+import { wellFormedInputPlugin } from './graphql/well-formed-input';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
@@ -56,7 +57,7 @@ export async function createApiServer(deps: {
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
-  const services = createServices(dataSource, revocations);
+  const services = createServices(dataSource, { revocations, logger });
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
     databaseUrl: (dataSource.options as { url: string }).url,
@@ -75,6 +76,7 @@ export async function createApiServer(deps: {
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      wellFormedInputPlugin(),
       costLimitPlugin(schema),
       rateLimitPlugin(schema, rateLimits),
       // No field sets cache hints and every answer is private to its viewer; the default plugin

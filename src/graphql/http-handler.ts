@@ -83,12 +83,24 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
 
   const raw = await readBody(req);
   if (!isJson || raw.length === 0) return undefined;
+  let text: string;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    // JSON text is UTF-8 (RFC 8259). A lenient decode would silently turn bad bytes into U+FFFD,
+    // storing something other than what the client sent.
+    text = UTF8.decode(raw);
+  } catch {
+    throw new HttpError(400, 'The request body is not valid UTF-8');
+  }
+  try {
+    // JSON may still carry lone surrogates and NUL as escapes ("\ud800", "\u0000"): legal JSON,
+    // refused per operation by the well-formed input check (src/graphql/well-formed-input.ts).
+    return JSON.parse(text);
   } catch {
     throw new HttpError(400, 'The request body is not valid JSON');
   }
 }
+
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * The whole body, up to MAX_BODY_BYTES. Past the limit it rejects at once and drops the

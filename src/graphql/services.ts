@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import type { Logger } from '../shared/logger';
 import { AgencyService } from '../modules/agency/agency.service';
 import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
@@ -15,9 +16,11 @@ import { UsageReportService } from '../modules/reporting/usage-report.service';
 
 /**
  * The service instances, created once at startup and shared by every request.
- * @param revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
+ * @param options.revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
+ * @param options.logger where a batch item that fails alone is logged.
  */
-export function createServices(dataSource: DataSource, revocations?: ApiKeyRevocations) {
+export function createServices(dataSource: DataSource, options: { revocations?: ApiKeyRevocations; logger?: Logger } = {}) {
+  const { revocations, logger } = options;
   const transferBatcher = new TransferBatcher(dataSource);
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
@@ -30,7 +33,7 @@ export function createServices(dataSource: DataSource, revocations?: ApiKeyRevoc
     wallet: new WalletService(dataSource),
     profit: new ProfitService(dataSource),
     scenario: new ScenarioService(dataSource),
-    usageIngest: new UsageIngestService(dataSource),
+    usageIngest: new UsageIngestService(dataSource, logger),
     call: new CallService(dataSource),
     usageReport: new UsageReportService(),
   };

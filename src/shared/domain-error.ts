@@ -43,6 +43,8 @@ export const ErrorCode = {
   INVALID_EXTERNAL_CALL_ID: 'INVALID_EXTERNAL_CALL_ID',
   INVALID_DURATION: 'INVALID_DURATION',
   SCENARIO_LIMIT_REACHED: 'SCENARIO_LIMIT_REACHED',
+  /** One item of a batch failed for a reason of the server's (logged); the other items were processed. */
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

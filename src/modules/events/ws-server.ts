@@ -13,6 +13,7 @@ import { createLoaders } from '../../graphql/loaders';
 import { checkOperation } from '../../graphql/limits';
 import { createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
 import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
+import { malformedInputError } from '../../graphql/well-formed-input';
 import type { RateLimitService } from '../rate-limit/rate-limit.service';
 import { clientIp } from '../rate-limit/client-ip';
 import type { EventHub } from './event-hub';
@@ -200,6 +201,8 @@ export function attachSubscriptionServer(deps: {
                 }),
           );
         }
+        const malformed = malformedInputError(payload, result.document);
+        if (malformed) return [malformed];
         // Charged like HTTP, at subscribe (a subscription's events are not charged); over the budget the
         // operation gets RATE_LIMITED and the socket stays open.
         const operation = getOperationAST(result.document, payload.operationName ?? undefined);

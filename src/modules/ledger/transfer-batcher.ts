@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { signalCommitted } from '../../db/commit-signal';
 import { BatchQueue } from '../../shared/batch-queue';
-import { postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type TransferRequest } from './ledger.service';
+import { runIsolated, sqlState } from '../../shared/batch-isolation';
+import {
+  postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type PostingResult, type TransferRequest,
+} from './ledger.service';
 
 interface Pending {
   request: TransferRequest;
@@ -22,7 +25,8 @@ const RETRYABLE = new Set(['40P01', '40001']);
  * `ledger_post_batch` in autocommit — one statement, one round trip and one commit for the
  * lot. The function takes the batch's locks in posting order first, so batches never
  * deadlock with each other or with a removal. Each transfer keeps its own outcome (checked
- * before it writes), so batching changes latency and throughput, never results. With no
+ * before it writes), and a statement that fails is written again in halves down to the
+ * faulty transfer, so batching changes latency and throughput, never results. With no
  * concurrency a request is posted at once (no timer): batches form only from requests
  * that arrive while earlier batches are being written.
  *
@@ -74,33 +78,51 @@ export class TransferBatcher {
     return this.queue.drained();
   }
 
+  /**
+   * Writes a batch; when its statement fails, the halves are written again down to single
+   * transfers (runIsolated), so only a faulty transfer fails and the others are posted. Safe
+   * to repeat: a failed statement wrote nothing (autocommit), and every transfer carries its
+   * idempotency key, which ledger_post replays should a write ever be repeated after a commit.
+   * A transfer that fails alone is rejected with its error (logged by the GraphQL error
+   * mapper, INTERNAL_SERVER_ERROR to its client).
+   */
   private async write(batch: Pending[]): Promise<void> {
-    const items = batch.map((pending, idx) => ({ ...pending.item, idx }));
+    try {
+      await runIsolated(batch, (group) => this.writeGroup(group), (pending, error) => pending.reject(error));
+    } catch (error) {
+      // A failure of the connection or the server, not of a transfer: every transfer not yet settled gets it.
+      for (const pending of batch) pending.reject(error);
+    }
+  }
+
+  /** One statement for the group (retried whole on a lost deadlock or serialization race); settles its transfers only on success. */
+  private async writeGroup(group: Pending[]): Promise<void> {
+    const items = group.map((pending, idx) => ({ ...pending.item, idx }));
+    let results: PostingResult[];
     for (let attempt = 1; ; attempt++) {
       try {
         const sentAt = performance.now();
-        const results = await postItems(this.dataSource, items);
+        results = await postItems(this.dataSource, items);
         this.stats.batches += 1;
         this.stats.transfers += items.length;
         this.stats.writeMs += performance.now() - sentAt;
-        signalCommitted(this.dataSource);
-        await Promise.all(
-          results.map(async (result) => {
-            const pending = batch[result.r_idx];
-            try {
-              pending.resolve(await settle(this.dataSource, pending.request, result));
-            } catch (error) {
-              pending.reject(error);
-            }
-          }),
-        );
-        return;
+        break;
       } catch (error) {
-        const code = (error as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (error as { code?: string }).code;
+        const code = sqlState(error);
         if (attempt < MAX_ATTEMPTS && code && RETRYABLE.has(code)) continue;
-        for (const pending of batch) pending.reject(error);
-        return;
+        throw error;
       }
     }
+    signalCommitted(this.dataSource);
+    await Promise.all(
+      results.map(async (result) => {
+        const pending = group[result.r_idx];
+        try {
+          pending.resolve(await settle(this.dataSource, pending.request, result));
+        } catch (error) {
+          pending.reject(error);
+        }
+      }),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import type { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
+import { runIsolated } from '../../shared/batch-isolation';
 import { BatchQueue } from '../../shared/batch-queue';
 
 /** A sub-account with its wallet, agency and plan, as a minute transfer prices it. */
@@ -71,8 +72,20 @@ export class PartyLookup {
     return new Promise((resolve, reject) => this.queue.push({ subAccountIds, idempotencyKey, resolve, reject }));
   }
 
-  /** One statement for the batch; each request gets its own rows, or the batch's error. */
+  /**
+   * One statement for the batch; each request gets its own rows. Should the statement fail,
+   * the batch is looked up again in halves down to the request at fault (runIsolated), so
+   * one request's bad input never fails the lookups of the others.
+   */
   private async lookUp(batch: Request[]): Promise<void> {
+    try {
+      await runIsolated(batch, (group) => this.lookUpGroup(group), (request, error) => request.reject(error));
+    } catch (error) {
+      for (const request of batch) request.reject(error);
+    }
+  }
+
+  private async lookUpGroup(batch: Request[]): Promise<void> {
     const requests: number[] = [];
     const ids: string[] = [];
     const keys: Array<string | null> = [];
@@ -83,13 +96,9 @@ export class PartyLookup {
         keys.push(request.idempotencyKey);
       }
     });
-    try {
-      const { rows } = await this.pool.query<PartyRow & { request: number }>({ ...STATEMENT, values: [requests, ids, keys] });
-      const byRequest = batch.map((): PartyRow[] => []);
-      for (const { request, ...row } of rows) byRequest[request].push(row);
-      batch.forEach((request, index) => request.resolve(byRequest[index]));
-    } catch (error) {
-      for (const request of batch) request.reject(error);
-    }
+    const { rows } = await this.pool.query<PartyRow & { request: number }>({ ...STATEMENT, values: [requests, ids, keys] });
+    const byRequest = batch.map((): PartyRow[] => []);
+    for (const { request, ...row } of rows) byRequest[request].push(row);
+    batch.forEach((request, index) => request.resolve(byRequest[index]));
   }
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import { BadUserInputError } from '../../graphql/errors';
+import { runIsolated, sqlState } from '../../shared/batch-isolation';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
+import type { Logger } from '../../shared/logger';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
 import { applyUsageDebits, insertUsageTransfers, lockWalletAccounts } from '../ledger/usage-debits';
@@ -49,8 +51,7 @@ interface Candidate {
 const MAX_ATTEMPTS = 5;
 
 function isRetryable(error: unknown): boolean {
-  const e = error as { code?: string; driverError?: { code?: string } };
-  const code = e.code ?? e.driverError?.code;
+  const code = sqlState(error);
   return code === '40P01' || code === '40001';
 }
 
@@ -71,8 +72,9 @@ const idempotencyConflict = () =>
  * Every business check runs before the first write, per call, so a refused call writes
  * nothing and the statements that follow cannot fail for business reasons: a batch
  * records its good calls and refuses its bad ones, never half a call. An unexpected
- * database error rolls the whole request back and the platform retries it; idempotency
- * makes that safe.
+ * database error rolls the transaction back; the calls are then recorded again in halves
+ * until the call at fault is alone, which alone answers INTERNAL_SERVER_ERROR (the
+ * platform pushes it again; idempotency makes that safe).
  *
  * Locks, always in this order (see docs/usage.md): the agencies (KEY SHARE: prices and
  * plans cannot change under the batch), the sub-accounts (KEY SHARE, id order: a removal
@@ -83,7 +85,11 @@ const idempotencyConflict = () =>
  * events and the commit.
  */
 export class UsageIngestService {
-  constructor(private readonly dataSource: DataSource) {}
+  /** @param logger where a call that fails alone in a batch is logged (its client sees a generic error). */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly logger?: Logger,
+  ) {}
 
   async record(viewer: Viewer, inputs: RecordCallCommand[]): Promise<CallOutcome[]> {
     requireRole(viewer, INGEST_ROLES);
@@ -102,11 +108,42 @@ export class UsageIngestService {
       }
     });
     if (valid.length === 0) return outcomes;
+    // A lone call's failure is its request's: INTERNAL_SERVER_ERROR, logged by the GraphQL error mapper.
+    if (valid.length === 1) {
+      await this.recordGroup(viewer, valid, outcomes);
+      return outcomes;
+    }
+    // A statement of the batch that fails is run again in halves, down to the call at fault
+    // (runIsolated): one bad call never costs the others, which may be other agencies' calls
+    // (a platform admin's push). A failed transaction wrote nothing, so no call is recorded twice.
+    await runIsolated(
+      valid,
+      (group) => this.recordGroup(viewer, group, outcomes),
+      (item, error) => {
+        this.logger?.error('a pushed call could not be recorded', {
+          externalCallId: item.call.externalCallId,
+          message: error instanceof Error ? error.message : String(error),
+          stack: error instanceof Error ? error.stack : undefined,
+        });
+        outcomes[item.index] = {
+          error: new DomainError(
+            ErrorCode.INTERNAL_SERVER_ERROR,
+            'This call could not be recorded because of an internal error; nothing was recorded for it, push it again later',
+          ),
+        };
+      },
+    );
+    return outcomes;
+  }
+
+  /** Records a group of valid calls in one transaction (rerun on a lost deadlock); sets their outcomes only once it committed. */
+  private async recordGroup(viewer: Viewer, group: Array<{ index: number; call: ValidCall }>, outcomes: CallOutcome[]): Promise<void> {
     for (let attempt = 1; ; attempt += 1) {
       const attemptOutcomes = [...outcomes];
       try {
-        await this.dataSource.transaction((em) => this.recordValid(em, viewer, valid, attemptOutcomes));
-        return attemptOutcomes;
+        await this.dataSource.transaction((em) => this.recordValid(em, viewer, group, attemptOutcomes));
+        for (const { index } of group) outcomes[index] = attemptOutcomes[index];
+        return;
       } catch (error) {
         // Ingestion takes its locks in the order every ledger writer uses (sub-accounts, then
         // ledger rows by id). Should a writer ever lock otherwise, PostgreSQL aborts one side of
