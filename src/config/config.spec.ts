@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('should default every setting when the environment is empty', () => {
     expect(loadConfig({})).toEqual({
+      production: false,
       port: 4000,
       databaseUrl: undefined,
       embeddedDataDir: '.data/postgres',
@@ -13,6 +14,8 @@ describe('loadConfig', () => {
       jwksUrl: undefined,
       jwtIssuer: undefined,
       jwtAudience: undefined,
+      jwtAlgorithms: ['RS256', 'ES256', 'EdDSA'],
+      jwtMaxLifetimeSeconds: 86_400,
       dbPoolSize: 10,
       jobsEnabled: true,
       corsOrigins: [],
@@ -31,13 +34,17 @@ describe('loadConfig', () => {
       JWKS_URL: 'https://idp.example/.well-known/jwks.json',
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'voice-minutes',
+      JWT_ALGORITHMS: 'ES256, PS256,ES256',
+      JWT_MAX_LIFETIME_SECONDS: '3600',
+      NODE_ENV: 'production',
       DB_POOL_SIZE: '25',
       JOBS_ENABLED: 'false',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
-      jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', dbPoolSize: 25, jobsEnabled: false,
+      jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', jwtAlgorithms: ['ES256', 'PS256'],
+      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
     });
   });
@@ -51,6 +58,26 @@ describe('loadConfig', () => {
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  const JWKS = { JWKS_URL: 'https://idp.example/jwks.json', JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'voice-minutes' };
+
+  it.each([
+    ['JWT_ISSUER', { JWKS_URL: JWKS.JWKS_URL, JWT_AUDIENCE: JWKS.JWT_AUDIENCE }],
+    ['JWT_AUDIENCE', { JWKS_URL: JWKS.JWKS_URL, JWT_ISSUER: JWKS.JWT_ISSUER }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'none' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'RS256,HS256' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'rs256' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: ' , ' }],
+    ['JWT_ALGORITHMS', { JWT_SECRET: 's'.repeat(40), JWT_ALGORITHMS: 'RS256' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: '10' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: '1d' }],
+  ])('should refuse to start without a valid %s (%p)', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('should not require iss and aud of HS256 tokens (JWT_SECRET), nor production outside NODE_ENV=production', () => {
+    expect(loadConfig({ JWT_SECRET: 's'.repeat(40), NODE_ENV: 'development' })).toMatchObject({ jwtIssuer: undefined, production: false });
   });
 
   it('should treat blank values as unset', () => {
