@@ -14,6 +14,7 @@ import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import { wellFormedInputPlugin } from './graphql/well-formed-input';
+import { applySecurityHeaders, securityHeaders } from './graphql/security-headers';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
@@ -96,7 +97,10 @@ export async function createApiServer(deps: {
     loaders: createLoaders(dataSource),
     services,
   }));
+  const apiHeaders = securityHeaders({ production: config.production });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+    // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without them.
+    applySecurityHeaders(res, apiHeaders);
     const path = req.url?.split('?', 1)[0];
     if (path === '/graphql') graphql(req, res);
     else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });

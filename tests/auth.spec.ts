@@ -65,10 +65,13 @@ describe('authentication and API keys', () => {
     return count;
   }
 
-  function jwt(claims: Record<string, unknown>, options: { secret?: string; expiresIn?: string | number | null; issuer?: string; audience?: string } = {}) {
-    const token = new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuedAt()
+  function jwt(
+    claims: Record<string, unknown>,
+    options: { secret?: string; expiresIn?: string | number | null; issuer?: string; audience?: string; issuedAt?: number | null } = {},
+  ) {
+    const token = new SignJWT(claims).setProtectedHeader({ alg: 'HS256' });
+    if (options.issuedAt !== null) token.setIssuedAt(options.issuedAt);
+    token
       .setIssuer(options.issuer ?? JWT_ISSUER)
       .setAudience(options.audience ?? JWT_AUDIENCE);
     if (options.expiresIn !== null) token.setExpirationTime(options.expiresIn ?? '5m');
@@ -360,6 +363,12 @@ describe('authentication and API keys', () => {
     it.each([
       ['an expired token', () => jwt({ role: 'PLATFORM_ADMIN' }, { expiresIn: Math.floor(Date.now() / 1000) - 60 })],
       ['a token without exp', () => jwt({ role: 'PLATFORM_ADMIN' }, { expiresIn: null })],
+      ['a token without iat', () => jwt({ role: 'PLATFORM_ADMIN' }, { issuedAt: null })],
+      ['a token living longer than JWT_MAX_LIFETIME_SECONDS (24 h)', () => jwt({ role: 'PLATFORM_ADMIN' }, { expiresIn: '25h' })],
+      ['a token issued in the future', () => {
+        const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+        return jwt({ role: 'PLATFORM_ADMIN' }, { issuedAt: inAnHour, expiresIn: inAnHour + 300 });
+      }],
       ['a token signed with another secret', () => jwt({ role: 'PLATFORM_ADMIN' }, { secret: 'another-secret-of-enough-length-' + randomUUID() })],
       ['a token of another issuer', () => jwt({ role: 'PLATFORM_ADMIN' }, { issuer: 'https://evil.example.test/' })],
       ['a token for another audience', () => jwt({ role: 'PLATFORM_ADMIN' }, { audience: 'another-api' })],

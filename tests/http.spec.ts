@@ -84,6 +84,48 @@ describe('GraphQL over HTTP', () => {
     expect((await exchange(app, { method: 'GET', path: '/nothing' })).status).toBe(404);
   });
 
+  describe('security headers', () => {
+    const expectSecurityHeaders = (headers: http.IncomingHttpHeaders) => {
+      expect(headers).toMatchObject({
+        'cache-control': 'no-store',
+        'x-content-type-options': 'nosniff',
+        'referrer-policy': 'no-referrer',
+        'content-security-policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+        'x-frame-options': 'DENY',
+        'cross-origin-resource-policy': 'same-origin',
+      });
+      // Outside production: a developer's https://localhost is not pinned to HTTPS.
+      expect(headers['strict-transport-security']).toBeUndefined();
+    };
+    const json = { 'content-type': 'application/json' };
+
+    it.each([
+      ['a GraphQL result', () => ({ headers: { ...auth, ...json }, body: JSON.stringify({ query: '{ viewer { role } }' }) }), 200],
+      ['a GraphQL error', () => ({ headers: { ...auth, ...json }, body: JSON.stringify({ query: '{ nothing }' }) }), 400],
+      ['an unauthenticated request', () => ({ headers: json, body: JSON.stringify({ query: '{ viewer { role } }' }) }), 401],
+      ['a body that is not JSON (400 before Apollo)', () => ({ headers: { ...auth, ...json }, body: '{' }), 400],
+      ['a body over the limit (413 before Apollo)', () => ({ headers: { ...auth, ...json }, body: 'x'.repeat(MAX_BODY_BYTES + 1) }), 413],
+      ['a compressed body (415 before Apollo)', () => ({ headers: { ...auth, ...json, 'content-encoding': 'gzip' }, body: 'x' }), 415],
+      ['the health check', () => ({ method: 'GET', path: '/health' }), 200],
+      ['an unknown path', () => ({ method: 'GET', path: '/nothing' }), 404],
+      ['the landing page', () => ({ method: 'GET', headers: { accept: 'text/html' } }), 200],
+    ])('are on %s', async (_label, request, status) => {
+      const response = await exchange(app, request());
+      expect(response.status).toBe(status);
+      expectSecurityHeaders(response.headers);
+    });
+
+    it('add Strict-Transport-Security in production', async () => {
+      const production = await startTestApp({ production: true });
+      try {
+        const response = await exchange(production, { method: 'GET', path: '/health' });
+        expect(response.headers['strict-transport-security']).toBe('max-age=31536000');
+      } finally {
+        await production.close();
+      }
+    });
+  });
+
   it('serves the landing page to a browser on GET', async () => {
     const page = await exchange(app, { method: 'GET', headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);

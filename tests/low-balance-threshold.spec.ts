@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type GraphQLResponse, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency, createKey } from './helpers/fixtures';
-import { balanceOf, recordCall } from './helpers/usage';
+import { balanceOf, callInput, INGEST_RECORD } from './helpers/usage';
 import { subscribe, wsClient } from './helpers/ws';
 import { decodeId, toGlobalId } from '../src/shared/global-id';
 import { DomainError } from '../src/shared/domain-error';
@@ -321,10 +321,10 @@ describe('setLowBalanceThreshold', () => {
       await setOk(sub, '20', keys.agencyA);
       const baseline = await lastOutboxId(sub);
       // PREMIUM at $0.16/min: an hour costs $9.60.
-      const first = ok(await recordCall(app, { subAccountId: sub, durationSeconds: 3600 }, keys.usageA)).recordCallUsage;
+      const first = ok(await app.gql(INGEST_RECORD, { input: callInput({ subAccountId: sub, durationSeconds: 3600 }) }, keys.usageA)).recordCallUsage;
       expect(first.userErrors).toEqual([]);
       expect(await balanceOf(app, sub)).toBe('0.40');
-      const second = ok(await recordCall(app, { subAccountId: sub, durationSeconds: 3600 }, keys.usageA)).recordCallUsage;
+      const second = ok(await app.gql(INGEST_RECORD, { input: callInput({ subAccountId: sub, durationSeconds: 3600 }) }, keys.usageA)).recordCallUsage;
       expect(second.userErrors).toEqual([]);
       expect(await balanceOf(app, sub)).toBe('-9.20');
       expect(await outboxSince(sub, baseline, CROSSINGS)).toEqual([['BALANCE_DEPLETED', '-9200000']]);

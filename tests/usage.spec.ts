@@ -302,10 +302,18 @@ describe('call usage ingestion', () => {
     });
 
     it("should let an ingest key record its agency's calls and read nothing back but the call", async () => {
-      const payload = ok(await recordCall(app, { subAccountId: defaultSub }, ingestKey)).recordCallUsage;
+      const payload = ok(
+        await app.gql(
+          `mutation($input: RecordCallUsageInput!) { recordCallUsage(input: $input) { call { id durationSeconds } wallet { id } userErrors { code } } }`,
+          { input: callInput({ subAccountId: defaultSub }) },
+          ingestKey,
+        ),
+      ).recordCallUsage;
       expect(payload.userErrors).toEqual([]);
-      expect(payload.call.cost.amount).toBe('0.20');
+      expect(payload.call.durationSeconds).toBe(60);
       expect(payload.wallet).toBeNull();
+      // The cost is the client's price times the duration: refused (tests/usage-ingest-access.spec.ts has every field).
+      expect(errorCode(await recordCall(app, { subAccountId: defaultSub }, ingestKey))).toBe('FORBIDDEN');
       const nested = await app.gql(
         `mutation($input: RecordCallUsageInput!) { recordCallUsage(input: $input) { call { id subAccount { name } } } }`,
         { input: callInput({ subAccountId: defaultSub }) },

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 describe('loadConfig', () => {
   it('should default every setting when the environment is empty', () => {
     expect(loadConfig({})).toEqual({
+      production: false,
       port: 4000,
       databaseUrl: undefined,
       embeddedDataDir: '.data/postgres',
@@ -13,6 +14,8 @@ describe('loadConfig', () => {
       jwksUrl: undefined,
       jwtIssuer: undefined,
       jwtAudience: undefined,
+      jwtAlgorithms: ['RS256', 'ES256', 'EdDSA'],
+      jwtMaxLifetimeSeconds: 86_400,
       dbPoolSize: 10,
       jobsEnabled: true,
       corsOrigins: [],
@@ -22,7 +25,6 @@ describe('loadConfig', () => {
         enabled: true, points: 3_000_000, windowSeconds: 60, ingestPoints: 6_000_000, ingestWindowSeconds: 60,
         authFailures: 100, authFailureWindowSeconds: 60, syncMs: 250, keyPrefix: 'rl',
       },
-      production: false,
       wsMaxSubscriptionsPerSocket: 100,
       wsMaxSocketsPerKey: 50,
       wsMaxMessagesPerSecond: 50,
@@ -58,10 +60,12 @@ describe('loadConfig', () => {
       JWKS_URL: 'https://idp.example/.well-known/jwks.json',
       JWT_ISSUER: 'https://idp.example/',
       JWT_AUDIENCE: 'voice-minutes',
+      JWT_ALGORITHMS: 'ES256, PS256,ES256',
+      JWT_MAX_LIFETIME_SECONDS: '3600',
+      NODE_ENV: 'production',
       DB_POOL_SIZE: '25',
       JOBS_ENABLED: 'false',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
-      NODE_ENV: 'production',
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '20',
       WS_MAX_SOCKETS_PER_KEY: '5',
       WS_MAX_MESSAGES_PER_SECOND: '10',
@@ -69,9 +73,10 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
-      jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', dbPoolSize: 25, jobsEnabled: false,
+      jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', jwtAlgorithms: ['ES256', 'PS256'],
+      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
-      production: true, wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
+      wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
     });
   });
 
@@ -90,6 +95,26 @@ describe('loadConfig', () => {
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  const JWKS = { JWKS_URL: 'https://idp.example/jwks.json', JWT_ISSUER: 'https://idp.example/', JWT_AUDIENCE: 'voice-minutes' };
+
+  it.each([
+    ['JWT_ISSUER', { JWKS_URL: JWKS.JWKS_URL, JWT_AUDIENCE: JWKS.JWT_AUDIENCE }],
+    ['JWT_AUDIENCE', { JWKS_URL: JWKS.JWKS_URL, JWT_ISSUER: JWKS.JWT_ISSUER }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'none' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'RS256,HS256' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: 'rs256' }],
+    ['JWT_ALGORITHMS', { ...JWKS, JWT_ALGORITHMS: ' , ' }],
+    ['JWT_ALGORITHMS', { JWT_SECRET: 's'.repeat(40), JWT_ALGORITHMS: 'RS256' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: '10' }],
+    ['JWT_MAX_LIFETIME_SECONDS', { JWT_MAX_LIFETIME_SECONDS: '1d' }],
+  ])('should refuse to start without a valid %s (%p)', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
+  it('should not require iss and aud of HS256 tokens (JWT_SECRET), nor production outside NODE_ENV=production', () => {
+    expect(loadConfig({ JWT_SECRET: 's'.repeat(40), NODE_ENV: 'development' })).toMatchObject({ jwtIssuer: undefined, production: false });
   });
 
   it('should treat blank values as unset', () => {

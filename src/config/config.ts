@@ -5,6 +5,11 @@
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
 export interface AppConfig {
+  /**
+   * NODE_ENV is `production`: HSTS on every answer, generic reasons on socket close (nothing
+   * internal), and the other production-only rules. @default false
+   */
+  production: boolean;
   /** HTTP and WebSocket port. @default 4000 */
   port: number;
   /** PostgreSQL connection string; unset means an embedded PostgreSQL under `embeddedDataDir`. */
@@ -19,12 +24,19 @@ export interface AppConfig {
   logLevel: LogLevel;
   /** HS256 secret for identity-provider JWTs. */
   jwtSecret: string | undefined;
-  /** JWKS endpoint for identity-provider JWTs (RS256/ES256). */
+  /** JWKS endpoint for identity-provider JWTs (asymmetric algorithms of `jwtAlgorithms`). */
   jwksUrl: string | undefined;
-  /** Expected `iss` of JWTs, checked when set. */
+  /** Expected `iss` of JWTs; required with `jwksUrl`, checked when set. */
   jwtIssuer: string | undefined;
-  /** Expected `aud` of JWTs, checked when set. */
+  /** Expected `aud` of JWTs; required with `jwksUrl`, checked when set. */
   jwtAudience: string | undefined;
+  /**
+   * Signature algorithms accepted on the JWKS path (asymmetric only: never `none`, never
+   * HS*, whose key would be a public JWK). @default ["RS256", "ES256", "EdDSA"]
+   */
+  jwtAlgorithms: JwksAlgorithm[];
+  /** Longest accepted token lifetime, `exp - iat` (both claims required). @default 86400 (24 h) */
+  jwtMaxLifetimeSeconds: number;
   /** Size of the pg connection pool. @default 10 */
   dbPoolSize: number;
   /** Run scheduled jobs (pg-boss) in this process. @default true */
@@ -42,8 +54,6 @@ export interface AppConfig {
    * header, never more: a client can write any entry before them. @default 0
    */
   trustProxyHops: number;
-  /** NODE_ENV is "production": generic reasons on socket close, nothing internal. @default false */
-  production: boolean;
   /** Subscriptions one WebSocket may hold open at once; one more is refused on that operation. @default 100 */
   wsMaxSubscriptionsPerSocket: number;
   /**
@@ -91,6 +101,13 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Asymmetric JWS algorithms jose verifies with a JWK. */
+export const JWKS_ALGORITHMS = [
+  'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA',
+] as const;
+export type JwksAlgorithm = (typeof JWKS_ALGORITHMS)[number];
+const DEFAULT_JWKS_ALGORITHMS: JwksAlgorithm[] = ['RS256', 'ES256', 'EdDSA'];
 
 function optionalString(env: Env, name: string): string | undefined {
   const value = env[name];
@@ -147,6 +164,19 @@ function origins(env: Env, name: string): string[] {
   });
 }
 
+function jwksAlgorithms(env: Env, name: string): JwksAlgorithm[] | undefined {
+  const raw = optionalString(env, name);
+  if (raw === undefined) return undefined;
+  const names = raw.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (names.length === 0) throw new ConfigError(name, 'must name at least one algorithm');
+  for (const entry of names) {
+    if (!(JWKS_ALGORITHMS as readonly string[]).includes(entry)) {
+      throw new ConfigError(name, `has "${entry}"; allowed: ${JWKS_ALGORITHMS.join(', ')} (never none or HS*)`);
+    }
+  }
+  return [...new Set(names)] as JwksAlgorithm[];
+}
+
 const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
 export function loadConfig(env: Env = process.env): AppConfig {
@@ -167,7 +197,19 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (wsMessageBurst < wsMaxSubscriptionsPerSocket + 1) {
     throw new ConfigError('WS_MESSAGE_BURST', `must be at least WS_MAX_SUBSCRIPTIONS_PER_SOCKET + 1 (${wsMaxSubscriptionsPerSocket + 1}): connection_init and every subscription of a reconnecting client arrive at once`);
   }
+  const jwksUrl = url(env, 'JWKS_URL', ['https:', 'http:']);
+  const jwtIssuer = optionalString(env, 'JWT_ISSUER');
+  const jwtAudience = optionalString(env, 'JWT_AUDIENCE');
+  // A JWKS answers for every service of the identity provider: without iss and aud, a token
+  // it issued for any other application would be accepted here.
+  if (jwksUrl !== undefined && jwtIssuer === undefined) throw new ConfigError('JWT_ISSUER', 'is required when JWKS_URL is set');
+  if (jwksUrl !== undefined && jwtAudience === undefined) throw new ConfigError('JWT_AUDIENCE', 'is required when JWKS_URL is set');
+  const jwtAlgorithms = jwksAlgorithms(env, 'JWT_ALGORITHMS');
+  if (jwtAlgorithms !== undefined && jwksUrl === undefined) {
+    throw new ConfigError('JWT_ALGORITHMS', 'applies to JWKS_URL only (JWT_SECRET tokens are HS256), and JWKS_URL is unset');
+  }
   return {
+    production: optionalString(env, 'NODE_ENV') === 'production',
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     embeddedDataDir: optionalString(env, 'EMBEDDED_PG_DATA_DIR') ?? '.data/postgres',
@@ -175,15 +217,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
     platformAdminKey,
     logLevel: logLevel as LogLevel,
     jwtSecret,
-    jwksUrl: url(env, 'JWKS_URL', ['https:', 'http:']),
-    jwtIssuer: optionalString(env, 'JWT_ISSUER'),
-    jwtAudience: optionalString(env, 'JWT_AUDIENCE'),
+    jwksUrl,
+    jwtIssuer,
+    jwtAudience,
+    jwtAlgorithms: jwtAlgorithms ?? DEFAULT_JWKS_ALGORITHMS,
+    jwtMaxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31 * 86_400),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
     trustProxyHops: integer(env, 'TRUST_PROXY', 0, 0, 10),
-    production: env.NODE_ENV === 'production',
     wsMaxSubscriptionsPerSocket,
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 50, 1, 100_000),
     wsMaxMessagesPerSecond: integer(env, 'WS_MAX_MESSAGES_PER_SECOND', 50, 1, 10_000),

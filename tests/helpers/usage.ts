@@ -40,6 +40,14 @@ export const RECORD = `mutation($input: RecordCallUsageInput!) {
   }
 }`;
 
+/** recordCallUsage reading only what a USAGE_INGEST key may read: the call's terms (no cost or price, no wallet). */
+export const INGEST_RECORD = `mutation($input: RecordCallUsageInput!) {
+  recordCallUsage(input: $input) {
+    call { id externalCallId tier status startedAt durationSeconds recordedAt }
+    userErrors { code message field }
+  }
+}`;
+
 export const RECORD_BATCH = `mutation($inputs: [RecordCallUsageInput!]!) {
   recordCallUsageBatch(inputs: $inputs) {
     calls { ${CALL_FIELDS} }

@@ -7,7 +7,7 @@ import { mutationPayload } from '../../graphql/payload';
 import type { Page } from '../../graphql/pagination';
 import { PageArgs } from '../../graphql/page.args';
 import { toGlobalId } from '../../shared/global-id';
-import { READER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
+import { READER_ROLES, requireAgencyDetailsAccess, requireAgencyWideAccess, requireRole } from '../auth/access';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import { PlanType } from '../plan/plan.type';
 import type { PlanEntity } from '../plan/plan.entity';
@@ -63,13 +63,21 @@ export class AgencyResolver {
     return toGlobalId('Agency', agency.id);
   }
 
+  @FieldResolver(() => DateTimeScalar)
+  createdAt(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Date {
+    requireAgencyDetailsAccess(ctx.viewer, agency.id);
+    return agency.createdAt;
+  }
+
   @FieldResolver(() => PlanType)
   async plan(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Promise<PlanEntity> {
+    requireAgencyDetailsAccess(ctx.viewer, agency.id);
     return (await ctx.loaders.plan.load(agency.planCode))!;
   }
 
   @FieldResolver(() => DateTimeScalar, { description: 'Next monthly renewal, anchored on the plan start date' })
-  planRenewsAt(@Root() agency: AgencyEntity): Date {
+  planRenewsAt(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Date {
+    requireAgencyDetailsAccess(ctx.viewer, agency.id);
     return billingCycleAt(agency.planStartedAt, new Date()).end;
   }
 

@@ -12,6 +12,15 @@ export function requireRole(viewer: Viewer, roles: readonly Role[]): void {
   if (!roles.includes(viewer.role)) throw new ForbiddenError(`The ${viewer.role} role may not perform this operation`);
 }
 
+/**
+ * Roles that read data. USAGE_INGEST is not one: a key that sits on the voice platform
+ * records calls and reads only what recording needs (README, "Authentication, roles and
+ * tenancy"): `viewer { role agency { id name } subAccount }`, `plans` (the platform's
+ * catalog, the same for every tenant), and in the payloads of `recordCallUsage(Batch)` and
+ * `createScenario` the ids and the terms it sent itself (`Call.id externalCallId tier
+ * status startedAt durationSeconds recordedAt`, `Scenario.id name createdAt`). Never a
+ * price, cost, markup, balance, profit, report, transfer, key or sub-account.
+ */
 export const READER_ROLES: readonly Role[] = ['PLATFORM_ADMIN', 'AGENCY_ADMIN', 'CLIENT_ADMIN'];
 export const MANAGER_ROLES: readonly Role[] = ['PLATFORM_ADMIN', 'AGENCY_ADMIN'];
 
@@ -34,4 +43,27 @@ export function requireAgencyWideAccess(viewer: Viewer, agencyId: string): void 
   if (!canManageAgency(viewer, agencyId)) {
     throw new ForbiddenError('Only the agency admin sees agency-wide data');
   }
+}
+
+/**
+ * Money of an object the viewer already holds: prices, costs, markups, balances, profit.
+ * Whoever holds the object may read them, except a usage-ingest key, which may hold a call
+ * it recorded but must not learn the client's price from it (cost / duration is the price,
+ * minus the public base price the markup).
+ */
+export function canReadMoney(viewer: Viewer): boolean {
+  return READER_ROLES.includes(viewer.role);
+}
+
+export function requireMoneyAccess(viewer: Viewer): void {
+  if (!canReadMoney(viewer)) throw new ForbiddenError(`The ${viewer.role} role may not read prices, costs or balances`);
+}
+
+/**
+ * An agency's details beyond its id and name (plan, renewal date, creation date): for the
+ * readers of the agency. A usage-ingest key sees its own agency's id and name in `viewer`,
+ * to check which agency it records for, and nothing of its business.
+ */
+export function requireAgencyDetailsAccess(viewer: Viewer, agencyId: string): void {
+  if (!canReadAgency(viewer, agencyId)) throw new ForbiddenError(`The ${viewer.role} role may not read this agency's details`);
 }

@@ -7,6 +7,7 @@ import { ApiKeyEntity } from './api-key.entity';
 import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
 import { ROLES, type Role, type Viewer } from './role';
 import type { ApiKeyRevocations } from './api-key-revocations';
+import { tokenLifetimeProblem } from './token-lifetime';
 import { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 
@@ -22,9 +23,16 @@ export class AuthService {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly config: Pick<AppConfig, 'platformAdminKey' | 'jwtSecret' | 'jwksUrl' | 'jwtIssuer' | 'jwtAudience'>,
+    private readonly config: Pick<
+      AppConfig,
+      'platformAdminKey' | 'jwtSecret' | 'jwksUrl' | 'jwtIssuer' | 'jwtAudience' | 'jwtAlgorithms' | 'jwtMaxLifetimeSeconds'
+    >,
     private readonly revocations?: ApiKeyRevocations,
   ) {
+    // loadConfig refuses this already; a config built by hand (tests, tools) must not slip past it.
+    if (config.jwksUrl && !config.jwtSecret && (!config.jwtIssuer || !config.jwtAudience)) {
+      throw new Error('JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE');
+    }
     this.jwks = config.jwksUrl ? createRemoteJWKSet(new URL(config.jwksUrl)) : undefined;
     this.jwtSecret = config.jwtSecret ? new TextEncoder().encode(config.jwtSecret) : undefined;
   }
@@ -77,7 +85,9 @@ export class AuthService {
    * JWT claims: `role` (one of Role), `agency_id` (Agency global id of an existing agency;
    * AGENCY_ADMIN and USAGE_INGEST), `sub_account_id` (SubAccount global id; CLIENT_ADMIN,
    * whose agency is read from the sub-account; an `agency_id` sent along must match it).
-   * `exp` is required.
+   * `exp` and `iat` are required, `exp - iat` at most JWT_MAX_LIFETIME_SECONDS. HS256 with
+   * JWT_SECRET; with JWKS_URL only the asymmetric algorithms of JWT_ALGORITHMS (jose also
+   * refuses a JWK whose type does not fit the token's `alg`), and `iss` and `aud` always.
    */
   private async fromJwt(token: string): Promise<Viewer> {
     let payload: JWTPayload;
@@ -85,14 +95,16 @@ export class AuthService {
       const options = {
         issuer: this.config.jwtIssuer,
         audience: this.config.jwtAudience,
-        requiredClaims: ['exp'],
+        requiredClaims: ['exp', 'iat'],
       };
       payload = this.jwtSecret
         ? (await jwtVerify(token, this.jwtSecret, { ...options, algorithms: ['HS256'] })).payload
-        : (await jwtVerify(token, this.jwks!, options)).payload;
+        : (await jwtVerify(token, this.jwks!, { ...options, algorithms: this.config.jwtAlgorithms })).payload;
     } catch {
       throw new UnauthenticatedError('Invalid or expired token');
     }
+    const lifetimeProblem = tokenLifetimeProblem(payload, Math.floor(Date.now() / 1000), this.config.jwtMaxLifetimeSeconds);
+    if (lifetimeProblem) throw new UnauthenticatedError(lifetimeProblem);
     const role = payload.role as Role;
     if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
     const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;

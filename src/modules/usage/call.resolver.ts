@@ -11,6 +11,7 @@ import { CallType, RecordCallUsageBatchPayload, RecordCallUsageInput, RecordCall
 import type { ScenarioEntity } from './scenario.entity';
 import { ScenarioType } from './scenario.type';
 import { assertCanReadUsage } from './usage-access';
+import { canReadMoney, requireMoneyAccess } from '../auth/access';
 
 const toUserError = (error: DomainError, prefix: string[]): UserError => ({
   code: error.code,
@@ -29,8 +30,8 @@ export class CallResolver {
   ): Promise<{ call: CallEntity | null; wallet: WalletEntity | null; userErrors: UserError[] }> {
     const [outcome] = await ctx.services.usageIngest.record(ctx.viewer, [input]);
     if ('error' in outcome) return { call: null, wallet: null, userErrors: [toUserError(outcome.error, [])] };
-    // Usage-ingest keys record and read nothing: no balance, no wallet history.
-    const wallet = ctx.viewer.role === 'USAGE_INGEST' ? null : (await ctx.loaders.walletBySubAccount.load(outcome.call.subAccountId))!;
+    // The service checked the sub-account is the caller's to record for; its balance is for readers of money only.
+    const wallet = canReadMoney(ctx.viewer) ? (await ctx.loaders.walletBySubAccount.load(outcome.call.subAccountId))! : null;
     return { call: outcome.call, wallet, userErrors: [] };
   }
 
@@ -71,12 +72,14 @@ export class CallResolver {
   }
 
   @FieldResolver(() => Money, { description: 'Debited from the wallet: seconds / 60 × minutePrice, rounded up to the micro-dollar' })
-  cost(@Root() call: CallEntity): Money {
+  cost(@Root() call: CallEntity, @Ctx() ctx: RequestContext): Money {
+    requireMoneyAccess(ctx.viewer);
     return Money.ofMicros(call.costMicros);
   }
 
   @FieldResolver(() => Money, { description: 'The price per minute in force when the call was recorded' })
-  minutePrice(@Root() call: CallEntity): Money {
+  minutePrice(@Root() call: CallEntity, @Ctx() ctx: RequestContext): Money {
+    requireMoneyAccess(ctx.viewer);
     return Money.ofMicros(call.priceMicros);
   }
 }
