@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
@@ -15,6 +15,8 @@ import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
 import { attachSubscriptionServer } from './modules/events/ws-server';
+import { createCorsStep } from './graphql/cors';
+import { createPlaygroundRoute } from './modules/playground/playground-route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -62,6 +64,8 @@ export async function createApiServer(deps: {
       // No field sets cache hints and every answer is private to its viewer; the default plugin
       // would still wrap every resolved field (measured ~5% of a dashboard report's CPU).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo's landing page loads its code and fonts from CDNs; the playground route serves GraphiQL instead.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -75,8 +79,12 @@ export async function createApiServer(deps: {
     loaders: createLoaders(dataSource),
     services,
   }));
+  const cors = createCorsStep(config.corsOrigins);
+  const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    const path = req.url?.split('?', 1)[0];
+    const path = req.url?.split('?', 1)[0] ?? '/';
+    if (path === '/graphql' && cors(req, res) === 'answered') return;
+    if (playground(req, res, path)) return;
     if (path === '/graphql') graphql(req, res);
     else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });

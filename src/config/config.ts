@@ -30,10 +30,18 @@ export interface AppConfig {
   /** Run scheduled jobs (pg-boss) in this process. @default true */
   jobsEnabled: boolean;
   /**
-   * Browser origins (scheme://host[:port], comma-separated) allowed to open the GraphQL
-   * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
+   * Browser origins (scheme://host[:port], comma-separated) allowed to call the API from
+   * another origin: CORS on HTTP and the WebSocket handshake alike (the server's own origin
+   * may always open the WebSocket; clients sending no Origin are not browsers). @default none
    */
   corsOrigins: string[];
+  /** NODE_ENV is "production": the defaults of development conveniences flip to off. */
+  production: boolean;
+  /**
+   * Serve GraphiQL at GET /graphql (Accept: text/html) and its files under /playground/.
+   * @default true, false when NODE_ENV=production
+   */
+  playgroundEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +122,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  const production = optionalString(env, 'NODE_ENV') === 'production';
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -128,5 +137,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    production,
+    playgroundEnabled: boolean(env, 'ENABLE_PLAYGROUND', !production),
   };
 }
