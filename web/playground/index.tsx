@@ -5,6 +5,7 @@ import 'graphiql/style.css';
 import './playground.css';
 import { createPlaygroundFetcher, sameOriginWebSocketUrl } from './fetcher';
 import { DEFAULT_HEADERS, EXAMPLE_TABS } from './examples';
+import { ShareHeadersAcrossTabs } from './shared-headers';
 
 const fetcher = createPlaygroundFetcher(new URL('/graphql', window.location.href).href, sameOriginWebSocketUrl(window.location));
 
@@ -17,5 +18,9 @@ createRoot(document.getElementById('graphiql')!).render(
     defaultEditorToolsVisibility="headers"
     // Keys typed in the headers editor stay in this page, never in localStorage.
     shouldPersistHeaders={false}
-  />,
+  >
+    <GraphiQL.Footer>
+      <ShareHeadersAcrossTabs />
+    </GraphiQL.Footer>
+  </GraphiQL>,
 );
