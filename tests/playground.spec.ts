@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { startTestApp, type TestApp } from './helpers/test-app';
 import { defaultPlaygroundDir } from '../src/modules/playground/playground-assets';
@@ -35,6 +36,26 @@ describe('the playground over HTTP', () => {
       expect(file.headers.get('cache-control')).toMatch(/immutable/);
       await file.arrayBuffer();
     }
+  });
+
+  it('should send the bundled script gzipped to a client that accepts it, and plain otherwise', async () => {
+    const html = await (await fetch(app.url, { headers: { accept: BROWSER_ACCEPT } })).text();
+    const script = html.match(/src="(\/playground\/[^"]+\.js)"/)![1];
+    const raw = (options: { gzip: boolean }) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; length: number }>((resolve, reject) => {
+        const req = http.get(origin + script, { headers: options.gzip ? { 'accept-encoding': 'gzip, br' } : {} }, (res) => {
+          let length = 0;
+          res.on('data', (chunk: Buffer) => (length += chunk.length));
+          res.on('end', () => resolve({ headers: res.headers, length }));
+        });
+        req.on('error', reject);
+      });
+    const gzipped = await raw({ gzip: true });
+    const plain = await raw({ gzip: false });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(gzipped.length).toBeLessThan(plain.length / 2);
+    expect(plain.headers['vary']).toMatch(/Accept-Encoding/);
   });
 
   it('should allow no inline script, no eval and no other origin in its CSP', () => {

@@ -4,6 +4,8 @@ import path from 'node:path';
 /** A built file of the playground, held in memory (about 7 MB in all). */
 export interface PlaygroundFile {
   body: Buffer;
+  /** The same body gzipped at build time, for clients that accept it. */
+  gzipped?: Buffer;
   contentType: string;
 }
 
@@ -47,9 +49,11 @@ export function defaultPlaygroundDir(): string {
 export function loadPlaygroundAssets(dir: string): PlaygroundAssets | undefined {
   const manifestPath = path.join(dir, 'manifest.json');
   if (!existsSync(manifestPath)) return undefined;
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { page: string; files: string[] };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { page: string; files: string[]; gzipped?: string[] };
+  const gzipped = new Set(manifest.gzipped ?? []);
   const read = (name: string): PlaygroundFile => ({
     body: readFileSync(path.join(dir, path.basename(name))),
+    gzipped: gzipped.has(name) ? readFileSync(path.join(dir, `${path.basename(name)}.gz`)) : undefined,
     contentType: CONTENT_TYPES[path.extname(name)] ?? 'application/octet-stream',
   });
   return {

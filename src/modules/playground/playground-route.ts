@@ -56,14 +56,18 @@ function isBrowserPageRequest(req: IncomingMessage): boolean {
 }
 
 function sendFile(req: IncomingMessage, res: ServerResponse, file: PlaygroundFile, headers: Record<string, string>): void {
+  const gzip = file.gzipped !== undefined && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+  const body = gzip ? file.gzipped! : file.body;
   res.writeHead(200, {
     ...headers,
+    ...(file.gzipped ? { vary: [headers.vary, 'Accept-Encoding'].filter(Boolean).join(', ') } : {}),
+    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     'content-type': file.contentType,
-    'content-length': file.body.length,
+    'content-length': body.length,
     'content-security-policy': playgroundContentSecurityPolicy(),
     'x-content-type-options': 'nosniff',
   });
-  res.end(req.method === 'HEAD' ? undefined : file.body);
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
