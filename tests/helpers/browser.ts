@@ -3,8 +3,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
 
-/** Debian's Chromium (`apt-get install chromium`); playwright-core never downloads a browser. */
-export const CHROMIUM_PATH = '/usr/bin/chromium';
+/**
+ * Debian's Chromium (`apt-get install chromium`); playwright-core never downloads a browser.
+ * CHROMIUM_PATH points elsewhere (another build, or a missing path to try the skip).
+ */
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /**
  * Flags for a quiet, offline headless Chromium: no GPU, no QUIC, no first-run, no
@@ -34,7 +37,8 @@ export function describeWithBrowser(name: string, body: () => void): void {
     });
     return;
   }
-  console.warn(`Skipping the browser tests "${name}": ${missing}`);
+  // Straight to stderr: jest drops the console output of a file whose tests are all skipped.
+  process.stderr.write(`\n⚠ Skipping the browser tests "${name}": ${missing}\n\n`);
   describe.skip(name, body);
 }
 
