@@ -1,7 +1,7 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
@@ -22,6 +22,8 @@ import { RateLimitService } from './modules/rate-limit/rate-limit.service';
 import { clientIp } from './modules/rate-limit/client-ip';
 import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit';
 import type { SocketRegistry } from './modules/events/socket-registry';
+import { createCorsStep } from './graphql/cors';
+import { createPlaygroundRoute } from './modules/playground/playground-route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -83,6 +85,8 @@ export async function createApiServer(deps: {
       // No field sets cache hints and every answer is private to its viewer; the default plugin
       // would still wrap every resolved field (measured ~5% of a dashboard report's CPU).
       ApolloServerPluginCacheControlDisabled(),
+      // Apollo's landing page loads its code and fonts from CDNs; the playground route serves GraphiQL instead.
+      ApolloServerPluginLandingPageDisabled(),
     ],
   });
   await apollo.start();
@@ -98,10 +102,15 @@ export async function createApiServer(deps: {
     services,
   }));
   const apiHeaders = securityHeaders({ production: config.production });
+  const cors = createCorsStep(config.corsOrigins);
+  const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
-    // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without them.
+    // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
+    // them; the playground's own answers replace the policy with the page's (same origin only).
     applySecurityHeaders(res, apiHeaders);
-    const path = req.url?.split('?', 1)[0];
+    const path = req.url?.split('?', 1)[0] ?? '/';
+    if (path === '/graphql' && cors(req, res) === 'answered') return;
+    if (playground(req, res, path)) return;
     if (path === '/graphql') graphql(req, res);
     else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });

@@ -108,7 +108,6 @@ describe('GraphQL over HTTP', () => {
       ['a compressed body (415 before Apollo)', () => ({ headers: { ...auth, ...json, 'content-encoding': 'gzip' }, body: 'x' }), 415],
       ['the health check', () => ({ method: 'GET', path: '/health' }), 200],
       ['an unknown path', () => ({ method: 'GET', path: '/nothing' }), 404],
-      ['the landing page', () => ({ method: 'GET', headers: { accept: 'text/html' } }), 200],
     ])('are on %s', async (_label, request, status) => {
       const response = await exchange(app, request());
       expect(response.status).toBe(status);
@@ -126,9 +125,14 @@ describe('GraphQL over HTTP', () => {
     });
   });
 
-  it('serves the landing page to a browser on GET', async () => {
+  it('serves the playground page to a browser on GET, under its own same-origin policy and the other headers', async () => {
     const page = await exchange(app, { method: 'GET', headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
     expect(page.headers['content-type']).toMatch(/text\/html/);
+    const csp = String(page.headers['content-security-policy']);
+    expect(csp).toContain("script-src 'self';");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toMatch(/https?:|\*/);
+    expect(page.headers).toMatchObject({ 'x-content-type-options': 'nosniff', 'referrer-policy': 'no-referrer', 'x-frame-options': 'DENY' });
   });
 });

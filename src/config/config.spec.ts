@@ -29,6 +29,7 @@ describe('loadConfig', () => {
       wsMaxSocketsPerKey: 50,
       wsMaxMessagesPerSecond: 50,
       wsMessageBurst: 200,
+      playgroundEnabled: true,
     });
   });
 
@@ -46,6 +47,15 @@ describe('loadConfig', () => {
         authFailures: 5, authFailureWindowSeconds: 300, syncMs: 100, keyPrefix: 'staging',
       },
     });
+  });
+
+  it.each([
+    [{}, true],
+    [{ NODE_ENV: 'production' }, false],
+    [{ NODE_ENV: 'production', ENABLE_PLAYGROUND: 'true' }, true],
+    [{ NODE_ENV: 'development', ENABLE_PLAYGROUND: '0' }, false],
+  ])('should turn the playground on outside production unless told otherwise (%p)', (env, enabled) => {
+    expect(loadConfig(env).playgroundEnabled).toBe(enabled);
   });
 
   it('should read every variable', () => {
@@ -84,6 +94,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
+    ['ENABLE_PLAYGROUND', 'yes'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
     ['REDIS_URL', 'http://cache:6379'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '11'], ['RATE_LIMIT_ENABLED', 'off'],

@@ -42,8 +42,9 @@ export interface AppConfig {
   /** Run scheduled jobs (pg-boss) in this process. @default true */
   jobsEnabled: boolean;
   /**
-   * Browser origins (scheme://host[:port], comma-separated) allowed to open the GraphQL
-   * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
+   * Browser origins (scheme://host[:port], comma-separated) allowed to call the API from
+   * another origin: CORS on HTTP and the WebSocket handshake alike (the server's own origin
+   * may always open the WebSocket; clients sending no Origin are not browsers). @default none
    */
   corsOrigins: string[];
   /** Redis for the shared rate-limit counters; unset: they live in PostgreSQL (table `rate_limit.counters`). */
@@ -69,6 +70,11 @@ export interface AppConfig {
    * reconnect is not closed. A socket past it is closed with 4429. @default 200
    */
   wsMessageBurst: number;
+  /**
+   * Serve GraphiQL at GET /graphql (Accept: text/html) and its files under /playground/.
+   * @default true, false when NODE_ENV=production
+   */
+  playgroundEnabled: boolean;
   rateLimits: RateLimitConfig;
 }
 
@@ -208,8 +214,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtAlgorithms !== undefined && jwksUrl === undefined) {
     throw new ConfigError('JWT_ALGORITHMS', 'applies to JWKS_URL only (JWT_SECRET tokens are HS256), and JWKS_URL is unset');
   }
+  const production = optionalString(env, 'NODE_ENV') === 'production';
   return {
-    production: optionalString(env, 'NODE_ENV') === 'production',
+    production,
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     embeddedDataDir: optionalString(env, 'EMBEDDED_PG_DATA_DIR') ?? '.data/postgres',
@@ -231,6 +238,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 50, 1, 100_000),
     wsMaxMessagesPerSecond: integer(env, 'WS_MAX_MESSAGES_PER_SECOND', 50, 1, 10_000),
     wsMessageBurst,
+    playgroundEnabled: boolean(env, 'ENABLE_PLAYGROUND', !production),
     rateLimits: rateLimits(env),
   };
 }

@@ -21,6 +21,8 @@ function depthOf(selectionSet: SelectionSetNode | undefined, fragments: Map<stri
   let max = 0;
   for (const selection of selectionSet.selections) {
     let depth = 0;
+    // Introspection is exempt (the design's abuse limits): GraphiQL's schema query is 15 deep.
+    if (selection.kind === Kind.FIELD && (selection.name.value === '__schema' || selection.name.value === '__type')) continue;
     if (selection.kind === Kind.FIELD) depth = selection.selectionSet ? 1 + depthOf(selection.selectionSet, fragments, seen) : 1;
     else if (selection.kind === Kind.INLINE_FRAGMENT) depth = depthOf(selection.selectionSet, fragments, seen);
     else if (!seen.has(selection.name.value)) {
