@@ -1,6 +1,6 @@
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import type { AuthService } from '../auth/auth.service';
@@ -8,7 +8,7 @@ import type { Viewer } from '../auth/role';
 import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
-import { checkOperation } from '../../graphql/limits';
+import { checkOperation, type LimitOptions } from '../../graphql/limits';
 import { createErrorFormatter } from '../../graphql/errors';
 import type { EventHub } from './event-hub';
 import { subscribeShared } from './shared-execution';
@@ -55,20 +55,24 @@ export function attachSubscriptionServer(deps: {
   hub: EventHub;
   corsOrigins: readonly string[];
   logger: Logger;
+  /** The options of the limits HTTP applies (introspection on or off). */
+  limits: LimitOptions;
+  /** Drop "Did you mean …?" from error messages (production), as HTTP does. */
+  hideSuggestions: boolean;
 }): { dispose(): Promise<void> } {
-  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger } = deps;
-  const formatError = createErrorFormatter(logger);
+  const { httpServer, schema, dataSource, auth, services, hub, corsOrigins, logger, limits } = deps;
+  const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions });
   // A reconnect storm is thousands of identical documents: parse and validate each once. The
   // key blanks string variables (ids, cursors such as afterSequence): strings never change
   // validity or the estimated cost, which reads page sizes (numbers).
   const checked = new Map<string, ReturnType<typeof checkOperation>>();
   const checkCached = (payload: Parameters<typeof checkOperation>[1]): ReturnType<typeof checkOperation> => {
-    if (payload.query.length > 10_000) return checkOperation(schema, payload); // not what dashboards send; not kept
+    if (payload.query.length > 10_000) return checkOperation(schema, payload, limits); // not what dashboards send; not kept
     const variables = Object.fromEntries(Object.entries(payload.variables ?? {}).map(([k, v]) => [k, typeof v === 'string' ? '' : v]));
     const key = JSON.stringify([payload.query, payload.operationName ?? null, variables]);
     let result = checked.get(key);
     if (!result) {
-      result = checkOperation(schema, payload);
+      result = checkOperation(schema, payload, limits);
       if (checked.size >= CHECKED_CACHE_SIZE) checked.clear();
       checked.set(key, result);
     }
@@ -121,20 +125,9 @@ export function attachSubscriptionServer(deps: {
         events: hub,
       }),
       onSubscribe: (_ctx, _id, payload) => {
+        // The codes Apollo gives the same failures over HTTP come with the errors.
         const result = checkCached(payload);
-        if (result.errors) {
-          // The codes Apollo gives the same failures over HTTP.
-          return result.errors.map((error) =>
-            error.extensions?.code
-              ? error
-              : new GraphQLError(error.message, {
-                  nodes: error.nodes,
-                  source: error.source,
-                  positions: error.positions,
-                  extensions: { code: /^Syntax Error/.test(error.message) || /token/i.test(error.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED' },
-                }),
-          );
-        }
+        if (result.errors) return result.errors;
         return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
