@@ -10,7 +10,7 @@ import { AuthService } from './modules/auth/auth.service';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
-import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
+import { costLimitPlugin, PARSE_OPTIONS, validationRules } from './graphql/limits';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
@@ -47,15 +47,17 @@ export async function createApiServer(deps: {
   const auth = new AuthService(dataSource, config);
   const services = createServices(dataSource);
 
+  const limits = { introspectionEnabled: config.introspectionEnabled };
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    // Introspection is refused by validationRules (config.introspectionEnabled), the rules the WebSocket shares.
     introspection: true,
     // main.ts owns SIGINT/SIGTERM: drain HTTP, then jobs, then the pool, then the database.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    validationRules,
-    parseOptions: { maxTokens: LIMITS.MAX_TOKENS },
-    formatError: createErrorFormatter(logger),
+    validationRules: validationRules(limits),
+    parseOptions: PARSE_OPTIONS,
+    formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       costLimitPlugin(schema),
@@ -68,6 +70,7 @@ export async function createApiServer(deps: {
   const events = await EventHub.start(dataSource, logger);
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, services, hub: events, corsOrigins: config.corsOrigins, logger,
+    limits, hideSuggestions: config.production,
   });
 
   const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({

@@ -16,7 +16,19 @@ describe('loadConfig', () => {
       dbPoolSize: 10,
       jobsEnabled: true,
       corsOrigins: [],
+      production: false,
+      introspectionEnabled: true,
     });
+  });
+
+  it.each([
+    [{}, false, true],
+    [{ NODE_ENV: 'development' }, false, true],
+    [{ NODE_ENV: 'production' }, true, false],
+    [{ NODE_ENV: 'production', ENABLE_INTROSPECTION: 'true' }, true, true],
+    [{ ENABLE_INTROSPECTION: 'false' }, false, false],
+  ])('should read production and introspection from %p', (env, production, introspectionEnabled) => {
+    expect(loadConfig(env)).toMatchObject({ production, introspectionEnabled });
   });
 
   it('should read every variable', () => {
@@ -45,7 +57,7 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
-    ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
+    ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'], ['ENABLE_INTROSPECTION', 'yes'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {

@@ -34,6 +34,13 @@ export interface AppConfig {
    * WebSocket besides the server's own; clients sending no Origin are not browsers. @default none
    */
   corsOrigins: string[];
+  /** NODE_ENV is "production": no field suggestions in error messages, introspection off by default. @default false */
+  production: boolean;
+  /**
+   * Whether `__schema` / `__type` may be queried, over HTTP and WebSocket (ENABLE_INTROSPECTION).
+   * @default true outside production, false in production
+   */
+  introspectionEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +121,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  const production = optionalString(env, 'NODE_ENV') === 'production';
   return {
     port: integer(env, 'PORT', 4000, 0, 65535),
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
@@ -128,5 +136,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
+    production,
+    introspectionEnabled: boolean(env, 'ENABLE_INTROSPECTION', !production),
   };
 }
