@@ -16,10 +16,12 @@ import { operationCost } from './operation-cost';
  *   fragment spreads and inline fragments not counted; introspection (`__schema`) exempt.
  * - MAX_ALIASES: aliases in an operation, `__typename` ones included.
  * - MAX_DIRECTIVES: directives in an operation (through its fragments).
- * - MAX_TOKENS: parser tokens of a document.
+ * - MAX_TOKENS: parser tokens of a document: graphql-armor's default, and what keeps
+ *   graphql-js's OverlappingFieldsCanBeMerged (quadratic in fields of one response name)
+ *   in tens of milliseconds; the largest client document (GraphiQL's introspection) has 184.
  * - MAX_COST: estimated values of the answer (operation-cost.ts).
  */
-export const LIMITS = { MAX_DEPTH: 8, MAX_ALIASES: 15, MAX_DIRECTIVES: 50, MAX_TOKENS: 2_000, MAX_COST: 5_000 } as const;
+export const LIMITS = { MAX_DEPTH: 8, MAX_ALIASES: 15, MAX_DIRECTIVES: 50, MAX_TOKENS: 1_000, MAX_COST: 5_000 } as const;
 
 export interface LimitOptions {
   /** Whether `__schema` / `__type` may be queried (ENABLE_INTROSPECTION). */
