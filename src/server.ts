@@ -11,7 +11,7 @@ import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
-import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
+import { costLimitPlugin, PARSE_OPTIONS, validationRules } from './graphql/limits';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import { wellFormedInputPlugin } from './graphql/well-formed-input';
 import { applySecurityHeaders, securityHeaders } from './graphql/security-headers';
@@ -68,15 +68,17 @@ export async function createApiServer(deps: {
     logger,
   });
 
+  const limits = { introspectionEnabled: config.introspectionEnabled };
   const apollo = new ApolloServer<RequestContext>({
     schema,
+    // Introspection is refused by validationRules (config.introspectionEnabled), the rules the WebSocket shares.
     introspection: true,
     // main.ts owns SIGINT/SIGTERM: drain HTTP, then jobs, then the pool, then the database.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,
-    validationRules,
-    parseOptions: { maxTokens: LIMITS.MAX_TOKENS },
-    formatError: createErrorFormatter(logger),
+    validationRules: validationRules(limits),
+    parseOptions: PARSE_OPTIONS,
+    formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
       wellFormedInputPlugin(),
@@ -94,6 +96,7 @@ export async function createApiServer(deps: {
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
+    limits, hideSuggestions: config.production,
   });
 
   const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({

@@ -53,12 +53,13 @@ describe('WebSocket transport', () => {
       primarySubAccount { agency { primarySubAccount { agency { primarySubAccount { agency { id } } } } } } } } } } } } }`;
     const cases: Array<[string, string, RegExp]> = [
       ['unknown', 'subscription { agencyActivity(agencyId: "x") { nope } }', /Cannot query field "nope"/],
-      ['aliases', `subscription { ${aliases} }`, /aliases/],
+      ['aliases', `subscription { ${aliases} }`, /aliases/i],
       ['depth', deep, /depth/i],
       ['tokens', `subscription { agencyActivity(agencyId: "x") { ${'type '.repeat(6000)} } }`, /token/i],
       ['syntax', 'subscription {', /Syntax Error/],
-      ['cost', `subscription { agencyActivity(agencyId: "x") { agency { subAccounts(first: 100) { edges { node { wallet {
-        transfers(first: 100) { edges { node { id kind createdAt } } } } } } } } } }`, /cost/],
+      // Within depth 8: 100 sub-accounts × their 1,000 scenarios.
+      ['cost', `subscription { agencyActivity(agencyId: "x") { agency { subAccounts(first: 100) { edges { node {
+        scenarios { id name } } } } } } }`, /cost/],
     ];
     for (const [id, query, message] of cases) raw.send({ type: 'subscribe', id, payload: { query } });
     for (const [id, , message] of cases) {

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       wsMaxMessagesPerSecond: 50,
       wsMessageBurst: 200,
       playgroundEnabled: true,
+      introspectionEnabled: true,
     });
   });
 
@@ -56,6 +57,16 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'development', ENABLE_PLAYGROUND: '0' }, false],
   ])('should turn the playground on outside production unless told otherwise (%p)', (env, enabled) => {
     expect(loadConfig(env).playgroundEnabled).toBe(enabled);
+  });
+
+  it.each([
+    [{}, false, true],
+    [{ NODE_ENV: 'development' }, false, true],
+    [{ NODE_ENV: 'production' }, true, false],
+    [{ NODE_ENV: 'production', ENABLE_INTROSPECTION: 'true' }, true, true],
+    [{ ENABLE_INTROSPECTION: 'false' }, false, false],
+  ])('should read production and introspection from %p', (env, production, introspectionEnabled) => {
+    expect(loadConfig(env)).toMatchObject({ production, introspectionEnabled });
   });
 
   it('should read every variable', () => {
@@ -94,7 +105,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
-    ['ENABLE_PLAYGROUND', 'yes'],
+    ['ENABLE_PLAYGROUND', 'yes'], ['ENABLE_INTROSPECTION', 'yes'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
     ['REDIS_URL', 'http://cache:6379'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '11'], ['RATE_LIMIT_ENABLED', 'off'],

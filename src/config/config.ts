@@ -75,6 +75,11 @@ export interface AppConfig {
    * @default true, false when NODE_ENV=production
    */
   playgroundEnabled: boolean;
+  /**
+   * Whether `__schema` / `__type` may be queried, over HTTP and WebSocket (ENABLE_INTROSPECTION).
+   * @default true outside production, false in production
+   */
+  introspectionEnabled: boolean;
   rateLimits: RateLimitConfig;
 }
 
@@ -239,6 +244,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsMaxMessagesPerSecond: integer(env, 'WS_MAX_MESSAGES_PER_SECOND', 50, 1, 10_000),
     wsMessageBurst,
     playgroundEnabled: boolean(env, 'ENABLE_PLAYGROUND', !production),
+    introspectionEnabled: boolean(env, 'ENABLE_INTROSPECTION', !production),
     rateLimits: rateLimits(env),
   };
 }

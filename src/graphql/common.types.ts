@@ -2,6 +2,7 @@ import { Field, ID, InterfaceType, ObjectType, registerEnumType } from 'type-gra
 import { DecimalScalar } from './scalars';
 import { formatMicros } from '../shared/money';
 import { ROLES } from '../modules/auth/role';
+import { MaxItems } from './list-size';
 
 export enum MinuteTierEnum { BASIC = 'BASIC', PREMIUM = 'PREMIUM' }
 registerEnumType(MinuteTierEnum, { name: 'MinuteTier', description: 'Minute quality tiers, each with its own price.' });
@@ -42,10 +43,16 @@ export class Money {
   }
 }
 
+/** A mutation's payload reports one business failure (mutationPayload stops at the first). */
+export const MAX_USER_ERRORS_PER_MUTATION = 1;
+/** Segments of a `UserError.field` path: the deepest is ["inputs", "<index>", "<field>"]. */
+export const MAX_USER_ERROR_PATH_SEGMENTS = 8;
+
 @ObjectType({ description: 'A business-rule failure of a mutation: nothing was changed.' })
 export class UserError {
   @Field(() => String, { description: 'Stable machine code, e.g. PLAN_LIMIT_REACHED' }) code!: string;
   @Field(() => String, { description: 'For people' }) message!: string;
+  @MaxItems(MAX_USER_ERROR_PATH_SEGMENTS)
   @Field(() => [String], { nullable: true, description: 'Path into the input, where one field is at fault' })
   field!: string[] | null;
 }

@@ -52,8 +52,25 @@ const CLIENT_CODES = new Set([
  * with their code, type-graphql argument validation becomes BAD_USER_INPUT with the
  * constraint messages, and everything else is logged and replaced by a generic error
  * (no stack traces, SQL or internals leave the process).
+ *
+ * With `hideSuggestions` (production) graphql-js's "Did you mean …?" hints go, so that
+ * error messages do not spell out the schema for whoever has introspection turned off.
+ * Here rather than graphql-armor's block-field-suggestions, which is an Apollo plugin
+ * (the WebSocket path does not run it) and misses "Did you mean the enum value …?".
  */
-export function createErrorFormatter(logger: Logger) {
+export function createErrorFormatter(logger: Logger, options: { hideSuggestions: boolean } = { hideSuggestions: false }) {
+  const format = formatterOf(logger);
+  if (!options.hideSuggestions) return format;
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const result = format(formatted, error);
+    return { ...result, message: withoutSuggestions(result.message) };
+  };
+}
+
+/** A message without graphql-js's suggestions ("Did you mean "name"?", "Did you mean the enum value "BASIC"?"). */
+export const withoutSuggestions = (message: string): string => message.replace(/\s*Did you mean [^?]*\?/g, '');
+
+function formatterOf(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code as string | undefined;

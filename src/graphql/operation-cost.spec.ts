@@ -40,4 +40,43 @@ describe('operationCost', () => {
     expect(cost(`query($n: Int) { agencies(first: $n) { totalCount } }`)({ n: 'many' })).toBeUndefined();
     expect(cost(`query($id: ID!) { node(id: $id) { id } }`)({})).toBeUndefined();
   });
+
+  it('should cost a fragment once, however often it is spread: 25 levels of doubling in well under a second', () => {
+    const fragments = Array.from({ length: 25 }, (_, i) =>
+      `fragment F${i} on SubAccount { agency { primarySubAccount { ...F${i + 1} } } wallet { subAccount { ...F${i + 1} } } }`);
+    const query = `query($id: ID!) { subAccount(id: $id) { ...F0 } } ${fragments.join(' ')} fragment F25 on SubAccount { id }`;
+    const started = performance.now();
+    const estimate = cost(query)({ id: 'x' })!;
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(estimate).toBeGreaterThan(2 ** 25); // the answer it describes: 2^25 sub-accounts and more
+  });
+
+  it('should count objects only, and every list by its declared maximum', () => {
+    expect(cost(`{ viewer { role } }`)({})).toBe(1);
+    expect(cost(`query($id: ID!) { subAccount(id: $id) { id name } }`)({ id: 'x' })).toBe(1);
+    // 1 sub-account + 1,000 scenarios, each with its sub-account
+    expect(cost(`query($id: ID!) { subAccount(id: $id) { scenarios { subAccount { id } } } }`)({ id: 'x' })).toBe(1 + 1_000 * 2);
+    // 20 plans at most, each with one Money
+    expect(cost(`{ plans { code basePrice(tier: BASIC) { amount } } }`)({})).toBe(20 * 2);
+  });
+
+  it('should cost a connection by first (20 without it), edges and nodes', () => {
+    expect(cost(`{ agencies(first: 10) { totalCount edges { node { id } } } }`)({})).toBe(1 + 10 * 2);
+    expect(cost(`{ agencies { edges { node { id } } } }`)({})).toBe(1 + 20 * 2);
+    expect(cost(`{ agencies(first: 10) { a: edges { node { id } } b: edges { cursor } } }`)({})).toBe(1 + 10 * 3);
+  });
+
+  it('should cost a batch by its inputs, its calls and errors sharing them', () => {
+    const ofDocument = cost(`mutation($inputs: [RecordCallUsageInput!]!) {
+      recordCallUsageBatch(inputs: $inputs) { calls { id cost { amount } } userErrors { code } } }`);
+    const input = { durationSeconds: 1, externalCallId: 'c', startedAt: '2026-01-01T00:00:00Z', status: 'COMPLETED', subAccountId: 's', tier: 'BASIC' };
+    // the payload + per input the costlier of a call (with its Money) and an error
+    expect(ofDocument({ inputs: Array.from({ length: 1_000 }, () => input) })).toBe(1 + 1_000 * 2);
+    expect(ofDocument({ inputs: [input] })).toBe(1 + 2);
+  });
+
+  it('should not cost introspection, and leave out what @skip / @include leave out', () => {
+    expect(cost(`{ __schema { types { name fields { name type { name } } } } }`)({})).toBe(0);
+    expect(cost(`{ agencies(first: 10) @skip(if: true) { edges { node { id } } } viewer @include(if: false) { role } }`)({})).toBe(0);
+  });
 });

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphql';
 import { buildSchema } from 'type-graphql';
 import { DateTimeScalar } from './scalars';
+import { capListFields } from './list-size';
 import { NodeResolver } from './node.resolver';
 import { PlanResolver } from '../modules/plan/plan.resolver';
 import { AgencyResolver } from '../modules/agency/agency.resolver';
@@ -24,9 +25,12 @@ export const RESOLVERS = [
   ...EVENT_RESOLVERS,
 ] as const;
 
-/** Builds the executable schema from the resolver classes (type-graphql), once per process. */
-export function createSchema(): Promise<GraphQLSchema> {
-  return buildSchema({
+/**
+ * Builds the executable schema from the resolver classes (type-graphql), once per process;
+ * every list field's answer is cut at its declared maximum (list-size.ts).
+ */
+export async function createSchema(): Promise<GraphQLSchema> {
+  const schema = await buildSchema({
     resolvers: [...RESOLVERS],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     // Every subscription brings its own `subscribe` (the outbox event hub); type-graphql still
@@ -42,6 +46,7 @@ export function createSchema(): Promise<GraphQLSchema> {
     // Structural limits on inputs (string lengths); business validation lives in services.
     validate: { forbidUnknownValues: false },
   });
+  return capListFields(schema);
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, so it only changes when the API does. */

@@ -1,7 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
-import { Node, PageInfo, UserError } from '../../graphql/common.types';
+import { Node, PageInfo, UserError, MAX_PAGE_SIZE, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 
 @ObjectType('Agency', { implements: Node, description: 'A reseller: one primary sub-account and its clients.' })
 export class AgencyType extends Node {
@@ -17,7 +18,7 @@ export class AgencyEdge {
 
 @ObjectType('AgencyConnection')
 export class AgencyConnection {
-  @Field(() => [AgencyEdge]) edges!: AgencyEdge[];
+  @MaxItems(MAX_PAGE_SIZE, { sizedByParent: true }) @Field(() => [AgencyEdge]) edges!: AgencyEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
   @Field(() => Int) totalCount!: number;
 }
@@ -34,7 +35,7 @@ export class CreateAgencyInput {
 @ObjectType('CreateAgencyPayload')
 export class CreateAgencyPayload {
   @Field(() => AgencyType, { nullable: true }) agency!: AgencyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('ChangeAgencyPlanInput')
@@ -46,7 +47,7 @@ export class ChangeAgencyPlanInput {
 @ObjectType('ChangeAgencyPlanPayload')
 export class ChangeAgencyPlanPayload {
   @Field(() => AgencyType, { nullable: true }) agency!: AgencyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('SetAgencyMarkupInput')
@@ -59,5 +60,5 @@ export class SetAgencyMarkupInput {
 @ObjectType('SetAgencyMarkupPayload')
 export class SetAgencyMarkupPayload {
   @Field(() => AgencyType, { nullable: true }) agency!: AgencyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

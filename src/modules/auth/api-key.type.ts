@@ -1,7 +1,8 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { Node, RoleEnum, UserError } from '../../graphql/common.types';
+import { Node, RoleEnum, UserError, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 import { AgencyType } from '../agency/agency.type';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { Role } from './role';
@@ -37,7 +38,7 @@ export class CreateApiKeyInput {
 export class CreateApiKeyPayload {
   @Field(() => String, { nullable: true, description: 'Shown once, never stored in clear' }) secret!: string | null;
   @Field(() => ApiKeyType, { nullable: true }) apiKey!: ApiKeyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('RevokeApiKeyInput')
@@ -48,5 +49,5 @@ export class RevokeApiKeyInput {
 @ObjectType('RevokeApiKeyPayload')
 export class RevokeApiKeyPayload {
   @Field(() => ApiKeyType, { nullable: true }) apiKey!: ApiKeyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

@@ -10,7 +10,7 @@ import type { Viewer } from '../auth/role';
 import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
-import { checkOperation } from '../../graphql/limits';
+import { checkOperation, type LimitOptions } from '../../graphql/limits';
 import { createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
 import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
 import { malformedInputError } from '../../graphql/well-formed-input';
@@ -71,9 +71,13 @@ export function attachSubscriptionServer(deps: {
   rateLimits: RateLimitService;
   /** See AppConfig.trustProxyHops. */
   trustProxyHops: number;
+  /** The options of the limits HTTP applies (introspection on or off). */
+  limits: LimitOptions;
+  /** Drop "Did you mean …?" from error messages (production), as HTTP does. */
+  hideSuggestions: boolean;
 }): { dispose(): Promise<void>; registry: SocketRegistry } {
-  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops } = deps;
-  const formatError = createErrorFormatter(logger);
+  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits } = deps;
+  const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions });
   const registry = new SocketRegistry(config.wsMaxSocketsPerKey, revocations);
   const stopWatchingRevocations = hub.onKeyRevoked(registry);
   const sessions = new WeakMap<object, SocketSession>();
@@ -83,12 +87,12 @@ export function attachSubscriptionServer(deps: {
   // validity or the estimated cost, which reads page sizes (numbers).
   const checked = new Map<string, ReturnType<typeof checkOperation>>();
   const checkCached = (payload: Parameters<typeof checkOperation>[1]): ReturnType<typeof checkOperation> => {
-    if (payload.query.length > 10_000) return checkOperation(schema, payload); // not what dashboards send; not kept
+    if (payload.query.length > 10_000) return checkOperation(schema, payload, limits); // not what dashboards send; not kept
     const variables = Object.fromEntries(Object.entries(payload.variables ?? {}).map(([k, v]) => [k, typeof v === 'string' ? '' : v]));
     const key = JSON.stringify([payload.query, payload.operationName ?? null, variables]);
     let result = checked.get(key);
     if (!result) {
-      result = checkOperation(schema, payload);
+      result = checkOperation(schema, payload, limits);
       if (checked.size >= CHECKED_CACHE_SIZE) checked.clear();
       checked.set(key, result);
     }
@@ -187,20 +191,9 @@ export function attachSubscriptionServer(deps: {
           return [error];
         }
         if (session.refusal) return [session.refusal]; // closed while the re-check ran
+        // The codes Apollo gives the same failures over HTTP come with the errors.
         const result = checkCached(payload);
-        if (result.errors) {
-          // The codes Apollo gives the same failures over HTTP.
-          return result.errors.map((error) =>
-            error.extensions?.code
-              ? error
-              : new GraphQLError(error.message, {
-                  nodes: error.nodes,
-                  source: error.source,
-                  positions: error.positions,
-                  extensions: { code: /^Syntax Error/.test(error.message) || /token/i.test(error.message) ? 'GRAPHQL_PARSE_FAILED' : 'GRAPHQL_VALIDATION_FAILED' },
-                }),
-          );
-        }
+        if (result.errors) return result.errors;
         const malformed = malformedInputError(payload, result.document);
         if (malformed) return [malformed];
         // Charged like HTTP, at subscribe (a subscription's events are not charged); over the budget the

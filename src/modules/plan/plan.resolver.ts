@@ -2,12 +2,15 @@ import { Arg, Ctx, FieldResolver, Query, Resolver, Root } from 'type-graphql';
 import { DecimalScalar } from '../../graphql/scalars';
 import { MinuteTierEnum, Money } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
+import { MaxItems } from '../../graphql/list-size';
 import { PlanEntity } from './plan.entity';
+import { MAX_PLANS } from './plan.service';
 import { PlanType } from './plan.type';
 import { basePriceMicros } from '../pricing/pricing';
 
 @Resolver(() => PlanType)
 export class PlanResolver {
+  @MaxItems(MAX_PLANS)
   @Query(() => [PlanType], { description: 'Every plan, cheapest first. Any authenticated caller.' })
   async plans(@Ctx() ctx: RequestContext): Promise<PlanEntity[]> {
     return ctx.services.plan.list();

@@ -14,11 +14,14 @@ export function fitsPlan(plan: Pick<PlanEntity, 'subAccountLimit'>, activeCount:
   return plan.subAccountLimit === null || activeCount <= plan.subAccountLimit;
 }
 
+/** The price list is short: `plans` answers at most this many (the cost limit counts them). */
+export const MAX_PLANS = 20;
+
 export class PlanService {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Plans are public to every authenticated caller: they are the price list. */
   list(): Promise<PlanEntity[]> {
-    return this.dataSource.getRepository(PlanEntity).find({ order: { sortOrder: 'ASC' } });
+    return this.dataSource.getRepository(PlanEntity).find({ order: { sortOrder: 'ASC' }, take: MAX_PLANS });
   }
 }

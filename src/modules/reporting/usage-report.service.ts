@@ -44,6 +44,12 @@ export function toUsageSummary(range: Range, figures: UsageFigures): UsageSummar
  * sub-accounts with their usage, or an agency report over any number of sub-accounts,
  * costs one figures statement.
  */
+/**
+ * Rows of `UsageReport.bySubAccount` (the primary first, then oldest first); the totals
+ * still cover every sub-account. The cost limit counts every row, so the list has a bound.
+ */
+export const MAX_REPORT_ROWS = 100;
+
 export class UsageReportService {
   /** The range asked for, or the sub-account's current billing cycle. */
   subAccountRange(sub: SubAccountEntity, range: Range | undefined, now = new Date()): Range {
@@ -90,7 +96,7 @@ export class UsageReportService {
     for (const { subAccount, walletBalanceMicros, figures } of subs) {
       loaders.subAccount.prime(subAccount.id, subAccount);
       addFigures(totals, figures);
-      if (subAccount.status === 'ACTIVE' || figures.callCount > 0n) {
+      if ((subAccount.status === 'ACTIVE' || figures.callCount > 0n) && bySubAccount.length < MAX_REPORT_ROWS) {
         bySubAccount.push({ subAccount, usage: toUsageSummary(range, figures), walletBalance: Money.ofMicros(walletBalanceMicros) });
       }
     }

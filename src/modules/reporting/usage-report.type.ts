@@ -4,7 +4,10 @@ import { MinuteTierEnum, Money } from '../../graphql/common.types';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { CallStatusEnum } from '../usage/call.type';
-import type { CallStatus } from '../usage/call.entity';
+import { CALL_STATUSES, type CallStatus } from '../usage/call.entity';
+import { MaxItems } from '../../graphql/list-size';
+import { MAX_REPORT_ROWS } from './usage-report.service';
+const MINUTE_TIER_COUNT = Object.keys(MinuteTierEnum).length;
 
 @ObjectType('TierMinutes', { simpleResolvers: true })
 export class TierMinutesType {
@@ -28,8 +31,10 @@ export class UsageSummaryType {
   @Field(() => DateTimeScalar) from!: Date;
   @Field(() => DateTimeScalar) to!: Date;
   @Field(() => DecimalScalar, { description: 'All seconds / 60, rounded to the nearest 1/10,000 minute' }) totalMinutes!: string;
+  @MaxItems(MINUTE_TIER_COUNT)
   @Field(() => [TierMinutesType], { description: 'Every tier, zeros included' }) minutesByTier!: TierMinutesType[];
   @Field(() => Int) callCount!: number;
+  @MaxItems(CALL_STATUSES.length)
   @Field(() => [StatusCountType], { description: 'Every status, zeros included' }) callsByStatus!: StatusCountType[];
   @Field(() => Money, { description: 'Cost of the calls: what left the wallets' }) spent!: Money;
   @Field(() => Money, { description: "The agency's markup within that cost" }) profit!: Money;
@@ -58,6 +63,7 @@ export class UsageReportType {
   @Field(() => DateTimeScalar) from!: Date;
   @Field(() => DateTimeScalar) to!: Date;
   @Field(() => UsageSummaryType, { description: 'All sub-accounts, the primary and removed ones included' }) totals!: UsageSummaryType;
+  @MaxItems(MAX_REPORT_ROWS)
   @Field(() => [SubAccountUsageType], {
     description: 'Every active sub-account (the primary first), and removed ones that have calls in the range',
   })

@@ -1,7 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
-import { Node, PageInfo, SubAccountKindEnum, SubAccountStatusEnum, UserError } from '../../graphql/common.types';
+import { Node, PageInfo, SubAccountKindEnum, SubAccountStatusEnum, UserError, MAX_PAGE_SIZE, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 import { AgencyType } from '../agency/agency.type';
 
 @ObjectType('SubAccount', { implements: Node, description: "An agency's own (PRIMARY) or client (SECONDARY) account." })
@@ -30,7 +31,7 @@ export class SubAccountEdge {
 
 @ObjectType('SubAccountConnection')
 export class SubAccountConnection {
-  @Field(() => [SubAccountEdge]) edges!: SubAccountEdge[];
+  @MaxItems(MAX_PAGE_SIZE, { sizedByParent: true }) @Field(() => [SubAccountEdge]) edges!: SubAccountEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
   @Field(() => Int) totalCount!: number;
 }
@@ -51,7 +52,7 @@ export class AddSubAccountInput {
 @ObjectType('AddSubAccountPayload')
 export class AddSubAccountPayload {
   @Field(() => SubAccountType, { nullable: true }) subAccount!: SubAccountType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('UpdateSubAccountInput', {
@@ -69,7 +70,7 @@ export class UpdateSubAccountInput {
 @ObjectType('UpdateSubAccountPayload')
 export class UpdateSubAccountPayload {
   @Field(() => SubAccountType, { nullable: true }) subAccount!: SubAccountType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('RemoveSubAccountInput')
@@ -81,7 +82,7 @@ export class RemoveSubAccountInput {
 export class RemoveSubAccountPayload {
   @Field(() => ID, { nullable: true }) removedSubAccountId!: string | null;
   @Field(() => AgencyType, { nullable: true }) agency!: AgencyType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('RestoreSubAccountInput')
@@ -92,5 +93,5 @@ export class RestoreSubAccountInput {
 @ObjectType('RestoreSubAccountPayload')
 export class RestoreSubAccountPayload {
   @Field(() => SubAccountType, { nullable: true }) subAccount!: SubAccountType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

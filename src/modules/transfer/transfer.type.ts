@@ -1,7 +1,8 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar, DecimalScalar } from '../../graphql/scalars';
-import { MinuteTierEnum, Money, Node, PageInfo, UserError } from '../../graphql/common.types';
+import { MinuteTierEnum, Money, Node, PageInfo, UserError, MAX_PAGE_SIZE, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 import { TRANSFER_KINDS, type TransferKind } from '../ledger/ledger.entities';
 
 export const TransferKindEnum = Object.fromEntries(TRANSFER_KINDS.map((k) => [k, k])) as { [K in TransferKind]: K };
@@ -27,7 +28,7 @@ export class TransferEdge {
 
 @ObjectType('TransferConnection')
 export class TransferConnection {
-  @Field(() => [TransferEdge]) edges!: TransferEdge[];
+  @MaxItems(MAX_PAGE_SIZE, { sizedByParent: true }) @Field(() => [TransferEdge]) edges!: TransferEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
   @Field(() => Int) totalCount!: number;
 }
@@ -59,7 +60,7 @@ export class TransferMinutesInput {
 @ObjectType('TransferMinutesPayload')
 export class TransferMinutesPayload {
   @Field(() => TransferType, { nullable: true }) transfer!: TransferType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @InputType('AdjustWalletBalanceInput')
@@ -73,5 +74,5 @@ export class AdjustWalletBalanceInput {
 @ObjectType('AdjustWalletBalancePayload')
 export class AdjustWalletBalancePayload {
   @Field(() => TransferType, { nullable: true }) transfer!: TransferType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

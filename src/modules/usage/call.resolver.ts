@@ -1,6 +1,7 @@
 import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { Money, type UserError } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
+import { SizedBy } from '../../graphql/list-size';
 import type { DomainError } from '../../shared/domain-error';
 import { toGlobalId } from '../../shared/global-id';
 import { SubAccountType } from '../sub-account/sub-account.type';
@@ -35,6 +36,7 @@ export class CallResolver {
     return { call: outcome.call, wallet, userErrors: [] };
   }
 
+  @SizedBy('inputs')
   @Mutation(() => RecordCallUsageBatchPayload, {
     description: 'Up to 1,000 calls: the good ones are recorded, each bad one gets a userError with its index.',
   })

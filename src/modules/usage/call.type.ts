@@ -1,8 +1,10 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { MinuteTierEnum, Node, PageInfo, UserError } from '../../graphql/common.types';
+import { MinuteTierEnum, Node, PageInfo, UserError, MAX_PAGE_SIZE, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 import { WalletType } from '../wallet/wallet.type';
 import { CALL_STATUSES, type CallStatus } from './call.entity';
+import { MAX_CALLS_PER_BATCH } from './call-input';
 
 export const CallStatusEnum = Object.fromEntries(CALL_STATUSES.map((s) => [s, s])) as { [K in CallStatus]: K };
 registerEnumType(CallStatusEnum, { name: 'CallStatus', description: 'How a call ended.' });
@@ -26,7 +28,7 @@ export class CallEdge {
 
 @ObjectType('CallConnection')
 export class CallConnection {
-  @Field(() => [CallEdge]) edges!: CallEdge[];
+  @MaxItems(MAX_PAGE_SIZE, { sizedByParent: true }) @Field(() => [CallEdge]) edges!: CallEdge[];
   @Field(() => PageInfo) pageInfo!: PageInfo;
   @Field(() => Int) totalCount!: number;
 }
@@ -54,13 +56,15 @@ export class RecordCallUsagePayload {
   @Field(() => CallType, { nullable: true, description: 'The call recorded, or the first record of a retried one' }) call!: CallType | null;
   @Field(() => WalletType, { nullable: true, description: 'The debited wallet; null for usage-ingest keys, which read nothing' })
   wallet!: WalletType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
 
 @ObjectType('RecordCallUsageBatchPayload')
 export class RecordCallUsageBatchPayload {
+  @MaxItems(MAX_CALLS_PER_BATCH, { sizedByParent: true })
   @Field(() => [CallType], { description: 'The calls recorded (or first records of retried ones), in input order' })
   calls!: CallType[];
+  @MaxItems(MAX_CALLS_PER_BATCH, { sizedByParent: true })
   @Field(() => [UserError], { description: 'One per refused call; `field` starts with ["inputs", "<index>"]' })
   userErrors!: UserError[];
 }

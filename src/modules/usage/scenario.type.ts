@@ -1,7 +1,8 @@
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { Node, UserError } from '../../graphql/common.types';
+import { Node, UserError, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 
 @ObjectType('Scenario', { implements: Node, description: 'A call scenario of a sub-account: a campaign or project its calls belong to.' })
 export class ScenarioType extends Node {
@@ -20,5 +21,5 @@ export class CreateScenarioInput {
 @ObjectType('CreateScenarioPayload')
 export class CreateScenarioPayload {
   @Field(() => ScenarioType, { nullable: true }) scenario!: ScenarioType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

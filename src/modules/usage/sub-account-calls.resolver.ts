@@ -1,6 +1,7 @@
 import { Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import type { RequestContext } from '../../graphql/context';
+import { MaxItems } from '../../graphql/list-size';
 import { PageArgs } from '../../graphql/page.args';
 import { DateRangeInput, validRange } from '../../shared/date-range';
 import { ALL_TIME } from '../reporting/range-plan';
@@ -11,6 +12,7 @@ import { CallConnection, CallStatusEnum } from './call.type';
 import type { CallPage } from './call.service';
 import type { ScenarioEntity } from './scenario.entity';
 import { ScenarioType } from './scenario.type';
+import { MAX_SCENARIOS_PER_SUB_ACCOUNT } from './scenario.service';
 import { assertCanReadUsage } from './usage-access';
 
 @ArgsType()
@@ -46,6 +48,7 @@ export class SubAccountCallsResolver {
     };
   }
 
+  @MaxItems(MAX_SCENARIOS_PER_SUB_ACCOUNT)
   @FieldResolver(() => [ScenarioType], { description: 'Oldest first' })
   scenarios(@Root() sub: SubAccountEntity, @Ctx() ctx: RequestContext): Promise<ScenarioEntity[]> {
     assertCanReadUsage(ctx.viewer, sub);

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { CallEntity } from './call.entity';
 import { ScenarioEntity } from './scenario.entity';
+import { MAX_SCENARIOS_PER_SUB_ACCOUNT } from './scenario.service';
 
 import { byKey } from '../../shared/by-key';
 
@@ -10,11 +11,23 @@ export const usageLoaders = {
   scenario: (dataSource: DataSource) => new DataLoader<string, ScenarioEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(ScenarioEntity).findBy({ id: In([...ids]) }), (s) => s.id),
   ),
-  /** A sub-account's scenarios, oldest first. */
+  /**
+   * A sub-account's scenarios, oldest first, at most MAX_SCENARIOS_PER_SUB_ACCOUNT of each
+   * (the number `SubAccount.scenarios` is costed at; creation refuses more, this holds even
+   * if concurrent creates slipped one past).
+   */
   scenariosOfSubAccount: (dataSource: DataSource) => new DataLoader<string, ScenarioEntity[]>(async (subAccountIds) => {
     const rows = await dataSource
       .getRepository(ScenarioEntity)
-      .find({ where: { subAccountId: In([...subAccountIds]) }, order: { createdAt: 'ASC', id: 'ASC' } });
+      .createQueryBuilder('s')
+      .where(
+        `s.id IN (SELECT id FROM (SELECT id, row_number() OVER (PARTITION BY sub_account_id ORDER BY created_at, id) AS n
+                   FROM scenarios WHERE sub_account_id = ANY(CAST(:ids AS uuid[]))) ranked WHERE ranked.n <= :max)`,
+        { ids: [...subAccountIds], max: MAX_SCENARIOS_PER_SUB_ACCOUNT },
+      )
+      .orderBy('s.createdAt', 'ASC')
+      .addOrderBy('s.id', 'ASC')
+      .getMany();
     return subAccountIds.map((id) => rows.filter((row) => row.subAccountId === id));
   }),
   call: (dataSource: DataSource) => new DataLoader<string, CallEntity | undefined>(async (ids) =>

@@ -1,6 +1,7 @@
 import { MaxLength } from 'class-validator';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import { Node, UserError } from '../../graphql/common.types';
+import { Node, UserError, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { MaxItems } from '../../graphql/list-size';
 import { DecimalScalar } from '../../graphql/scalars';
 
 @ObjectType('Wallet', { implements: Node, description: 'The dollar value of the minutes a sub-account can still use.' })
@@ -16,5 +17,5 @@ export class SetLowBalanceThresholdInput {
 @ObjectType('SetLowBalanceThresholdPayload')
 export class SetLowBalanceThresholdPayload {
   @Field(() => WalletType, { nullable: true }) wallet!: WalletType | null;
-  @Field(() => [UserError]) userErrors!: UserError[];
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }
