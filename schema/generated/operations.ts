@@ -427,6 +427,8 @@ export type Plan = {
   code: Scalars['String']['output'];
   /** Minutes of the tier credited to the primary: once at creation, or every month on PARTNER_LEGACY */
   includedMinutes: Scalars['Decimal']['output'];
+  /** Kept for the agencies already on it: changeAgencyPlan refuses to move an agency onto it (PLAN_NOT_AVAILABLE) */
+  legacy: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
   /** Most active sub-accounts, the primary included; null: no cap */
   subAccountLimit?: Maybe<Scalars['Int']['output']>;
