@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import type { Logger } from './shared/logger';
+import type { Clock } from './shared/clock';
 import { AuthService } from './modules/auth/auth.service';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
@@ -40,12 +41,14 @@ export async function createApiServer(deps: {
   schema: GraphQLSchema;
   config: AppConfig;
   logger: Logger;
+  /** The services' clock; the machine's by default (tests walk through billing cycles with their own). */
+  clock?: Clock;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
   const auth = new AuthService(dataSource, config);
-  const services = createServices(dataSource);
+  const services = createServices(dataSource, deps.clock);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,

@@ -11,16 +11,20 @@ import { ScenarioService } from '../modules/usage/scenario.service';
 import { UsageIngestService } from '../modules/usage/usage-ingest.service';
 import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
+import { systemClock, type Clock } from '../shared/clock';
 
-/** The service instances, created once at startup and shared by every request. */
-export function createServices(dataSource: DataSource) {
+/**
+ * The service instances, created once at startup and shared by every request. `clock` dates
+ * sub-account changes (tests walking through billing cycles pass their own).
+ */
+export function createServices(dataSource: DataSource, clock: Clock = systemClock) {
   const transferBatcher = new TransferBatcher(dataSource);
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,
     plan: new PlanService(dataSource),
-    agency: new AgencyService(dataSource),
-    subAccount: new SubAccountService(dataSource),
+    agency: new AgencyService(dataSource, clock),
+    subAccount: new SubAccountService(dataSource, clock),
     apiKey: new ApiKeyService(dataSource),
     transfer: new TransferService(dataSource, transferBatcher),
     wallet: new WalletService(dataSource),

@@ -11,6 +11,7 @@ import { openAgencyProfitAccount } from '../ledger/ledger.service';
 import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
 import { AgencyEntity } from './agency.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { systemClock, type Clock } from '../../shared/clock';
 
 export interface CreateAgencyCommand {
   name: string;
@@ -44,7 +45,10 @@ export async function countActiveSubAccounts(em: EntityManager, agencyId: string
 }
 
 export class AgencyService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * Creates the agency with its PRIMARY sub-account and that sub-account's wallet, all or nothing.
@@ -54,7 +58,8 @@ export class AgencyService {
     requireRole(viewer, ['PLATFORM_ADMIN']);
     const name = validName(input.name, ['name']);
     const loginEmail = validEmail(input.primaryLoginEmail, ['primaryLoginEmail']);
-    const planStartedAt = input.planStartedAt ?? new Date();
+    const now = this.clock.now();
+    const planStartedAt = input.planStartedAt ?? now;
     try {
       return await this.dataSource.transaction(async (em) => {
         const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
@@ -76,10 +81,11 @@ export class AgencyService {
           applyBasePrice: true,
           subscriptionStartedAt: planStartedAt,
           removedAt: null,
+          activeSince: now,
         }));
         const wallet = await openWallet(em, agency.id, primary.id);
         await openAgencyProfitAccount(em, agency.id);
-        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: new Date() });
+        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: now });
         return agency;
       });
     } catch (error) {
