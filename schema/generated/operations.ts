@@ -306,6 +306,7 @@ export type Mutation = {
   addSubAccount: AddSubAccountPayload;
   /** Platform admins: a manual credit or debit with a reason. */
   adjustWalletBalance: AdjustWalletBalancePayload;
+  /** Moves the agency to a current plan: PLAN_NOT_AVAILABLE onto a legacy plan, PLAN_TOO_SMALL below the active sub-accounts. */
   changeAgencyPlan: ChangeAgencyPlanPayload;
   /** Platform admins: a new agency with its primary sub-account. */
   createAgency: CreateAgencyPayload;
