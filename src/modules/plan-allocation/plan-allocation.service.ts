@@ -105,6 +105,7 @@ export async function runMonthlyAllocations(dataSource: DataSource, at: Date): P
         .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
         // Share-locked, so a removal (which sweeps the wallet) either waits for the grant and sweeps it,
         // or goes first and the re-checked status skips the removed sub-account: no grant is stranded.
+        // A racing restore is either committed (the job reads its new active_since) or not yet (the row is still REMOVED).
         // Wallet-id order is the order postings take ledger rows in: racing runs and batches queue, never deadlock.
         .orderBy('w.id')
         .setLock('pessimistic_read', undefined, ['s'])
