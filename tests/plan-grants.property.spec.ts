@@ -86,7 +86,7 @@ const scenarioArb = fc.record({
   createdAt: fc.integer({ min: Date.UTC(2025, 0, 1), max: Date.UTC(2026, 0, 1) }),
   // The plan's anchor: up to 60 days before creation, or a few days after (a plan that has not started).
   planStartOffsetMs: fc.integer({ min: -60 * DAY, max: 5 * DAY }),
-  ops: fc.array(opArb, { minLength: 1, maxLength: 14 }),
+  ops: fc.array(opArb, { minLength: 1, maxLength: 12 }),
 });
 
 interface ModelSub {
