@@ -6,6 +6,7 @@ import type { GraphQLSchema } from 'graphql';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import type { Logger } from './shared/logger';
+import type { Clock } from './shared/clock';
 import { AuthService } from './modules/auth/auth.service';
 import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
@@ -53,6 +54,8 @@ export async function createApiServer(deps: {
   schema: GraphQLSchema;
   config: AppConfig;
   logger: Logger;
+  /** The services' clock; the machine's by default (tests walk through billing cycles with their own). */
+  clock?: Clock;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
@@ -60,7 +63,7 @@ export async function createApiServer(deps: {
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
-  const services = createServices(dataSource, { revocations, logger });
+  const services = createServices(dataSource, { revocations, logger, clock: deps.clock });
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
     databaseUrl: (dataSource.options as { url: string }).url,

@@ -217,11 +217,11 @@ describe('agencies', () => {
   });
 
   describe('plans', () => {
-    it('should list the four seeded plans with their caps, base prices and included premium minutes', async () => {
+    it('should list the four seeded plans with their caps, base prices, included premium minutes and which is legacy', async () => {
       const data = ok(
         await app.gql(`{
           plans {
-            code name subAccountLimit
+            code name subAccountLimit legacy
             basic: basePrice(tier: BASIC) { amount currencyCode }
             premium: basePrice(tier: PREMIUM) { amount currencyCode }
             includedPremium: includedMinutes(tier: PREMIUM)
@@ -229,12 +229,12 @@ describe('agencies', () => {
         }`),
       );
       expect(
-        data.plans.map((p: any) => [p.code, p.subAccountLimit, p.basic.amount, p.premium.amount, p.includedPremium]),
+        data.plans.map((p: any) => [p.code, p.subAccountLimit, p.basic.amount, p.premium.amount, p.includedPremium, p.legacy]),
       ).toEqual([
-        ['KICKSTART', 1, '0.09', '0.16', '100'],
-        ['AGENCY_LITE', 3, '0.09', '0.16', '300'],
-        ['AGENCY_UNLIMITED', null, '0.09', '0.16', '1000'],
-        ['PARTNER_LEGACY', null, '0.09', '0.16', '2000'],
+        ['KICKSTART', 1, '0.09', '0.16', '100', false],
+        ['AGENCY_LITE', 3, '0.09', '0.16', '300', false],
+        ['AGENCY_UNLIMITED', null, '0.09', '0.16', '1000', false],
+        ['PARTNER_LEGACY', null, '0.09', '0.16', '2000', true],
       ]);
       for (const plan of data.plans) {
         expect(plan.basic.currencyCode).toBe('USD');
@@ -308,6 +308,14 @@ describe('agencies', () => {
       expect(back.changeAgencyPlan.agency.subAccountSlotsRemaining).toBe(1);
       const [row] = await app.dataSource.query(`SELECT plan_code FROM agencies WHERE id = $1`, [rawId(agencyId)]);
       expect(row.plan_code).toBe('AGENCY_LITE');
+    });
+
+    it('should refuse the legacy plan PARTNER_LEGACY with PLAN_NOT_AVAILABLE and change nothing', async () => {
+      const { agencyId } = await createAgency(app, { planCode: 'AGENCY_UNLIMITED' });
+      const data = ok(await app.gql(CHANGE_PLAN, { input: { agencyId, planCode: 'PARTNER_LEGACY' } }));
+      expect(data.changeAgencyPlan).toEqual({ agency: null, userErrors: [{ code: 'PLAN_NOT_AVAILABLE', field: ['planCode'] }] });
+      const [row] = await app.dataSource.query(`SELECT plan_code FROM agencies WHERE id = $1`, [rawId(agencyId)]);
+      expect(row.plan_code).toBe('AGENCY_UNLIMITED');
     });
 
     it('should answer NOT_FOUND for an agency id that does not exist or is malformed', async () => {

@@ -5,7 +5,6 @@ import {
   accrueMarkupProfit, postItems, postTransfer, requestHash, systemAccount, toPostingItem, type TransferRequest,
 } from '../src/modules/ledger/ledger.service';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
-import { runMonthlyAllocations } from '../src/modules/plan-allocation/plan-allocation.service';
 import { JobScheduler } from '../src/modules/jobs/job-scheduler';
 import { toGlobalId } from '../src/shared/global-id';
 import { Logger } from '../src/shared/logger';
@@ -211,99 +210,7 @@ describe('the ledger', () => {
   });
 
   describe('monthly plan allocations', () => {
-    /** Grants of one agency in the billing cycle starting at `cycleStart`, by wallet. */
-    async function cycleGrants(agencyId: string, cycleStart: string) {
-      return app.dataSource.query(
-        `SELECT credit_account_id AS wallet, amount_micros, minutes_received_units
-           FROM ledger_transfers
-          WHERE agency_id = $1 AND kind = 'PLAN_ALLOCATION' AND idempotency_key LIKE $2
-          ORDER BY amount_micros DESC`,
-        [rawId(agencyId), `system/plan-allocation/${cycleStart}/%`],
-      );
-    }
-
-    it('grants a PARTNER_LEGACY primary 2,000 and each secondary 200 premium minutes exactly once per cycle', async () => {
-      const { agencyId, primaryId } = await createAgency(app, {
-        planCode: 'PARTNER_LEGACY',
-        planStartedAt: '2025-01-15T10:00:00.000Z',
-      });
-      // The secondary pays $0.20 a premium minute: its 200 minutes are worth $40.
-      const secondary = await addSubAccount(app, agencyId, { markupPremium: '0.04' });
-      const primaryWallet = await wallet(primaryId);
-      const secondaryWallet = await wallet(secondary);
-      expect(secondaryWallet.balance.amount).toBe('0.00');
-
-      const march = new Date('2025-03-20T00:00:00.000Z');
-      const racing = await Promise.all(Array.from({ length: 5 }, () => runMonthlyAllocations(app.dataSource, march)));
-      expect(racing.every((r) => r.agencies >= 1)).toBe(true);
-      const expected = [
-        { wallet: rawId(primaryWallet.id), amount_micros: '320000000', minutes_received_units: '20000000' },
-        { wallet: rawId(secondaryWallet.id), amount_micros: '40000000', minutes_received_units: '2000000' },
-      ];
-      expect(await cycleGrants(agencyId, '2025-03-15T10:00:00.000Z')).toEqual(expected);
-
-      for (let run = 0; run < 2; run += 1) {
-        const again = await runMonthlyAllocations(app.dataSource, march);
-        expect(again.granted).toBe(0);
-        expect(again.alreadyGranted).toBeGreaterThanOrEqual(2);
-      }
-      expect(await cycleGrants(agencyId, '2025-03-15T10:00:00.000Z')).toEqual(expected);
-      expect(await balance(primaryId)).toBe('640.00'); // the creation grant of the current cycle and March's
-      expect(await balance(secondary)).toBe('40.00');
-
-      // The next cycle starts on April 15 at 10:00: a run just before grants nothing new, one after grants again.
-      await runMonthlyAllocations(app.dataSource, new Date('2025-04-15T09:59:59.999Z'));
-      expect(await balance(secondary)).toBe('40.00');
-      await runMonthlyAllocations(app.dataSource, new Date('2025-04-15T10:00:00.000Z'));
-      await runMonthlyAllocations(app.dataSource, new Date('2025-04-30T00:00:00.000Z'));
-      expect(await cycleGrants(agencyId, '2025-04-15T10:00:00.000Z')).toEqual(expected);
-      expect(await balance(primaryId)).toBe('960.00');
-      expect(await balance(secondary)).toBe('80.00');
-    });
-
-    it('grants nothing monthly to a KICKSTART agency', async () => {
-      const { agencyId } = await createAgency(app, { planCode: 'KICKSTART', planStartedAt: '2025-01-15T10:00:00.000Z' });
-      await runMonthlyAllocations(app.dataSource, new Date('2025-02-20T00:00:00.000Z'));
-      await runMonthlyAllocations(app.dataSource, new Date('2025-03-20T00:00:00.000Z'));
-      const [{ n }] = await app.dataSource.query(`SELECT count(*)::int AS n FROM ledger_transfers WHERE agency_id = $1`, [
-        rawId(agencyId),
-      ]);
-      expect(n).toBe(1); // the one-time creation grant only
-    });
-
-    it('skips removed secondaries and grants a restored one in its cycle', async () => {
-      const { agencyId } = await createAgency(app, { planCode: 'PARTNER_LEGACY', planStartedAt: '2025-01-15T10:00:00.000Z' });
-      const secondary = await addSubAccount(app, agencyId, { applyBasePrice: true });
-      expect(ok(await app.gql(REMOVE_SUB, { id: secondary })).removeSubAccount.userErrors).toEqual([]);
-      await runMonthlyAllocations(app.dataSource, new Date('2025-05-20T00:00:00.000Z'));
-      expect(await cycleGrants(agencyId, '2025-05-15T10:00:00.000Z')).toHaveLength(1);
-      expect(ok(await app.gql(RESTORE_SUB, { id: secondary })).restoreSubAccount.userErrors).toEqual([]);
-      await runMonthlyAllocations(app.dataSource, new Date('2025-05-21T00:00:00.000Z'));
-      expect(await cycleGrants(agencyId, '2025-05-15T10:00:00.000Z')).toHaveLength(2);
-      expect(await balance(secondary)).toBe('32.00');
-    });
-
-    it('never grants minutes to a sub-account while it is being removed', async () => {
-      const { agencyId } = await createAgency(app, { planCode: 'PARTNER_LEGACY', planStartedAt: '2025-01-15T10:00:00.000Z' });
-      const secondary = await addSubAccount(app, agencyId, { applyBasePrice: true });
-      const runner = app.dataSource.createQueryRunner();
-      await runner.connect();
-      await runner.startTransaction();
-      // Holding the wallet's ledger row stops the removal between locking the sub-account and sweeping its wallet.
-      await runner.query(`SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE`, [rawId((await wallet(secondary)).id)]);
-      const removal = app.gql(REMOVE_SUB, { id: secondary });
-      await sleep(200);
-      const job = runMonthlyAllocations(app.dataSource, new Date('2025-06-20T00:00:00.000Z'));
-      await sleep(300);
-      await runner.rollbackTransaction();
-      await runner.release();
-      expect(ok(await removal).removeSubAccount.userErrors).toEqual([]);
-      await job;
-      // The grant either came before the removal (and was swept to the primary) or not at all.
-      expect(await balance(secondary)).toBe('0.00');
-      const grants = await cycleGrants(agencyId, '2025-06-15T10:00:00.000Z');
-      expect(grants).toHaveLength(1);
-    });
+    // Who is granted what each cycle, at which value, and the race with a removal: tests/plan-grants.spec.ts.
 
     it('starts pg-boss against the database: its schema and the allocation schedule exist', async () => {
       const databaseUrl = (app.dataSource.options as { url: string }).url;

@@ -262,7 +262,6 @@ describe('the tenancy matrix', () => {
   });
   afterAll(() => app.close());
 
-  let planToggle = 0;
   let counter = 0;
 
   const agencyWideField = (name: string, selection: string): FieldUnderTest<AgencyTarget> => ({
@@ -357,14 +356,14 @@ describe('the tenancy matrix', () => {
         query: `mutation($input: ChangeAgencyPlanInput!) {
           changeAgencyPlan(input: $input) { agency { id plan { code } } userErrors { code field message } }
         }`,
-        // Both plans are uncapped, so every allowed change succeeds whatever came before.
-        variables: { input: { agencyId: id, planCode: planToggle++ % 2 ? 'AGENCY_UNLIMITED' : 'PARTNER_LEGACY' } },
+        // The one uncapped current plan (no agency may move onto PARTNER_LEGACY): every allowed change succeeds.
+        variables: { input: { agencyId: id, planCode: 'AGENCY_UNLIMITED' } },
       }),
       answer: (data) => data?.changeAgencyPlan,
       entity: 'agency',
       verify: (payload, id) => {
         sameId(payload.agency, id);
-        expect(['AGENCY_UNLIMITED', 'PARTNER_LEGACY']).toContain(payload.agency.plan.code);
+        expect(payload.agency.plan.code).toBe('AGENCY_UNLIMITED');
       },
     } satisfies FieldUnderTest<AgencyTarget>,
     {

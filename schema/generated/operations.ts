@@ -306,6 +306,7 @@ export type Mutation = {
   addSubAccount: AddSubAccountPayload;
   /** Platform admins: a manual credit or debit with a reason. */
   adjustWalletBalance: AdjustWalletBalancePayload;
+  /** Moves the agency to a current plan: PLAN_NOT_AVAILABLE onto a legacy plan, PLAN_TOO_SMALL below the active sub-accounts. */
   changeAgencyPlan: ChangeAgencyPlanPayload;
   /** Platform admins: a new agency with its primary sub-account. */
   createAgency: CreateAgencyPayload;
@@ -427,6 +428,8 @@ export type Plan = {
   code: Scalars['String']['output'];
   /** Minutes of the tier credited to the primary: once at creation, or every month on PARTNER_LEGACY */
   includedMinutes: Scalars['Decimal']['output'];
+  /** Kept for the agencies already on it: changeAgencyPlan refuses to move an agency onto it (PLAN_NOT_AVAILABLE) */
+  legacy: Scalars['Boolean']['output'];
   name: Scalars['String']['output'];
   /** Most active sub-accounts, the primary included; null: no cap */
   subAccountLimit?: Maybe<Scalars['Int']['output']>;

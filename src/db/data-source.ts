@@ -9,6 +9,8 @@ import { LedgerPostBatch1764600000000 } from '../../migrations/1764600000000-Led
 import { LedgerPostSetBased1764700000000 } from '../../migrations/1764700000000-LedgerPostSetBased';
 import { LedgerPostPriced1764800000000 } from '../../migrations/1764800000000-LedgerPostPriced';
 import { OutboxByAgency1764900000000 } from '../../migrations/1764900000000-OutboxByAgency';
+import { PlanLegacy1765010000000 } from '../../migrations/1765010000000-PlanLegacy';
+import { SubAccountActiveSince1765020000000 } from '../../migrations/1765020000000-SubAccountActiveSince';
 import { RateLimits1765100000000 } from '../../migrations/1765100000000-RateLimits';
 import { PlanEntity } from '../modules/plan/plan.entity';
 import { AgencyEntity } from '../modules/agency/agency.entity';
@@ -26,7 +28,8 @@ export const ENTITIES = [
 /** In order. Listed explicitly (no globs) so the same list works from ts-jest and from dist/. */
 export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, LedgerPostFunction1764150000000, Usage1764200000000,
   Outbox1764300000000, UsageHotPaths1764500000000, LedgerPostBatch1764600000000, LedgerPostSetBased1764700000000,
-  LedgerPostPriced1764800000000, OutboxByAgency1764900000000, RateLimits1765100000000,
+  LedgerPostPriced1764800000000, OutboxByAgency1764900000000, PlanLegacy1765010000000, SubAccountActiveSince1765020000000,
+  RateLimits1765100000000,
 ];
 
 /**

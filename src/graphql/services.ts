@@ -13,21 +13,26 @@ import { ScenarioService } from '../modules/usage/scenario.service';
 import { UsageIngestService } from '../modules/usage/usage-ingest.service';
 import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
+import { systemClock, type Clock } from '../shared/clock';
 
 /**
  * The service instances, created once at startup and shared by every request.
  * @param options.revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
  * @param options.logger where a batch item that fails alone is logged.
+ * @param options.clock dates sub-account changes (tests walking through billing cycles pass their own).
  */
-export function createServices(dataSource: DataSource, options: { revocations?: ApiKeyRevocations; logger?: Logger } = {}) {
-  const { revocations, logger } = options;
+export function createServices(
+  dataSource: DataSource,
+  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock } = {},
+) {
+  const { revocations, logger, clock = systemClock } = options;
   const transferBatcher = new TransferBatcher(dataSource);
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,
     plan: new PlanService(dataSource),
-    agency: new AgencyService(dataSource),
-    subAccount: new SubAccountService(dataSource),
+    agency: new AgencyService(dataSource, clock),
+    subAccount: new SubAccountService(dataSource, clock),
     apiKey: new ApiKeyService(dataSource, revocations),
     transfer: new TransferService(dataSource, transferBatcher),
     wallet: new WalletService(dataSource),

@@ -9,6 +9,7 @@ import { withDatabaseName } from '../../src/db/database';
 import { createSchema } from '../../src/graphql/schema';
 import { createApiServer, type ApiServer } from '../../src/server';
 import { Logger } from '../../src/shared/logger';
+import type { Clock } from '../../src/shared/clock';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -38,9 +39,10 @@ let schemaPromise: Promise<GraphQLSchema> | undefined;
 
 /**
  * A real API server on a free port, over its own fresh database copied from the migrated
- * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`.
+ * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`. `options.clock`
+ * replaces the services' clock (see tests/helpers/test-clock.ts).
  */
-export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<AppConfig> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL!;
   const template = process.env.TEST_TEMPLATE_DB!;
   const database = `vm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -54,7 +56,9 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}): Promise<
   const dataSource = createDataSource(withDatabaseName(adminUrl, database), 20);
   await dataSource.initialize();
   schemaPromise ??= createSchema();
-  const server: ApiServer = await createApiServer({ dataSource, schema: await schemaPromise, config, logger: new Logger('silent') });
+  const server: ApiServer = await createApiServer({
+    dataSource, schema: await schemaPromise, config, logger: new Logger('silent'), clock: options.clock,
+  });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/graphql`;
 

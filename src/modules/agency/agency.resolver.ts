@@ -48,7 +48,9 @@ export class AgencyResolver {
     return mutationPayload('agency', () => ctx.services.agency.create(ctx.viewer, input));
   }
 
-  @Mutation(() => ChangeAgencyPlanPayload)
+  @Mutation(() => ChangeAgencyPlanPayload, {
+    description: 'Moves the agency to a current plan: PLAN_NOT_AVAILABLE onto a legacy plan, PLAN_TOO_SMALL below the active sub-accounts.',
+  })
   changeAgencyPlan(@Arg('input', () => ChangeAgencyPlanInput) input: ChangeAgencyPlanInput, @Ctx() ctx: RequestContext) {
     return mutationPayload('agency', () => ctx.services.agency.changePlan(ctx.viewer, input));
   }

@@ -4,13 +4,14 @@ import { decodeId } from '../../shared/global-id';
 import { validEmail, validMarkupMicros, validName, isUniqueViolation } from '../../shared/validation';
 import { canManageAgency, canReadAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
+import { canChangeToPlan, findPlanOrThrow, fitsPlan, planNotAvailable } from '../plan/plan.service';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { openWallet } from '../wallet/open-wallet';
 import { openAgencyProfitAccount } from '../ledger/ledger.service';
 import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
 import { AgencyEntity } from './agency.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { systemClock, type Clock } from '../../shared/clock';
 
 export interface CreateAgencyCommand {
   name: string;
@@ -44,14 +45,21 @@ export async function countActiveSubAccounts(em: EntityManager, agencyId: string
 }
 
 export class AgencyService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
-  /** Creates the agency with its PRIMARY sub-account and that sub-account's wallet, all or nothing. */
+  /**
+   * Creates the agency with its PRIMARY sub-account and that sub-account's wallet, all or nothing.
+   * Platform admins only, and the one way onto a legacy plan (partners migrated onto PARTNER_LEGACY).
+   */
   async create(viewer: Viewer, input: CreateAgencyCommand): Promise<AgencyEntity> {
     requireRole(viewer, ['PLATFORM_ADMIN']);
     const name = validName(input.name, ['name']);
     const loginEmail = validEmail(input.primaryLoginEmail, ['primaryLoginEmail']);
-    const planStartedAt = input.planStartedAt ?? new Date();
+    const now = this.clock.now();
+    const planStartedAt = input.planStartedAt ?? now;
     try {
       return await this.dataSource.transaction(async (em) => {
         const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
@@ -73,10 +81,11 @@ export class AgencyService {
           applyBasePrice: true,
           subscriptionStartedAt: planStartedAt,
           removedAt: null,
+          activeSince: now,
         }));
         const wallet = await openWallet(em, agency.id, primary.id);
         await openAgencyProfitAccount(em, agency.id);
-        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: new Date() });
+        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: now });
         return agency;
       });
     } catch (error) {
@@ -85,12 +94,16 @@ export class AgencyService {
     }
   }
 
-  /** Moves the agency to another plan; refused when its active sub-accounts would not fit. */
+  /**
+   * Moves the agency to another current plan; refused onto a legacy plan (PLAN_NOT_AVAILABLE,
+   * for platform admins too) and when its active sub-accounts would not fit.
+   */
   async changePlan(viewer: Viewer, input: { agencyId: string; planCode: string }): Promise<AgencyEntity> {
     requireRole(viewer, MANAGER_ROLES);
     return this.dataSource.transaction(async (em) => {
       const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
       const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
+      if (!canChangeToPlan(plan, agency.planCode)) throw planNotAvailable(plan, ['planCode']);
       const active = await countActiveSubAccounts(em, agency.id);
       if (!fitsPlan(plan, active)) {
         throw new DomainError(

@@ -6,38 +6,44 @@ import { PlanEntity } from '../plan/plan.entity';
 import { minutePriceMicros, type MinuteTier } from '../pricing/pricing';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { WalletEntity } from '../wallet/wallet.entity';
-import { MINUTES_SCALE } from '../../shared/money';
+import { monthlyGrantMinutes, planGrantFigures } from './plan-grant';
 
 /**
- * Plan allocations: minutes the platform grants, valued at the receiving wallet's price
- * (the primary's is the base price). Keys are derived from the grant itself (the cycle
- * and the sub-account), so running the job twice, or on two replicas at once, grants once:
- * the second insert meets the unique key and replays. Keys contain "/", which client keys
- * may not, so no client key can collide with them.
+ * Plan allocations: minutes the platform grants, valued at the plan's base price whatever
+ * the receiving wallet pays (plan-grant.ts). Keys are derived from the grant itself (the
+ * cycle and the sub-account), so running the job twice, or on two replicas at once, grants
+ * once: the second insert meets the unique key and replays. Keys contain "/", which client
+ * keys may not, so no client key can collide with them.
  */
 export function allocationKey(scope: string, subAccountId: string, tier: MinuteTier): string {
   return `system/plan-allocation/${scope}/${subAccountId}/${tier}`;
 }
 
-const MINUTE_UNITS = 10n ** BigInt(MINUTES_SCALE);
-
 async function grantMinutes(
   em: EntityManager,
-  input: { agencyId: string; walletId: string; tier: MinuteTier; minutes: number; priceMicros: bigint; key: string },
+  input: {
+    agencyId: string;
+    plan: PlanEntity;
+    walletId: string;
+    tier: MinuteTier;
+    minutes: number;
+    walletPriceMicros: bigint;
+    key: string;
+  },
 ): Promise<PostedTransfer | undefined> {
   if (input.minutes <= 0) return undefined;
-  const minutes = BigInt(input.minutes);
+  const figures = planGrantFigures(input.plan, input.tier, input.minutes, input.walletPriceMicros);
   return postTransfer(em, {
     agencyId: input.agencyId,
     kind: 'PLAN_ALLOCATION',
     debit: await systemAccount(em, 'PLATFORM_GRANTS'),
     credit: { id: input.walletId, type: 'WALLET' },
-    amountMicros: minutes * input.priceMicros,
+    amountMicros: figures.amountMicros,
     tier: input.tier,
-    minutesSentUnits: minutes * MINUTE_UNITS,
-    minutesReceivedUnits: minutes * MINUTE_UNITS,
+    minutesSentUnits: figures.minutesSentUnits,
+    minutesReceivedUnits: figures.minutesReceivedUnits,
     idempotencyKey: input.key,
-    // Terms that identify the grant; the price is left out so a later markup change never makes a rerun conflict.
+    // Terms that identify the grant; prices are left out so a later markup change never makes a rerun conflict.
     requestSha256: requestHash('PLAN_ALLOCATION', [input.walletId, input.tier, input.minutes]),
     memo: 'Plan included minutes',
   });
@@ -53,10 +59,11 @@ export async function grantIncludedMinutes(
   for (const [tier, minutes] of [['BASIC', plan.includedBasicMinutes], ['PREMIUM', plan.includedPremiumMinutes]] as const) {
     await grantMinutes(em, {
       agencyId: agency.id,
+      plan,
       walletId: wallet.id,
       tier,
       minutes,
-      priceMicros: minutePriceMicros(plan, agency, primary, tier),
+      walletPriceMicros: minutePriceMicros(plan, agency, primary, tier),
       key: allocationKey(scope, primary.id, tier),
     });
   }
@@ -70,8 +77,9 @@ export interface AllocationRunResult {
 
 /**
  * The monthly job: for every agency on a plan with monthly minutes (PARTNER_LEGACY), the
- * current cycle's grant to the primary (2,000 Premium minutes) and each active secondary
- * (200). One transaction per agency; safe to run any number of times.
+ * current cycle's grant to the primary (2,000 Premium minutes) and to each secondary active
+ * since the cycle's start (200), as `monthlyGrantMinutes` decides. One transaction per
+ * agency; safe to run any number of times.
  */
 export async function runMonthlyAllocations(dataSource: DataSource, at: Date): Promise<AllocationRunResult> {
   const result: AllocationRunResult = { agencies: 0, granted: 0, alreadyGranted: 0 };
@@ -88,7 +96,7 @@ export async function runMonthlyAllocations(dataSource: DataSource, at: Date): P
       const plan = agency && (await em.findOneBy(PlanEntity, { code: agency.planCode }));
       if (!agency || !plan?.includedMinutesMonthly) return;
       result.agencies += 1;
-      const cycleStart = billingCycleAt(agency.planStartedAt, at).start.toISOString();
+      const cycle = billingCycleAt(agency.planStartedAt, at);
       const subs: Array<SubAccountEntity & { walletId: string }> = await em
         .getRepository(SubAccountEntity)
         .createQueryBuilder('s')
@@ -97,20 +105,21 @@ export async function runMonthlyAllocations(dataSource: DataSource, at: Date): P
         .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
         // Share-locked, so a removal (which sweeps the wallet) either waits for the grant and sweeps it,
         // or goes first and the re-checked status skips the removed sub-account: no grant is stranded.
+        // A racing restore is either committed (the job reads its new active_since) or not yet (the row is still REMOVED).
         // Wallet-id order is the order postings take ledger rows in: racing runs and batches queue, never deadlock.
         .orderBy('w.id')
         .setLock('pessimistic_read', undefined, ['s'])
         .getRawAndEntities()
         .then(({ entities, raw }) => entities.map((e, i) => Object.assign(e, { walletId: raw[i].walletId as string })));
       for (const sub of subs) {
-        const minutes = sub.kind === 'PRIMARY' ? plan.includedPremiumMinutes : plan.monthlySecondaryPremiumMinutes;
         const posted = await grantMinutes(em, {
           agencyId: agency.id,
+          plan,
           walletId: sub.walletId,
           tier: 'PREMIUM',
-          minutes,
-          priceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'),
-          key: allocationKey(cycleStart, sub.id, 'PREMIUM'),
+          minutes: monthlyGrantMinutes(plan, sub, cycle.start, at),
+          walletPriceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'),
+          key: allocationKey(cycle.start.toISOString(), sub.id, 'PREMIUM'),
         });
         if (posted?.replayed) result.alreadyGranted += 1;
         else if (posted) result.granted += 1;

@@ -16,4 +16,6 @@ export class PlanEntity {
   /** True: the included minutes are credited every billing cycle (PARTNER_LEGACY), not once. */
   @Column({ name: 'included_minutes_monthly', type: 'boolean' }) includedMinutesMonthly!: boolean;
   @Column({ name: 'monthly_secondary_premium_minutes', type: 'int' }) monthlySecondaryPremiumMinutes!: number;
+  /** Kept for the agencies already on it: no plan change moves an agency onto it (migration PlanLegacy). */
+  @Column({ type: 'boolean' }) legacy!: boolean;
 }

@@ -17,6 +17,23 @@ export function fitsPlan(plan: Pick<PlanEntity, 'subAccountLimit'>, activeCount:
 /** The price list is short: `plans` answers at most this many (the cost limit counts them). */
 export const MAX_PLANS = 20;
 
+/**
+ * Whether `changeAgencyPlan` may move an agency now on `currentPlanCode` to `target`: never
+ * onto a legacy plan, whoever asks (its monthly grants are for the partners migrated onto
+ * it by `createAgency`). Asking for the plan the agency is already on moves nothing, so a
+ * legacy agency re-saving its settings is not refused.
+ */
+export function canChangeToPlan(target: Pick<PlanEntity, 'code' | 'legacy'>, currentPlanCode: string): boolean {
+  return !target.legacy || target.code === currentPlanCode;
+}
+
+export const planNotAvailable = (plan: Pick<PlanEntity, 'name'>, field: string[]) =>
+  new DomainError(
+    ErrorCode.PLAN_NOT_AVAILABLE,
+    `${plan.name} is a legacy plan: no agency can be moved onto it; choose a current plan`,
+    field,
+  );
+
 export class PlanService {
   constructor(private readonly dataSource: DataSource) {}
 

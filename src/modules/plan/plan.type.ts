@@ -6,4 +6,8 @@ export class PlanType {
   @Field(() => String) name!: string;
   @Field(() => Int, { nullable: true, description: 'Most active sub-accounts, the primary included; null: no cap' })
   subAccountLimit!: number | null;
+  @Field(() => Boolean, {
+    description: 'Kept for the agencies already on it: changeAgencyPlan refuses to move an agency onto it (PLAN_NOT_AVAILABLE)',
+  })
+  legacy!: boolean;
 }

@@ -21,6 +21,11 @@ export class SubAccountEntity {
   @Column({ name: 'subscription_started_at', type: 'timestamptz' }) subscriptionStartedAt!: Date;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'removed_at', type: 'timestamptz', nullable: true }) removedAt!: Date | null;
+  /**
+   * Start of the current active period: set by add and by restore (never by the client). The
+   * monthly secondary grant needs it at or before the cycle's start (migration SubAccountActiveSince).
+   */
+  @Column({ name: 'active_since', type: 'timestamptz' }) activeSince!: Date;
 
   /** Lets the Node interface resolve this row's GraphQL type. */
   get __typename(): 'SubAccount' {

@@ -13,6 +13,7 @@ import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
 import { BadUserInputError } from '../../graphql/errors';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { systemClock, type Clock } from '../../shared/clock';
 
 export interface AddSubAccountCommand {
   agencyId: string;
@@ -59,7 +60,10 @@ async function assertEmailFree(em: EntityManager, loginEmail: string, exceptId: 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
 export class SubAccountService {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * Adds a SECONDARY sub-account. The agency row is locked first, so concurrent adds
@@ -76,6 +80,7 @@ export class SubAccountService {
         const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
         await this.assertSlotFree(em, agency);
         await assertEmailFree(em, loginEmail, undefined, ['loginEmail']);
+        const now = this.clock.now();
         const sub = await em.save(em.create(SubAccountEntity, {
           agencyId: agency.id,
           kind: 'SECONDARY',
@@ -85,8 +90,10 @@ export class SubAccountService {
           markupBasicMicros: markupBasic,
           markupPremiumMicros: markupPremium,
           applyBasePrice: input.applyBasePrice ?? false,
-          subscriptionStartedAt: input.subscriptionStartedAt ?? new Date(),
+          subscriptionStartedAt: input.subscriptionStartedAt ?? now,
           removedAt: null,
+          // Not subscriptionStartedAt: the client chooses that one, and the grant rule must not be steerable.
+          activeSince: now,
         }));
         await openWallet(em, agency.id, sub.id);
         await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_ADDED, agencyId: agency.id, subAccountId: sub.id });
@@ -138,7 +145,7 @@ export class SubAccountService {
       }
       if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.ALREADY_REMOVED, 'The sub-account is already removed', ['id']);
       sub.status = 'REMOVED';
-      sub.removedAt = new Date();
+      sub.removedAt = this.clock.now();
       await em.save(sub);
       await sweepToPrimary(em, sub);
       await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_REMOVED, agencyId: sub.agencyId, subAccountId: sub.id });
@@ -146,7 +153,10 @@ export class SubAccountService {
     });
   }
 
-  /** Brings a removed sub-account back while the plan has a free slot and its email is still free. */
+  /**
+   * Brings a removed sub-account back while the plan has a free slot and its email is still free.
+   * A new active period starts: the monthly secondary grant of a cycle that began before it is not given again.
+   */
   async restore(viewer: Viewer, input: { id: string }): Promise<SubAccountEntity> {
     requireRole(viewer, MANAGER_ROLES);
     return this.withEmailIndex(['id'], () =>
@@ -160,6 +170,7 @@ export class SubAccountService {
         await assertEmailFree(em, sub.loginEmail, sub.id, ['id']);
         sub.status = 'ACTIVE';
         sub.removedAt = null;
+        sub.activeSince = this.clock.now();
         await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_RESTORED, agencyId: sub.agencyId, subAccountId: sub.id });
         return em.save(sub);
       }),
