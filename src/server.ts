@@ -11,6 +11,7 @@ import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, LIMITS, validationRules } from './graphql/limits';
+import { noHttpSubscriptionsPlugin } from './graphql/no-http-subscriptions';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import type { RequestContext } from './graphql/context';
 import { EventHub } from './modules/events/event-hub';
@@ -58,6 +59,7 @@ export async function createApiServer(deps: {
     formatError: createErrorFormatter(logger),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      noHttpSubscriptionsPlugin(),
       costLimitPlugin(schema),
       // No field sets cache hints and every answer is private to its viewer; the default plugin
       // would still wrap every resolved field (measured ~5% of a dashboard report's CPU).
