@@ -25,7 +25,7 @@ import {
  * Reproducible: the seed is printed; FUZZ_SEED=<n> replays a run, FUZZ_GROUPS=<n> sizes it.
  */
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : Math.floor(Math.random() * 2 ** 31);
-const GROUPS = Number(process.env.FUZZ_GROUPS ?? 300);
+const GROUPS = Number(process.env.FUZZ_GROUPS ?? 250);
 const GROUP_SIZE = 8;
 const WS_CASES = Number(process.env.FUZZ_WS_CASES ?? 240);
 const TIME_BOUND_MS = Number(process.env.FUZZ_TIME_BOUND_MS ?? 2000);
