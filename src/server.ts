@@ -13,6 +13,7 @@ import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
 import { createErrorFormatter } from './graphql/errors';
 import { costLimitPlugin, PARSE_OPTIONS, validationRules } from './graphql/limits';
+import { noHttpSubscriptionsPlugin } from './graphql/no-http-subscriptions';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
 import { wellFormedInputPlugin } from './graphql/well-formed-input';
 import { applySecurityHeaders, securityHeaders } from './graphql/security-headers';
@@ -84,6 +85,7 @@ export async function createApiServer(deps: {
     formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      noHttpSubscriptionsPlugin(),
       wellFormedInputPlugin(),
       costLimitPlugin(schema),
       rateLimitPlugin(schema, rateLimits),

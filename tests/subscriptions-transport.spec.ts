@@ -20,6 +20,23 @@ describe('WebSocket transport', () => {
     expect(closed.code).toBe(4408);
   });
 
+  it.each(['next', 'error', 'connection_ack'])('closes with 4400 (the client\'s fault, not an internal 4500) on a client message of type %s', async (type) => {
+    const raw = rawSocket(app.wsUrl);
+    await raw.init(app.platformKey);
+    raw.send({ type, id: '1', payload: {} });
+    const closed = await raw.closed;
+    expect(closed.code).toBe(4400);
+    expect(closed.reason).toContain(type);
+  });
+
+  it('keeps serving a subscribe whose query merely mentions "next"', async () => {
+    const raw = rawSocket(app.wsUrl);
+    await raw.init(app.platformKey);
+    raw.send({ type: 'subscribe', id: '1', payload: { query: '{ viewer { role } } # "next"' } });
+    expect((await raw.nextMessage('next', 5000, '1')).payload.data.viewer.role).toBe('PLATFORM_ADMIN');
+    raw.socket.close(1000);
+  });
+
   it('closes with 4403 on missing, malformed or revoked credentials, and acknowledges good ones', async () => {
     for (const payload of [{}, { authorization: 'Bearer nope' }, { authorization: 'Basic abc' }, { authorization: 'Bearer vmk_forged' }]) {
       const raw = rawSocket(app.wsUrl);

@@ -2,6 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type GraphQLResponse, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency, uniqueEmail } from './helpers/fixtures';
 import { toGlobalId, type NodeType } from '../src/shared/global-id';
+import { getNamedType, isInputObjectType, isObjectType, type GraphQLInputType, type GraphQLInterfaceType } from 'graphql';
+import { createSchema } from '../src/graphql/schema';
+import { domainTables } from './helpers/db-digest';
+import { wsClient, subscribe, sleep } from './helpers/ws';
 
 /**
  * The tenancy policy as one table: every query and mutation field that takes an id ×
@@ -742,5 +746,474 @@ describe('the tenancy matrix', () => {
     const before = await snapshot();
     expect(ok(await app.gql(query, { id: id() })).r.userErrors).toEqual([{ code: 'NOT_FOUND' }]);
     expect(await snapshot()).toEqual(before);
+  });
+});
+
+// =========================================================================================
+// Every other id-taking field, the money mutations and the subscriptions: a foreign or
+// sibling id is refused exactly like an id that never existed, and changes nothing.
+// =========================================================================================
+
+/**
+ * Every place of the schema that takes an id, as "Type.field(arg.path)", and the test that
+ * covers it. The schema is walked in the test below: an id argument added without an entry
+ * here fails it.
+ */
+const ID_ARGUMENTS_COVERED: Record<string, string> = {
+  'Query.agency(id)': 'agency(id) in the matrix',
+  'Query.node(id)': 'node(id) of every node type',
+  'Query.subAccount(id)': 'subAccount(id) in the matrix',
+  'Query.transferQuote(input.fromSubAccountId)': 'transferQuote from a foreign sub-account',
+  'Query.transferQuote(input.toSubAccountId)': 'transferQuote to a foreign sub-account',
+  'Mutation.addSubAccount(input.agencyId)': 'addSubAccount in the matrix',
+  'Mutation.adjustWalletBalance(input.subAccountId)': 'adjustWalletBalance',
+  'Mutation.changeAgencyPlan(input.agencyId)': 'changeAgencyPlan in the matrix',
+  'Mutation.createApiKey(input.agencyId)': 'createApiKey(agencyId) in the matrix',
+  'Mutation.createApiKey(input.subAccountId)': 'createApiKey(subAccountId) in the matrix',
+  'Mutation.createScenario(input.subAccountId)': 'createScenario',
+  'Mutation.recordCallUsage(input.subAccountId)': 'recordCallUsage for a foreign sub-account',
+  'Mutation.recordCallUsage(input.scenarioId)': 'recordCallUsage with a foreign scenario',
+  'Mutation.recordCallUsageBatch(inputs.subAccountId)': 'recordCallUsageBatch for a foreign sub-account',
+  'Mutation.recordCallUsageBatch(inputs.scenarioId)': 'recordCallUsageBatch with a foreign scenario',
+  'Mutation.removeSubAccount(input.id)': 'removeSubAccount in the matrix',
+  'Mutation.restoreSubAccount(input.id)': 'restoreSubAccount in the matrix',
+  'Mutation.revokeApiKey(input.id)': 'revokeApiKey in the matrix',
+  'Mutation.setAgencyMarkup(input.agencyId)': 'setAgencyMarkup in the matrix',
+  'Mutation.setLowBalanceThreshold(input.subAccountId)': 'setLowBalanceThreshold',
+  'Mutation.transferMinutes(input.fromSubAccountId)': 'transferMinutes from a foreign sub-account',
+  'Mutation.transferMinutes(input.toSubAccountId)': 'transferMinutes to a foreign sub-account',
+  'Mutation.updateSubAccount(input.id)': 'updateSubAccount in the matrix',
+  'SubAccount.calls(scenarioId)': 'SubAccount.calls with a foreign scenario',
+  'Subscription.agencyActivity(agencyId)': 'agencyActivity of a foreign agency',
+  'Subscription.usageUpdated(agencyId)': 'usageUpdated of a foreign agency',
+  'Subscription.usageUpdated(subAccountId)': 'usageUpdated of a foreign sub-account',
+  'Subscription.walletBalanceChanged(agencyId)': 'walletBalanceChanged of a foreign agency',
+  'Subscription.walletBalanceChanged(subAccountId)': 'walletBalanceChanged of a foreign sub-account',
+};
+
+/** Node types and where `node(id:)` of each is tested. */
+const NODE_TYPES_COVERED: Record<string, string> = {
+  Agency: 'the matrix', SubAccount: 'the matrix', Wallet: 'the matrix', ApiKey: 'the matrix',
+  Transfer: 'below', Scenario: 'below', Call: 'below',
+};
+
+describe('the tenancy matrix, schema-wide', () => {
+  type Who = 'platform' | 'agencyA' | 'clientA1' | 'usageA' | 'agencyB' | 'clientB1' | 'usageB';
+  let app: TestApp;
+  let tables: string[] = [];
+  const tokens = {} as Record<Who, string>;
+  // Objects of agency A (Ap, A1, A2) and B (Bp, B1), one of each node type per sub-account that has them.
+  const w = {} as Record<
+    'A' | 'B' | 'Ap' | 'A1' | 'A2' | 'Bp' | 'B1' | 'scenarioA1' | 'scenarioA2' | 'scenarioB1' | 'callA1' | 'callA2' | 'callB1'
+    | 'transferA1' | 'transferA2' | 'transferB1' | 'walletA1' | 'walletB1',
+    string
+  >;
+
+  const key = () => randomBytes(8).toString('hex');
+
+  async function snapshot(): Promise<unknown> {
+    const parts = tables.map((t) => `'${t}', (SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY x::text), '')) FROM "${t}" x)`);
+    const [{ snapshot }] = await app.dataSource.query(`SELECT json_build_object(${parts.join(', ')}) AS snapshot`);
+    return snapshot;
+  }
+
+  async function adjust(subAccountId: string, amount: string): Promise<string> {
+    const data = ok(
+      await app.gql(
+        `mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { transfer { id } userErrors { code message } } }`,
+        { input: { subAccountId, amount, reason: 'matrix funding', idempotencyKey: key() } },
+      ),
+    );
+    expect(data.adjustWalletBalance.userErrors).toEqual([]);
+    return data.adjustWalletBalance.transfer.id;
+  }
+
+  async function scenario(subAccountId: string): Promise<string> {
+    const data = ok(
+      await app.gql(`mutation($input: CreateScenarioInput!) { createScenario(input: $input) { scenario { id } userErrors { code } } }`, {
+        input: { subAccountId, name: 'Matrix campaign' },
+      }),
+    );
+    return data.createScenario.scenario.id;
+  }
+
+  async function call(subAccountId: string, scenarioId?: string): Promise<string> {
+    const data = ok(await app.gql(RECORD_CALL, { input: callInput(subAccountId, scenarioId) }));
+    expect(data.recordCallUsage.userErrors).toEqual([]);
+    return data.recordCallUsage.call.id;
+  }
+
+  const RECORD_CALL = `mutation($input: RecordCallUsageInput!) {
+    recordCallUsage(input: $input) { call { id } userErrors { code field message } }
+  }`;
+  const callInput = (subAccountId: string, scenarioId?: string | null, externalCallId = `matrix-${key()}`) => ({
+    subAccountId, externalCallId, tier: 'PREMIUM', status: 'COMPLETED', startedAt: new Date(Date.now() - 3_600_000).toISOString(),
+    durationSeconds: 30, ...(scenarioId ? { scenarioId } : {}),
+  });
+
+  beforeAll(async () => {
+    app = await startTestApp();
+    const a = await createAgency(app, { name: 'Agency A' });
+    const b = await createAgency(app, { name: 'Agency B' });
+    Object.assign(w, { A: a.agencyId, B: b.agencyId, Ap: a.primaryId, Bp: b.primaryId });
+    w.A1 = await addSubAccount(app, a.agencyId, { name: 'A1' });
+    w.A2 = await addSubAccount(app, a.agencyId, { name: 'A2' });
+    w.B1 = await addSubAccount(app, b.agencyId, { name: 'B1' });
+    w.transferA1 = await adjust(w.A1, '100');
+    w.transferA2 = await adjust(w.A2, '100');
+    w.transferB1 = await adjust(w.B1, '100');
+    await adjust(w.Ap, '100');
+    await adjust(w.Bp, '100');
+    w.scenarioA1 = await scenario(w.A1);
+    w.scenarioA2 = await scenario(w.A2);
+    w.scenarioB1 = await scenario(w.B1);
+    w.callA1 = await call(w.A1, w.scenarioA1);
+    w.callA2 = await call(w.A2, w.scenarioA2);
+    w.callB1 = await call(w.B1, w.scenarioB1);
+    for (const target of ['A1', 'B1'] as const) {
+      w[`wallet${target}`] = ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { wallet { id } } }`, { id: w[target] })).subAccount.wallet.id;
+    }
+    const keyOf = async (input: Record<string, unknown>) => {
+      const data = ok(await app.gql(`mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) { secret userErrors { code } } }`, {
+        input: { name: 'matrix key', ...input },
+      }));
+      return data.createApiKey.secret as string;
+    };
+    Object.assign(tokens, {
+      platform: app.platformKey,
+      agencyA: await keyOf({ role: 'AGENCY_ADMIN', agencyId: w.A }),
+      clientA1: await keyOf({ role: 'CLIENT_ADMIN', subAccountId: w.A1 }),
+      usageA: await keyOf({ role: 'USAGE_INGEST', agencyId: w.A }),
+      agencyB: await keyOf({ role: 'AGENCY_ADMIN', agencyId: w.B }),
+      clientB1: await keyOf({ role: 'CLIENT_ADMIN', subAccountId: w.B1 }),
+      usageB: await keyOf({ role: 'USAGE_INGEST', agencyId: w.B }),
+    });
+    tables = await domainTables(app.dataSource);
+  });
+  afterAll(() => app.close());
+
+  it('should have a matrix entry for every id argument of the schema and node(id:) of every node type', async () => {
+    const schema = await createSchema();
+    const found = new Set<string>();
+    const walkInput = (type: GraphQLInputType, path: string, coordinate: string, seen: Set<string>) => {
+      const named = getNamedType(type);
+      if (named.name === 'ID') found.add(`${coordinate}(${path})`);
+      if (isInputObjectType(named) && !seen.has(named.name)) {
+        for (const field of Object.values(named.getFields())) walkInput(field.type, `${path}.${field.name}`, coordinate, new Set([...seen, named.name]));
+      }
+    };
+    for (const type of Object.values(schema.getTypeMap())) {
+      if (!isObjectType(type) || type.name.startsWith('__')) continue;
+      for (const field of Object.values(type.getFields())) {
+        for (const arg of field.args) walkInput(arg.type, arg.name, `${type.name}.${field.name}`, new Set());
+      }
+    }
+    expect([...found].filter((c) => !(c in ID_ARGUMENTS_COVERED)).sort()).toEqual([]);
+    expect(Object.keys(ID_ARGUMENTS_COVERED).filter((c) => !found.has(c)).sort()).toEqual([]);
+    const nodeTypes = schema.getPossibleTypes(schema.getType('Node') as GraphQLInterfaceType).map((t) => t.name);
+    expect(nodeTypes.filter((t) => !(t in NODE_TYPES_COVERED)).sort()).toEqual([]);
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // node(id:) of the types the matrix above does not cover.
+  // ---------------------------------------------------------------------------------------
+
+  const NODE_READS: Array<{ type: NodeType; target: keyof typeof w; sees: Who[]; blind: Who[] }> = [
+    { type: 'Transfer', target: 'transferA1', sees: ['platform', 'agencyA', 'clientA1'], blind: ['agencyB', 'clientB1'] },
+    { type: 'Transfer', target: 'transferA2', sees: ['platform', 'agencyA'], blind: ['clientA1', 'agencyB', 'clientB1'] },
+    { type: 'Scenario', target: 'scenarioA1', sees: ['platform', 'agencyA', 'clientA1'], blind: ['agencyB', 'clientB1'] },
+    { type: 'Scenario', target: 'scenarioA2', sees: ['platform', 'agencyA'], blind: ['clientA1', 'agencyB', 'clientB1'] },
+    { type: 'Call', target: 'callA1', sees: ['platform', 'agencyA', 'clientA1'], blind: ['agencyB', 'clientB1'] },
+    { type: 'Call', target: 'callA2', sees: ['platform', 'agencyA'], blind: ['clientA1', 'agencyB', 'clientB1'] },
+  ];
+  const NODE_QUERY = `query($id: ID!) { node(id: $id) { id __typename } }`;
+
+  it.each(NODE_READS.flatMap((r) => r.sees.map((who) => ({ ...r, who }))))('$who reads node(id) of $type $target', async ({ target, who }) => {
+    expect(ok(await app.gql(NODE_QUERY, { id: w[target] }, tokens[who])).node).toEqual({ id: w[target], __typename: expect.any(String) });
+  });
+
+  it.each(NODE_READS.flatMap((r) => r.blind.map((who) => ({ ...r, who }))))(
+    '$who gets null for node(id) of $type $target, exactly as for a missing id',
+    async ({ type, target, who }) => {
+      const response = await app.gql(NODE_QUERY, { id: w[target] }, tokens[who]);
+      expect(response).toEqual({ status: 200, data: { node: null }, errors: undefined });
+      expect(await app.gql(NODE_QUERY, { id: toGlobalId(type, randomUUID()) }, tokens[who])).toEqual(response);
+    },
+  );
+
+  it.each(['usageA', 'usageB'] as Who[])('the usage key %s reads no node at all', async (who) => {
+    for (const target of ['transferA1', 'scenarioA1', 'callA1', 'transferB1'] as const) {
+      const response = await app.gql(NODE_QUERY, { id: w[target] }, tokens[who]);
+      expect(errorCode(response)).toBe('FORBIDDEN');
+      expect(response.data?.node ?? null).toBeNull();
+    }
+  });
+
+  it('a client admin reading its own transfer sees no wallet of a sibling or another tenant on the other side', async () => {
+    // A1 → A2: the client admin of A1 sees its own side only.
+    const moved = ok(
+      await app.gql(
+        `mutation($input: TransferMinutesInput!) { transferMinutes(input: $input) { transfer { id } userErrors { code message } } }`,
+        { input: { fromSubAccountId: w.A1, toSubAccountId: w.A2, minutes: '1', tier: 'PREMIUM', idempotencyKey: key() } },
+        tokens.agencyA,
+      ),
+    ).transferMinutes;
+    expect(moved.userErrors).toEqual([]);
+    const seen = ok(
+      await app.gql(
+        `query($id: ID!) { node(id: $id) { ... on Transfer { fromWallet { id } toWallet { id } } } }`,
+        { id: moved.transfer.id },
+        tokens.clientA1,
+      ),
+    ).node;
+    expect(seen).toEqual({ fromWallet: { id: w.walletA1 }, toWallet: null });
+  });
+
+  // ---------------------------------------------------------------------------------------
+  // Id-taking operations: each as a call with the id under test; the foreign or sibling id
+  // must get what a missing id gets, never a success, and change nothing.
+  // ---------------------------------------------------------------------------------------
+
+  interface IdCase {
+    coordinate: string;
+    idType: NodeType;
+    kind: 'query' | 'mutation';
+    /** `other`: the other side of a transfer, the caller's own sub-account (A1 unless given). */
+    call(id: string, other?: string): Operation;
+    /** Did the answer succeed (the object came back, or the change was made)? */
+    succeeded(response: GraphQLResponse): boolean;
+    /** Who owns the id (a control: the owner succeeds with it) and who must be refused. */
+    owner: Who;
+    target: keyof typeof w;
+    refused: Who[];
+  }
+
+  const payloadOk = (field: string) => (r: GraphQLResponse) => !r.errors && r.data?.[field] && r.data[field].userErrors.length === 0;
+  const transferInput = (from: string, to: string) => ({ fromSubAccountId: from, toSubAccountId: to, minutes: '1', tier: 'PREMIUM', idempotencyKey: key() });
+  const TRANSFER = `mutation($input: TransferMinutesInput!) { transferMinutes(input: $input) { transfer { id amount { amount } } userErrors { code field message } } }`;
+  const QUOTE = `query($input: TransferMinutesInput!) { transferQuote(input: $input) { amount { amount } minutesReceived } }`;
+
+  // Foreign: B's objects for A's callers; sibling: A2's objects for the client admin of A1.
+  const ID_CASES: IdCase[] = [
+    ...(['B1', 'A2'] as const).flatMap((target): IdCase[] => {
+      const owner: Who = target === 'B1' ? 'agencyB' : 'agencyA';
+      const refused: Who[] = target === 'B1' ? ['agencyA', 'clientA1', 'usageA'] : ['clientA1'];
+      return [
+        {
+          coordinate: 'Query.transferQuote(input.fromSubAccountId)', idType: 'SubAccount', kind: 'query', owner, target, refused,
+          call: (id, other = w.A1) => ({ query: QUOTE, variables: { input: transferInput(id, other) } }),
+          succeeded: (r) => !!r.data?.transferQuote,
+        },
+        {
+          coordinate: 'Query.transferQuote(input.toSubAccountId)', idType: 'SubAccount', kind: 'query', owner, target, refused,
+          call: (id, other = w.A1) => ({ query: QUOTE, variables: { input: transferInput(other, id) } }),
+          succeeded: (r) => !!r.data?.transferQuote,
+        },
+        {
+          coordinate: 'Mutation.transferMinutes(input.fromSubAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id, other = w.A1) => ({ query: TRANSFER, variables: { input: { ...transferInput(id, other), idempotencyKey: 'same-key-' + target } } }),
+          succeeded: payloadOk('transferMinutes'),
+        },
+        {
+          coordinate: 'Mutation.transferMinutes(input.toSubAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id, other = w.A1) => ({ query: TRANSFER, variables: { input: { ...transferInput(other, id), idempotencyKey: 'same-key-to-' + target } } }),
+          succeeded: payloadOk('transferMinutes'),
+        },
+        {
+          coordinate: 'Mutation.adjustWalletBalance(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner: 'platform', target,
+          refused: [...refused, ...(target === 'B1' ? (['agencyB', 'clientB1', 'usageB'] as Who[]) : (['agencyA'] as Who[]))],
+          call: (id) => ({
+            query: `mutation($input: AdjustWalletBalanceInput!) { adjustWalletBalance(input: $input) { transfer { id } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, amount: '1000', reason: 'matrix', idempotencyKey: 'adjust-' + target } },
+          }),
+          succeeded: payloadOk('adjustWalletBalance'),
+        },
+        {
+          coordinate: 'Mutation.setLowBalanceThreshold(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: SetLowBalanceThresholdInput!) { setLowBalanceThreshold(input: $input) { wallet { id } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, threshold: '7' } },
+          }),
+          succeeded: payloadOk('setLowBalanceThreshold'),
+        },
+        {
+          coordinate: 'Mutation.createScenario(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: CreateScenarioInput!) { createScenario(input: $input) { scenario { id } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, name: 'Matrix intrusion' } },
+          }),
+          succeeded: payloadOk('createScenario'),
+        },
+        {
+          coordinate: 'Mutation.recordCallUsage(input.subAccountId)', idType: 'SubAccount', kind: 'mutation',
+          owner: target === 'B1' ? 'usageB' : 'usageA', target, refused: target === 'B1' ? ['agencyA', 'usageA', 'clientA1'] : ['clientA1'],
+          call: (id) => ({ query: RECORD_CALL, variables: { input: callInput(id, null, 'same-call-' + target) } }),
+          succeeded: payloadOk('recordCallUsage'),
+        },
+        {
+          coordinate: 'Mutation.recordCallUsageBatch(inputs.subAccountId)', idType: 'SubAccount', kind: 'mutation',
+          owner: target === 'B1' ? 'usageB' : 'usageA', target, refused: target === 'B1' ? ['agencyA', 'usageA', 'clientA1'] : ['clientA1'],
+          call: (id) => ({
+            query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code field message } } }`,
+            variables: { inputs: [callInput(id, null, 'same-batch-' + target)] },
+          }),
+          succeeded: (r) => !r.errors && r.data?.recordCallUsageBatch?.calls.length === 1,
+        },
+      ];
+    }),
+    // A scenario of B1 (or of the sibling A2) with a call of A1: never attached, never recorded.
+    ...(['scenarioB1', 'scenarioA2'] as const).flatMap((target): IdCase[] => ([
+      {
+        coordinate: 'Mutation.recordCallUsage(input.scenarioId)', idType: 'Scenario', kind: 'mutation', owner: 'agencyA', target: 'scenarioA1',
+        refused: ['agencyA', 'usageA'],
+        call: (id) => ({ query: RECORD_CALL, variables: { input: callInput(w.A1, id, 'same-scenario-call-' + target) } }),
+        succeeded: payloadOk('recordCallUsage'),
+      },
+      {
+        coordinate: 'Mutation.recordCallUsageBatch(inputs.scenarioId)', idType: 'Scenario', kind: 'mutation', owner: 'agencyA', target: 'scenarioA1',
+        refused: ['agencyA', 'usageA'],
+        call: (id) => ({
+          query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code field message } } }`,
+          variables: { inputs: [callInput(w.A1, id, 'same-scenario-batch-' + target)] },
+        }),
+        succeeded: (r) => !r.errors && r.data?.recordCallUsageBatch?.calls.length === 1,
+      },
+      {
+        coordinate: 'SubAccount.calls(scenarioId)', idType: 'Scenario', kind: 'query', owner: 'agencyA', target: 'scenarioA1',
+        refused: ['agencyA', 'clientA1'],
+        call: (id) => ({ query: `query($sub: ID!, $id: ID) { subAccount(id: $sub) { calls(scenarioId: $id) { totalCount edges { node { id } } } } }`, variables: { sub: w.A1, id } }),
+        succeeded: (r) => (r.data?.subAccount?.calls?.totalCount ?? 0) > 0,
+      },
+    ] as IdCase[]).map((c) => ({ ...c, refusedTarget: target }) as IdCase & { refusedTarget: keyof typeof w })),
+  ];
+
+  const REFUSALS = ID_CASES.flatMap((c) =>
+    c.refused.map((who) => ({ ...c, who, refusedTarget: ((c as any).refusedTarget ?? c.target) as keyof typeof w })),
+  ).map((c) => ({ ...c, title: `${c.who}: ${c.coordinate} with ${c.refusedTarget} is refused like a missing id, changing nothing` }));
+
+  it.each(REFUSALS)('$title', async ({ call: operation, succeeded, kind, idType, who, refusedTarget }) => {
+    const before = kind === 'mutation' ? await snapshot() : undefined;
+    const { query, variables } = operation(w[refusedTarget]);
+    const response = await app.gql(query, variables, tokens[who]);
+    expect(response.status).toBeLessThan(500);
+    expect(succeeded(response)).toBeFalsy();
+    if (kind === 'mutation') expect(await snapshot()).toEqual(before);
+    const missing = operation(toGlobalId(idType, randomUUID()));
+    expect(await app.gql(missing.query, missing.variables, tokens[who])).toEqual(response);
+  });
+
+  it.each(ID_CASES.filter((c, i, all) => all.findIndex((o) => o.coordinate === c.coordinate && o.target === c.target) === i))(
+    'the owner ($owner) succeeds with $coordinate on $target (the refusals are about tenancy, not the id)',
+    async ({ call: operation, succeeded, owner, target }) => {
+      const { query, variables } = operation(w[target], target === 'B1' ? w.Bp : w.Ap);
+      // Fresh idempotency keys and call ids, so the control never replays a refused request.
+      const fresh = JSON.parse(JSON.stringify(variables).replace(/"(same-[a-z-]+|adjust-)[A-Za-z0-9]*"/g, () => `"${key()}"`));
+      const response = await app.gql(query, fresh, tokens[owner]);
+      expect(response.errors).toBeUndefined();
+      expect(succeeded(response)).toBeTruthy();
+    },
+  );
+
+  // ---------------------------------------------------------------------------------------
+  // Subscriptions: a foreign scope is refused like a missing one, and no event of another
+  // tenant (or, for a client admin, of a sibling) ever arrives.
+  // ---------------------------------------------------------------------------------------
+
+  const SUBSCRIPTIONS = {
+    'Subscription.walletBalanceChanged(subAccountId)': (id: string) => ({
+      query: `subscription($id: ID) { walletBalanceChanged(subAccountId: $id) { sequence subAccount { id } } }`, variables: { id },
+    }),
+    'Subscription.walletBalanceChanged(agencyId)': (id: string) => ({
+      query: `subscription($id: ID) { walletBalanceChanged(agencyId: $id) { sequence subAccount { id } } }`, variables: { id },
+    }),
+    'Subscription.usageUpdated(subAccountId)': (id: string) => ({
+      query: `subscription($id: ID) { usageUpdated(subAccountId: $id) { sequence subAccount { id } } }`, variables: { id },
+    }),
+    'Subscription.usageUpdated(agencyId)': (id: string) => ({
+      query: `subscription($id: ID) { usageUpdated(agencyId: $id) { sequence subAccount { id } } }`, variables: { id },
+    }),
+    'Subscription.agencyActivity(agencyId)': (id: string) => ({
+      query: `subscription($id: ID!) { agencyActivity(agencyId: $id) { sequence type subAccount { id } } }`, variables: { id },
+    }),
+  };
+  const SUBSCRIPTION_REFUSALS = (Object.keys(SUBSCRIPTIONS) as Array<keyof typeof SUBSCRIPTIONS>).flatMap((coordinate) => {
+    const byAgency = coordinate.endsWith('(agencyId)');
+    const cases: Array<{ coordinate: typeof coordinate; who: Who; target: keyof typeof w; idType: NodeType }> = [
+      { coordinate, who: 'agencyA', target: byAgency ? 'B' : 'B1', idType: byAgency ? 'Agency' : 'SubAccount' },
+      { coordinate, who: 'clientB1', target: byAgency ? 'A' : 'A1', idType: byAgency ? 'Agency' : 'SubAccount' },
+    ];
+    if (!byAgency) cases.push({ coordinate, who: 'clientA1', target: 'A2', idType: 'SubAccount' });
+    return cases;
+  });
+
+  function settle(received: ReturnType<typeof subscribe>, ms = 1500) {
+    return Promise.race([received.done, sleep(ms)]);
+  }
+
+  it.each(SUBSCRIPTION_REFUSALS)('$who: $coordinate of $target is refused like a missing id, and nothing arrives', async ({ coordinate, who, target, idType }) => {
+    const client = wsClient(app.wsUrl, tokens[who]);
+    try {
+      const foreign = subscribe(client, SUBSCRIPTIONS[coordinate](w[target]).query, SUBSCRIPTIONS[coordinate](w[target]).variables);
+      const missingId = toGlobalId(idType, randomUUID());
+      const missing = subscribe(client, SUBSCRIPTIONS[coordinate](missingId).query, SUBSCRIPTIONS[coordinate](missingId).variables);
+      await adjust(target === 'B' || target === 'B1' ? w.B1 : target === 'A2' ? w.A2 : w.A1, '1');
+      await Promise.all([settle(foreign), settle(missing)]);
+      expect(foreign.events).toEqual([]);
+      expect(foreign.errors.length).toBeGreaterThan(0);
+      expect(foreign.errors.map((e) => e.extensions?.code)).not.toContain('INTERNAL_SERVER_ERROR');
+      expect(foreign.errors.map((e) => [e.message, e.extensions?.code])).toEqual(missing.errors.map((e) => [e.message, e.extensions?.code]));
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('no event of another agency, or of a sibling sub-account, reaches any subscriber', async () => {
+    const agencyB = wsClient(app.wsUrl, tokens.agencyB);
+    const clientA1 = wsClient(app.wsUrl, tokens.clientA1);
+    const clientB1 = wsClient(app.wsUrl, tokens.clientB1);
+    const bSubAccounts = new Set([w.Bp, w.B1]);
+    try {
+      const streams = {
+        agencyBWallets: subscribe(agencyB, `subscription { walletBalanceChanged { sequence subAccount { id } } }`),
+        agencyBUsage: subscribe(agencyB, `subscription { usageUpdated { sequence subAccount { id } } }`),
+        agencyBActivity: subscribe(agencyB, `subscription($id: ID!) { agencyActivity(agencyId: $id) { type subAccount { id } agency { id } } }`, { id: w.B }),
+        clientA1Wallet: subscribe(clientA1, `subscription { walletBalanceChanged { subAccount { id } } }`),
+        clientA1Usage: subscribe(clientA1, `subscription { usageUpdated { subAccount { id } } }`),
+        clientB1Wallet: subscribe(clientB1, `subscription { walletBalanceChanged { subAccount { id } } }`),
+      };
+      await sleep(300);
+      // Noise in A (its sub-accounts, a transfer between them, usage) and in B's primary; then one marker per stream.
+      await adjust(w.A2, '2');
+      await adjust(w.Ap, '2');
+      await app.gql(TRANSFER, { input: transferInput(w.A2, w.Ap) }, tokens.agencyA);
+      await app.gql(RECORD_CALL, { input: callInput(w.A2) }, tokens.usageA);
+      await adjust(w.Bp, '2');
+      await adjust(w.B1, '3');
+      await app.gql(RECORD_CALL, { input: callInput(w.B1) }, tokens.usageB);
+      await adjust(w.A1, '3');
+      await app.gql(RECORD_CALL, { input: callInput(w.A1) }, tokens.usageA);
+      await streams.agencyBWallets.waitFor(2);
+      await streams.agencyBUsage.waitFor(1);
+      await streams.clientA1Wallet.waitFor(2);
+      await streams.clientA1Usage.waitFor(1);
+      await streams.clientB1Wallet.waitFor(2);
+      await sleep(300);
+      for (const [name, stream] of Object.entries(streams)) {
+        expect([name, stream.errors]).toEqual([name, []]);
+      }
+      const subAccountOf = (event: any) => (Object.values(event)[0] as any).subAccount?.id;
+      for (const name of ['agencyBWallets', 'agencyBUsage', 'agencyBActivity'] as const) {
+        expect(streams[name].events.length).toBeGreaterThan(0);
+        for (const event of streams[name].events) {
+          if (subAccountOf(event)) expect(bSubAccounts).toContain(subAccountOf(event));
+          if ((event as any).agencyActivity) expect((event as any).agencyActivity.agency.id).toBe(w.B);
+        }
+      }
+      expect(new Set(streams.clientA1Wallet.events.map(subAccountOf))).toEqual(new Set([w.A1]));
+      expect(new Set(streams.clientA1Usage.events.map(subAccountOf))).toEqual(new Set([w.A1]));
+      expect(new Set(streams.clientB1Wallet.events.map(subAccountOf))).toEqual(new Set([w.B1]));
+    } finally {
+      await Promise.all([agencyB.dispose(), clientA1.dispose(), clientB1.dispose()]);
+    }
   });
 });

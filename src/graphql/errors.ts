@@ -94,6 +94,11 @@ function formatterOf(logger: Logger) {
         extensions: { code: original.code, ...(original.field ? { field: original.field } : {}) },
       };
     }
+    // graphql-js stops coercing variables after 50 errors with one more error that has no code
+    // (Apollo files it as INTERNAL_SERVER_ERROR): the client's input, like the 50 before it.
+    if ((!code || code === 'INTERNAL_SERVER_ERROR') && /^Too many errors processing variables/.test(formatted.message)) {
+      return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
+    }
     if (code && CLIENT_CODES.has(code)) {
       const { field, retryAfterSeconds } = formatted.extensions ?? {};
       return {

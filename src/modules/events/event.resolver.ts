@@ -79,9 +79,15 @@ async function agencyScope(ctx: RequestContext, agencyId: string | undefined, ty
 }
 
 async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSequence: string | null | undefined) {
-  if (!ctx.events) throw new BadUserInputError('Subscriptions are served over WebSocket on /graphql (graphql-transport-ws)');
-  const after = afterCursor(afterSequence);
-  return ctx.events.open(await scope, ctx.viewer, after);
+  try {
+    if (!ctx.events) throw new BadUserInputError('Subscriptions are served over WebSocket on /graphql (graphql-transport-ws)');
+    const after = afterCursor(afterSequence);
+    return ctx.events.open(await scope, ctx.viewer, after);
+  } finally {
+    // The scope check is already running: when a bad afterSequence is refused first, its
+    // rejection must not go unhandled (Node ends the process on an unhandled rejection).
+    scope.catch(() => undefined);
+  }
 }
 
 /**

@@ -5,6 +5,8 @@
  * retrying with the same credentials, or at the same pace, would only be refused again.
  */
 export const WsCloseCode = {
+  /** A message only a server may send (`next`, `error`, `connection_ack`): graphql-ws would answer 4500, which reads as our failure. */
+  BAD_REQUEST: 4400,
   /** The credentials of connection_init no longer hold: the API key was revoked, or the JWT reached its `exp`. */
   UNAUTHORIZED: 4401,
   /** Too many: messages past the socket's budget, or sockets past the credential's cap on this replica. */
@@ -13,6 +15,7 @@ export const WsCloseCode = {
 export type WsCloseCode = (typeof WsCloseCode)[keyof typeof WsCloseCode];
 
 const GENERIC_REASONS: Record<WsCloseCode, string> = {
+  [WsCloseCode.BAD_REQUEST]: 'Bad request',
   [WsCloseCode.UNAUTHORIZED]: 'Unauthorized',
   [WsCloseCode.TOO_MANY_REQUESTS]: 'Too many requests',
 };

@@ -41,9 +41,23 @@ export class SocketSession {
     if (viewer.expiresAt) this.closeAt(viewer.expiresAt.getTime());
   }
 
-  /** One client message; past the budget the socket is closed (4429), before graphql-ws handles the message. */
-  messageReceived(): void {
-    if (this.closedWith || this.budget.take()) return;
+  /**
+   * One client message, before graphql-ws handles it: past the budget the socket is closed
+   * (4429); a message type only a server sends is closed as the client's error (4400), where
+   * graphql-ws would close with 4500 ("internal error") and blame the server.
+   */
+  messageReceived(data: unknown): void {
+    if (this.closedWith) return;
+    const type = serverOnlyMessageType(data);
+    if (type) {
+      this.close(
+        WsCloseCode.BAD_REQUEST,
+        `A client may not send a message of type ${type}`,
+        new GraphQLError(`A client may not send a message of type ${type}`, { extensions: { code: 'BAD_REQUEST' } }),
+      );
+      return;
+    }
+    if (this.budget.take()) return;
     this.close(
       WsCloseCode.TOO_MANY_REQUESTS,
       'Too many messages',
@@ -90,5 +104,21 @@ export class SocketSession {
     }
     this.expiryTimer = setTimeout(() => this.closeAt(atMs), Math.min(delayMs, MAX_TIMER_MS));
     this.expiryTimer.unref();
+  }
+}
+
+const SERVER_ONLY_TYPES = new Set(['next', 'error', 'connection_ack']);
+/** Cheap first: only a message naming one of those types is parsed a second time. */
+const MENTIONS_SERVER_TYPE = /"(?:next|error|connection_ack)"/;
+
+/** The graphql-transport-ws type of `data` when only a server may send it, else undefined. */
+export function serverOnlyMessageType(data: unknown): string | undefined {
+  const text = Buffer.isBuffer(data) ? data.toString('utf8') : typeof data === 'string' ? data : undefined;
+  if (text === undefined || !MENTIONS_SERVER_TYPE.test(text)) return undefined;
+  try {
+    const type = (JSON.parse(text) as { type?: unknown } | null)?.type;
+    return typeof type === 'string' && SERVER_ONLY_TYPES.has(type) ? type : undefined;
+  } catch {
+    return undefined; // not JSON: graphql-ws closes it with 4400 itself
   }
 }

@@ -82,6 +82,7 @@ export function attachSubscriptionServer(deps: {
   const stopWatchingRevocations = hub.onKeyRevoked(registry);
   const sessions = new WeakMap<object, SocketSession>();
   const sessionOf = (socket: object): SocketSession => sessions.get(socket)!;
+  const format = (error: GraphQLError) => formatError(error.toJSON(), error);
   // A reconnect storm is thousands of identical documents: parse and validate each once. The
   // key blanks string variables (ids, cursors such as afterSequence): strings never change
   // validity or the estimated cost, which reads page sizes (numbers).
@@ -128,7 +129,7 @@ export function attachSubscriptionServer(deps: {
     sessions.set(socket, session);
     // Registered before graphql-ws's own listener (useServer below), so a message past the
     // budget has closed the session before graphql-ws parses it, and onSubscribe refuses it.
-    socket.on('message', () => session.messageReceived());
+    socket.on('message', (data) => session.messageReceived(data));
     socket.once('close', () => {
       clearTimeout(timer);
       registry.remove(session);
@@ -215,9 +216,11 @@ export function attachSubscriptionServer(deps: {
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
       // and replaced by a generic error (no SQL or internals leave the process).
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
+      onError: (_ctx, _id, _payload, errors) => errors.map((error) => format(asRequestError(error))),
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
+        result.errors
+          ? { ...result, errors: result.errors.map((error) => format(result.data === undefined ? asRequestError(error) : error)) }
+          : undefined,
     },
     wss,
     KEEP_ALIVE_MS,
@@ -229,4 +232,16 @@ export function attachSubscriptionServer(deps: {
       await (cleanup.dispose() as Promise<void>);
     },
   };
+}
+
+/**
+ * graphql-js reports variables it cannot coerce (a String given `false`, a bad DateTime) as
+ * request errors: no path, no code, no data. Apollo answers them BAD_USER_INPUT over HTTP;
+ * without this the WebSocket mapped them to INTERNAL_SERVER_ERROR.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  if (error.path !== undefined || error.extensions?.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code: 'BAD_USER_INPUT' },
+  });
 }
