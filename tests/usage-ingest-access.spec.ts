@@ -24,7 +24,7 @@ const ALLOWED: Record<string, string[]> = {
   Query: ['viewer', 'plans'],
   Viewer: ['role', 'agency', 'subAccount'],
   Agency: ['id', 'name'],
-  Plan: ['code', 'name', 'subAccountLimit', 'basePrice', 'includedMinutes'],
+  Plan: ['code', 'name', 'subAccountLimit', 'basePrice', 'includedMinutes', 'legacy'],
   RecordCallUsagePayload: ['call', 'userErrors'],
   RecordCallUsageBatchPayload: ['calls', 'userErrors'],
   CreateScenarioPayload: ['scenario', 'userErrors'],
