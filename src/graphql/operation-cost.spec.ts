@@ -23,6 +23,26 @@ describe('operationCost', () => {
     expect(ofDocument({ n: 2 })).toBe(small);
   });
 
+  it('should coerce one request\'s variables once, however many limits ask for its cost', () => {
+    const ofDocument = cost(`query($n: Int) { agencies(first: $n) { edges { node { id } } } }`);
+    let reads = 0;
+    const variables = { get n() { reads += 1; return 7; } };
+    const first = ofDocument(variables);
+    const readsForOne = reads;
+    expect(ofDocument(variables)).toBe(first);
+    expect(reads).toBe(readsForOne);
+    // Another request's variables (another object) are costed on their own.
+    expect(ofDocument({ n: 90 })).toBeGreaterThan(first!);
+  });
+
+  it('should remember a refusal to coerce too, and still answer undefined', () => {
+    const ofDocument = cost(`query($n: Int) { agencies(first: $n) { edges { node { id } } } }`);
+    const bad = { n: 'many' };
+    expect(ofDocument(bad)).toBeUndefined();
+    expect(ofDocument(bad)).toBeUndefined();
+    expect(ofDocument({ n: 3 })).toBeGreaterThan(0);
+  });
+
   it('should let @include with a variable change the cost of one document', () => {
     const ofDocument = cost(`query($all: Boolean!) { agencies(first: 50) { edges { node { id subAccounts(first: 50) @include(if: $all) { totalCount } } } } }`);
     expect(ofDocument({ all: true })).toBeGreaterThan(ofDocument({ all: false })!);
