@@ -77,6 +77,10 @@ export async function createApiServer(deps: {
     schema,
     // Introspection is refused by validationRules (config.introspectionEnabled), the rules the WebSocket shares.
     introspection: true,
+    // No automatic persisted queries: no client of ours sends them, and Apollo's hash-mismatch
+    // error reached clients as INTERNAL_SERVER_ERROR; a persistedQuery extension is now refused
+    // with PERSISTED_QUERY_NOT_SUPPORTED (the fuzz test found it).
+    persistedQueries: false,
     // main.ts owns SIGINT/SIGTERM: drain HTTP, then jobs, then the pool, then the database.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: false,

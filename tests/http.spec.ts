@@ -125,6 +125,18 @@ describe('GraphQL over HTTP', () => {
     });
   });
 
+  it('refuses a persisted-query extension with PERSISTED_QUERY_NOT_SUPPORTED, never an internal error', async () => {
+    for (const persistedQuery of [{ version: 1, sha256Hash: 'abc' }, { version: 1, sha256Hash: 'a'.repeat(64) }]) {
+      const response = await fetch(app.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${app.platformKey}` },
+        body: JSON.stringify({ query: '{ viewer { role } }', extensions: { persistedQuery } }),
+      });
+      const body = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(body.errors?.map((error) => error.extensions?.code)).toEqual(['PERSISTED_QUERY_NOT_SUPPORTED']);
+    }
+  });
+
   it('serves the playground page to a browser on GET, under its own same-origin policy and the other headers', async () => {
     const page = await exchange(app, { method: 'GET', headers: { accept: 'text/html' } });
     expect(page.status).toBe(200);
