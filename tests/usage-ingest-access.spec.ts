@@ -7,8 +7,8 @@ import { callId, callInput } from './helpers/usage';
 import { subscribe, wsClient } from './helpers/ws';
 
 /**
- * What a USAGE_INGEST key may read: only what recording needs (the list is in the README,
- * "Authentication, roles and tenancy", and in src/modules/auth/access.ts). Every other field
+ * What a USAGE_INGEST key may read: only what recording needs (the list is in docs/security.md,
+ * "What a USAGE_INGEST key reads", and in src/modules/auth/access.ts). Every other field
  * of every object it can get hold of is refused, and every answer is checked for the
  * agency's markups, which all end in "1337" here, so a leak through any path shows.
  */

@@ -14,8 +14,8 @@ export function requireRole(viewer: Viewer, roles: readonly Role[]): void {
 
 /**
  * Roles that read data. USAGE_INGEST is not one: a key that sits on the voice platform
- * records calls and reads only what recording needs (README, "Authentication, roles and
- * tenancy"): `viewer { role agency { id name } subAccount }`, `plans` (the platform's
+ * records calls and reads only what recording needs (docs/security.md, "What a
+ * USAGE_INGEST key reads"): `viewer { role agency { id name } subAccount }`, `plans` (the platform's
  * catalog, the same for every tenant), and in the payloads of `recordCallUsage(Batch)` and
  * `createScenario` the ids and the terms it sent itself (`Call.id externalCallId tier
  * status startedAt durationSeconds recordedAt`, `Scenario.id name createdAt`). Never a
