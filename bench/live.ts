@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { toGlobalId } from '../src/shared/global-id';
 import { fmt, openBenchEnv, type BenchEnv } from './harness';
+import { recordRow } from './results';
 import { profilePhase } from './profile';
 import type { Scope } from './live-clients';
 
@@ -113,6 +114,7 @@ export async function run(): Promise<void> {
     clients.send({ type: 'exit' });
     if (baseline) printBaseline(baseline);
     printTable(results);
+    recordLiveRows(results, baseline);
   } finally {
     clients?.kill();
     if (debugTimer) clearInterval(debugTimer);
@@ -414,6 +416,21 @@ async function runShape(env: BenchEnv, generator: ChildProcess, shape: Shape): P
     perSubscriberHeapKb: (after.heapUsed - before.heapUsed) / shape.scopes.length / 1024,
     live, serverLive, serverCpuSteady, stormed, serverCpuStorm, serverStorm, afterStorm, replays,
   };
+}
+
+/** The summary rows: latency against the bare broadcast (broadcast shape), and nothing lost or duplicated. */
+function recordLiveRows(results: ShapeResult[], baseline: BaselineResult | undefined): void {
+  for (const r of results) {
+    const scenario = `live: ${r.shape.label}`;
+    const bare: Record<string, number> = r.shape.label.startsWith('broadcast') && baseline ? { 'bare ws broadcast': Number(baseline.report.p99) } : {};
+    recordRow({ scenario, metric: 'event-to-client latency p99', unit: 'ms', ours: Number(r.live.p99), baselines: bare, goal: null });
+    const wrong = Number(r.live.lost) + Number(r.live.duplicates) + Number(r.afterStorm.lost) + Number(r.afterStorm.duplicates);
+    recordRow({
+      scenario, metric: 'events lost or duplicated (steady and after the reconnect storm)', unit: 'events', ours: wrong,
+      baselines: {}, goal: '0', meets: ({ ours }) => ours === 0,
+    });
+    recordRow({ scenario, metric: 'reconnect storm: all resubscribed in', unit: 's', ours: Number(r.stormed.reconnectedInMs) / 1000, baselines: {}, goal: null });
+  }
 }
 
 function printTable(results: ShapeResult[]): void {

@@ -4,6 +4,7 @@ import { EventHub, OUTBOX_CHANNEL } from '../src/modules/events/event-hub';
 import { postTransfer } from '../src/modules/ledger/ledger.service';
 import { Logger } from '../src/shared/logger';
 import { fmt, openBenchEnv, runLoad, seedAgency, type LoadResult } from './harness';
+import { recordRow } from './results';
 
 /**
  * What the live-event wake-up costs the ledger's commits. 16 concurrent writers each post
@@ -134,6 +135,14 @@ export async function run(): Promise<void> {
     console.log('| --- | --- | --- | --- | --- | --- |');
     const line = (name: string, r: ReturnType<typeof total>) =>
       console.log(`| ${name} | ${fmt(r.perSecond)} | ${r.rounds.map((x) => fmt(x)).join(', ')} | ${fmt(r.p50, 1)} | ${fmt(r.p99, 1)} | ${fmt(r.perSecond / a.perSecond, 3)}× |`);
+    for (const [name, r] of [['wake-up path as shipped (w)', w], ['wake-up path with a live subscriber (b)', b], ['naive pg_notify per transaction (c)', c]] as const) {
+      recordRow({
+        scenario: `notify: ${name}`, metric: 'commits/s', unit: '1/s', ours: r.perSecond,
+        baselines: { 'outbox rows, nobody woken (a)': a.perSecond },
+        // Waking listeners must not cost the writers their throughput.
+        goal: name.startsWith('naive') ? null : 'ratio ≥ 0.9', meets: name.startsWith('naive') ? undefined : ({ ratio }) => (ratio ?? 0) >= 0.9,
+      });
+    }
     line('(a) outbox rows, no wake-up', a);
     line('(w) the wake-up path as shipped: after-commit poll + coalesced NOTIFY, LISTEN, no subscriber here', w);
     line('(b) the same plus one live subscriber (events read and executed in the writers\' process)', b);

@@ -1,7 +1,11 @@
+import { formatTable, LATEST_RESULTS, recordedRows, writeRows } from './results';
+
 /**
- * `npm run bench -- <scenario>`: runs one benchmark scenario (or all without an argument)
- * and prints a markdown table. Each scenario measures the API beside a baseline run in the
- * same process on the same database, so the figures are ratios, not absolute promises.
+ * `npm run bench -- <scenario>`: runs one benchmark scenario (or all without an argument),
+ * each printing its own detailed tables, then one table of every figure beside its baselines,
+ * goal and verdict, also written to bench/results/latest.json (rows of scenarios not run
+ * are kept from the previous file). Each scenario measures the API beside a baseline run
+ * on the same database in the same run, so the figures are ratios, not absolute promises.
  */
 const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   transfers: () => import('./transfers'),
@@ -21,6 +25,10 @@ async function main(): Promise<void> {
     }
     await (await load()).run();
   }
+  const rows = recordedRows();
+  console.log(`\n## Summary (${new Date().toISOString()})\n\n${formatTable(rows)}\n`);
+  writeRows(LATEST_RESULTS, rows);
+  console.log(`written to ${LATEST_RESULTS}`);
 }
 
 main().then(

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { profilePhase } from './profile';
 import { fmt, openBenchEnv, postmasterPid, runLoadInChild, seedAgency, withCpu, type BenchEnv } from './harness';
 import type { LoadSpec, Traffic } from './load-client';
+import { recordRow } from './results';
 
 /**
  * Minute transfers per second and latency through GraphQL (HTTP → Apollo → service →
@@ -60,6 +61,17 @@ export async function run(): Promise<void> {
         `| ${name} | ${fmt((after.transfers - before.transfers) / Math.max(1, batches), 1)} | ${fmt((after.writeMs - before.writeMs) / Math.max(1, batches), 2)} |`,
       );
       cpuRows.push(`| ${name} | ${fmt(api.serverCpuMs, 2)} | ${fmt(api.dbCpuMs, 2)} | ${fmt(baseline.dbCpuMs, 2)} |`);
+      recordRow({
+        scenario: `transfers: ${name}`, metric: 'transfers/s', unit: '1/s', ours: api.perSecond,
+        baselines: { 'pg transaction': baseline.perSecond },
+        // The ledger issue's goals: at least the baseline's rate; the hot spot also 1,000/s.
+        goal: traffic === 'zipf' ? 'ratio ≥ 1.0 and ≥ 1,000/s' : 'ratio ≥ 1.0',
+        meets: ({ ours, ratio }) => (ratio ?? 0) >= 1 && (traffic !== 'zipf' || ours >= 1000),
+      });
+      recordRow({
+        scenario: `transfers: ${name}`, metric: 'API server CPU per transfer', unit: 'ms', ours: api.serverCpuMs,
+        baselines: {}, goal: null,
+      });
       rows.push(
         `| ${name} | ${fmt(api.perSecond)} | ${fmt(api.p50Ms, 1)} | ${fmt(api.p99Ms, 1)} | ${fmt(baseline.perSecond)} | ${fmt(baseline.p50Ms, 1)} | ${fmt(baseline.p99Ms, 1)} | ${fmt(api.perSecond / baseline.perSecond, 2)}× |` +
           (api.failures ? ` (${api.failures} failed)` : ''),

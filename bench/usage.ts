@@ -3,6 +3,7 @@ import http from 'node:http';
 import { Pool, type PoolClient } from 'pg';
 import { decodeId } from '../src/shared/global-id';
 import { fmt, openBenchEnv, postJson, runLoad, seedAgency, type BenchEnv, type LoadResult } from './harness';
+import { recordRow } from './results';
 
 /**
  * Usage ingestion and reporting.
@@ -182,6 +183,10 @@ async function measureIngestion(env: BenchEnv, agency: Agency, ingestKey: string
     });
     const apiCalls = api.perSecond * size;
     const baseCalls = baseline.perSecond * size;
+    recordRow({
+      scenario: `usage ingestion: ${size} call${size === 1 ? '' : 's'} per request`, metric: 'calls/s', unit: '1/s', ours: apiCalls,
+      baselines: { 'pg insert': baseCalls }, goal: null,
+    });
     rows.push(
       `| ${size === 1 ? '1 (recordCallUsageBatch of one)' : size} | ${fmt(apiCalls)} | ${fmt(api.p50Ms, 1)} | ${fmt(api.p99Ms, 1)} | ` +
         `${fmt(baseCalls)} | ${fmt(baseline.p50Ms, 1)} | ${fmt(baseline.p99Ms, 1)} | ${fmt(apiCalls / baseCalls, 2)}× |` +
@@ -342,6 +347,12 @@ export async function run(): Promise<void> {
     for (const query of reportQueries()) {
       const a = await timeQuery(env, query, small);
       const b = await timeQuery(env, query, large);
+      recordRow({
+        scenario: `usage report: ${query.name}`, metric: `p50 at ${LARGE.toLocaleString('en')} calls`, unit: 'ms', ours: b.p50,
+        baselines: { [`same at ${SMALL.toLocaleString('en')} calls`]: a.p50 },
+        // Rollups: a year costs about what it costs at a hundredth of the data.
+        goal: 'ratio ≤ 1.5', meets: ({ ratio }) => ratio !== null && ratio <= 1.5,
+      });
       console.log(`| ${query.name} | ${fmt(a.p50, 1)} | ${fmt(a.p99, 1)} | ${fmt(b.p50, 1)} | ${fmt(b.p99, 1)} | ${fmt(b.p50 / a.p50, 2)}× |`);
     }
   } finally {

@@ -1,0 +1,63 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { openBenchEnv, runLoad, type BenchEnv } from '../bench/harness';
+import { formatTable, mergeRows, readRows, recordRow, recordedRows, writeRows, type BenchRow } from '../bench/results';
+
+/**
+ * A smoke of the benchmark harness, so it cannot rot between bench runs: a real server on a
+ * fresh database under a short load, and the rows `npm run bench` writes. It times nothing.
+ */
+describe('the benchmark harness', () => {
+  let env: BenchEnv;
+  let dir: string;
+  const previousUrl = process.env.DATABASE_URL;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'bench-results-'));
+    // openBenchEnv creates (and drops) its own database on DATABASE_URL's server: the suite's.
+    process.env.DATABASE_URL = process.env.TEST_ADMIN_URL;
+    env = await openBenchEnv(4);
+  });
+  afterAll(async () => {
+    await env?.close();
+    process.env.DATABASE_URL = previousUrl;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('should drive the API under load and record a row against a baseline of the same run', async () => {
+    const viewer = async () => (await env.gql('{ viewer { role } }')).data?.viewer?.role === 'PLATFORM_ADMIN';
+    const ours = await runLoad(2, 0.3, viewer);
+    const baseline = await runLoad(2, 0.3, async () => (await env.dataSource.query('SELECT 1 AS one'))[0].one === 1);
+    expect(ours.operations).toBeGreaterThan(0);
+    expect(ours.failures).toBe(0);
+    const row = recordRow({
+      scenario: 'smoke: viewer', metric: 'requests/s', unit: '1/s', ours: ours.perSecond,
+      baselines: { 'SELECT 1': baseline.perSecond }, goal: 'ratio > 0', meets: ({ ratio }) => (ratio ?? 0) > 0,
+    });
+    expect(row.ratio).toBeCloseTo(ours.perSecond / baseline.perSecond, 10);
+    expect(row.met).toBe(true);
+    expect(recordedRows()).toContain(row);
+    expect(formatTable([row])).toMatch(/^\| scenario \| metric \| ours \| baselines \| ratio \| goal \| met \|\n\| --- .*\n\| smoke: viewer \| requests\/s \(1\/s\) \| .* \| SELECT 1 .* \| .*× \| ratio > 0 \| yes \|$/);
+  });
+
+  it('should keep rows of scenarios the run did not measure and replace those it did', () => {
+    const file = path.join(dir, 'results', 'latest.json');
+    const at = (scenario: string, ours: number): BenchRow =>
+      ({ scenario, metric: 'm', unit: 'ms', ours, baselines: {}, ratio: null, goal: null, met: null, measuredAt: 'then', machine: 'm' });
+    writeRows(file, [at('transfers', 1), at('live', 2)]);
+    const merged = writeRows(file, [at('live', 3)]);
+    expect(merged.map((r) => [r.scenario, r.ours])).toEqual([['live', 3], ['transfers', 1]]);
+    expect(readRows(file)).toEqual(merged);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toHaveLength(2);
+    expect(mergeRows([], [])).toEqual([]);
+  });
+
+  it('should leave the ratio and the verdict empty without a baseline or a goal, and refuse a zero baseline as a ratio', () => {
+    const plain = recordRow({ scenario: 's', metric: 'm', unit: 'ms', ours: 5, baselines: {}, goal: null });
+    expect([plain.ratio, plain.met]).toEqual([null, null]);
+    const zero = recordRow({ scenario: 's', metric: 'm', unit: 'ms', ours: 5, baselines: { b: 0 }, goal: 'ratio ≥ 1', meets: ({ ratio }) => (ratio ?? 0) >= 1 });
+    expect([zero.ratio, zero.met]).toEqual([null, false]);
+    expect(formatTable([zero])).toContain('| **no** |');
+  });
+});
