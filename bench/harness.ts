@@ -173,9 +173,9 @@ export function zipfSampler(n: number, s: number): () => number {
 export const fmt = (n: number, digits = 0) => n.toFixed(digits);
 
 /** Runs a load spec in a forked load-client process and resolves with its result. */
-export function runLoadInChild<Spec extends object>(spec: Spec): Promise<LoadResult> {
+export function runLoadInChild<Spec extends object>(spec: Spec, client = 'load-client.js'): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = fork(path.join(__dirname, 'load-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(path.join(__dirname, client), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     let result: LoadResult | undefined;
     child.once('message', (message: LoadResult) => (result = message));
     child.once('error', reject);

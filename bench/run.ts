@@ -12,6 +12,7 @@ const SCENARIOS: Record<string, () => Promise<{ run(): Promise<void> }>> = {
   usage: () => import('./usage'),
   live: () => import('./live'),
   notify: () => import('./notify'),
+  read: () => import('./read'),
 };
 
 async function main(): Promise<void> {

@@ -1,7 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openBenchEnv, runLoad, type BenchEnv } from '../bench/harness';
+import { openBenchEnv, runLoad, seedAgency, type BenchEnv } from '../bench/harness';
+import { startFloorServer } from '../bench/read-floor-server';
+import { assertSameAnswers, QUERIES } from '../bench/read';
 import { formatTable, mergeRows, readRows, recordRow, recordedRows, writeRows, type BenchRow } from '../bench/results';
 
 /**
@@ -59,5 +61,31 @@ describe('the benchmark harness', () => {
     const zero = recordRow({ scenario: 's', metric: 'm', unit: 'ms', ours: 5, baselines: { b: 0 }, goal: 'ratio ≥ 1', meets: ({ ratio }) => (ratio ?? 0) >= 1 });
     expect([zero.ratio, zero.met]).toEqual([null, false]);
     expect(formatTable([zero])).toContain('| **no** |');
+  });
+
+  it("should keep the read bench's hand-written floor answering exactly what the API answers, and refusing what the API refuses", async () => {
+    const { agencyId } = await seedAgency(env, { label: 'floor', subAccounts: 3, fundDollars: '12.5', markupPremium: (i) => `0.0${i}` });
+    const created = await env.gql(`mutation($a: ID!) { createApiKey(input: { name: "floor", role: AGENCY_ADMIN, agencyId: $a }) { secret } }`, { a: agencyId });
+    const other = await seedAgency(env, { label: 'floor-other', subAccounts: 1 });
+    const floor = await startFloorServer(env.databaseUrl, 2);
+    try {
+      const key = created.data.createApiKey.secret;
+      for (const query of QUERIES) {
+        await assertSameAnswers({ name: 'this API', port: env.port, key }, { name: 'floor', port: floor.port, key }, query.ours, { id: agencyId });
+      }
+      // Another agency's id reads as nothing on both; a wrong key is refused on both.
+      const foreign = { id: other.agencyId };
+      const ask = async (port: number, secret: string, variables: object) =>
+        (await fetch(`http://127.0.0.1:${port}/graphql`, {
+          method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${secret}` },
+          body: JSON.stringify({ query: QUERIES[0].ours, variables }),
+        }));
+      for (const port of [env.port, floor.port]) {
+        expect(((await (await ask(port, key, foreign)).json()) as { data: unknown }).data).toEqual({ agency: null });
+        expect((await ask(port, 'vmk_not-a-key', { id: agencyId })).status).toBe(401);
+      }
+    } finally {
+      await floor.close();
+    }
   });
 });

