@@ -281,7 +281,7 @@ describe('connections', () => {
       }
     }`;
 
-    it('should list 100 sub-accounts with wallets, markups and prices in as many SQL queries as 5', async () => {
+    it('should list 100 sub-accounts with wallets, markups and prices in as many SQL queries as 5, two in all', async () => {
       const { agencyId } = await createAgency(app, { planCode: 'AGENCY_UNLIMITED' });
       ok(await app.gql(`mutation($id: ID!) { setAgencyMarkup(input: { agencyId: $id, basic: "0.01", premium: "0.02" }) { userErrors { code } } }`, { id: agencyId }));
       for (let batch = 0; batch < 10; batch += 1) {
@@ -300,10 +300,13 @@ describe('connections', () => {
         return { count, edges: data.agency.subAccounts.edges };
       };
 
+      // Warm-up: the plan catalog is read once a minute per process, not per request.
+      await queriesFor(1);
       const small = await queriesFor(5);
       const large = await queriesFor(100);
       expect(large.count).toBe(small.count);
-      expect(large.count).toBeLessThanOrEqual(10);
+      // The agency, then the page with its wallets and balances (and the count) in one statement.
+      expect(large.count).toBeLessThanOrEqual(2);
 
       const prices = new Set(large.edges.map((e: any) => e.node.pricePremium.amount));
       expect(prices).toEqual(new Set(['0.16', '0.18', '0.21']));

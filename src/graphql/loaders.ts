@@ -1,7 +1,8 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { AgencyEntity } from '../modules/agency/agency.entity';
-import { PlanEntity } from '../modules/plan/plan.entity';
+import type { PlanEntity } from '../modules/plan/plan.entity';
+import { planCatalog } from '../modules/plan/plan-catalog';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
 import { WalletEntity } from '../modules/wallet/wallet.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
@@ -57,9 +58,9 @@ const LOADER_FACTORIES = {
   transfer: (dataSource: DataSource) => new DataLoader<string, LedgerTransferEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(LedgerTransferEntity).findBy({ id: In([...ids]) }), (t) => t.id),
   ),
-  /** Plans are a handful of seeded rows: one query loads them all for the request. */
+  /** Plans are a handful of rows only migrations write: read from the process's catalog (plan-catalog.ts). */
   plan: (dataSource: DataSource) => new DataLoader<string, PlanEntity | undefined>(async (codes) =>
-    byKey(codes, await dataSource.getRepository(PlanEntity).find(), (p) => p.code),
+    byKey(codes, await planCatalog(dataSource), (p) => p.code),
   ),
   ...usageLoaders,
   ...reportingLoaders,

@@ -90,8 +90,16 @@ export class AgencyResolver {
   }
 
   @FieldResolver(() => SubAccountConnection, { description: 'Oldest first, the primary included' })
-  subAccounts(@Root() agency: AgencyEntity, @Args() args: SubAccountListArgs, @Ctx() ctx: RequestContext) {
-    return ctx.services.subAccount.list(ctx.viewer, agency, args);
+  async subAccounts(@Root() agency: AgencyEntity, @Args() args: SubAccountListArgs, @Ctx() ctx: RequestContext) {
+    const page = await ctx.services.subAccount.list(ctx.viewer, agency, args);
+    // Read with the page: the nodes' wallet and balance fields then cost no statement of their own.
+    for (const wallet of page.wallets) {
+      ctx.loaders.walletBySubAccount.prime(wallet.subAccountId, wallet);
+      ctx.loaders.wallet.prime(wallet.id, wallet);
+    }
+    for (const account of page.ledgerAccounts) ctx.loaders.ledgerAccount.prime(account.id, account);
+    for (const { node } of page.edges) ctx.loaders.subAccount.prime(node.id, node);
+    return page;
   }
 
   @FieldResolver(() => Int, { nullable: true, description: 'Sub-accounts that can still be added; null: no cap' })
