@@ -5,6 +5,7 @@ import path from 'node:path';
 import http from 'node:http';
 import { fmt, openBenchEnv, postJson, runLoadInChild, seedAgency, type BenchEnv, type LoadResult } from './harness';
 import type { ReadLoadSpec } from './read-load-client';
+import { profilePhase } from './profile';
 import { recordRow } from './results';
 
 /**
@@ -22,6 +23,8 @@ const SUB_ACCOUNTS = Number(process.env.BENCH_READ_SUB_ACCOUNTS ?? 50);
 const CALLS_PER_SUB_ACCOUNT = 4;
 
 interface ReadQuery {
+  /** For BENCH_READ_QUERIES (comma-separated; all by default) and BENCH_PROFILE=read-<key>. */
+  key: string;
   name: string;
   ours: string;
   /** The closest document PostGraphile's generated schema allows, or null when it cannot serve it. */
@@ -40,13 +43,13 @@ const pglPage = (node: string) =>
   `query($id: UUID!) { agencyByRowId(rowId: $id) { id name subAccountsByAgencyId(first: ${SUB_ACCOUNTS}, orderBy: [CREATED_AT_ASC, ROW_ID_ASC]) { totalCount edges { node { ${node} } } } } }`;
 
 export const QUERIES: ReadQuery[] = [
-  { name: 'sub-account page', ours: page(LIST), postgraphile: pglPage(LIST) },
+  { key: 'page', name: 'sub-account page', ours: page(LIST), postgraphile: pglPage(LIST) },
   {
-    name: 'sub-account page with wallets', ours: page(`${LIST} ${WALLET}`),
+    key: 'wallets', name: 'sub-account page with wallets', ours: page(`${LIST} ${WALLET}`),
     postgraphile: pglPage(`${LIST} walletBySubAccountId { ledgerAccountByRowId { balanceMicros } }`),
   },
   // Prices, markups and cycle usage are computed: PostGraphile would need SQL functions of ours.
-  { name: 'dashboard (page, wallets, prices, cycle usage, slots)', ours: page(`${LIST} ${WALLET} ${DASHBOARD}`, 'subAccountSlotsRemaining'), postgraphile: null },
+  { key: 'dashboard', name: 'dashboard (page, wallets, prices, cycle usage, slots)', ours: page(`${LIST} ${WALLET} ${DASHBOARD}`, 'subAccountSlotsRemaining'), postgraphile: null },
 ];
 
 export interface ChildServer {
@@ -127,7 +130,8 @@ export async function run(): Promise<void> {
     const rows: string[] = [];
     const idleRssMb = process.memoryUsage().rss / 2 ** 20;
     let peakRssMb = idleRssMb;
-    for (const query of QUERIES) {
+    const wanted = (process.env.BENCH_READ_QUERIES ?? QUERIES.map((q) => q.key).join(',')).split(',');
+    for (const query of QUERIES.filter((q) => wanted.includes(q.key))) {
       const variablesFor = (server: ChildServer) => ({ id: server.name === 'PostGraphile 5' ? agencyUuid : agencyId });
       const documentFor = (server: ChildServer) => (server.name === 'PostGraphile 5' ? query.postgraphile : query.ours);
       const serving = servers.filter((server) => documentFor(server) !== null);
@@ -144,7 +148,8 @@ export async function run(): Promise<void> {
       for (let round = 0; round < ROUNDS; round++) {
         for (const server of serving) {
           const cpu0 = process.cpuUsage();
-          const result = await runLoadInChild(specFor(server, SECONDS), 'read-load-client.js');
+          const measure = () => runLoadInChild(specFor(server, SECONDS), 'read-load-client.js');
+          const result = server.name === 'this API' ? await profilePhase(`read-${query.key}`, 'read', measure) : await measure();
           if (server.name === 'this API') {
             const cpu = process.cpuUsage(cpu0);
             ourCpu.push((cpu.user + cpu.system) / 1000 / Math.max(1, result.operations - result.failures));
