@@ -57,6 +57,8 @@ export type Agency = Node & {
   createdAt: Scalars['DateTime']['output'];
   /** Flat $ per minute added to the base price unless a sub-account overrides it */
   defaultMarkup: Money;
+  /** Active sub-accounts per health level */
+  health: AgencyHealth;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   plan: Plan;
@@ -69,6 +71,8 @@ export type Agency = Node & {
   subAccountSlotsRemaining?: Maybe<Scalars['Int']['output']>;
   /** Oldest first, the primary included */
   subAccounts: SubAccountConnection;
+  /** Active sub-accounts at minLevel or worse: worst first, then oldest first */
+  subAccountsAtRisk: SubAccountConnection;
   /** Minutes of every sub-account, the primary and removed ones included, in the range; all time without one */
   totalMinutesUsed: Scalars['Decimal']['output'];
   /** Totals and one row per sub-account, from rollups: any range is exact */
@@ -94,6 +98,14 @@ export type AgencySubAccountsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<SubAccountStatus>;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencySubAccountsAtRiskArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  minLevel?: InputMaybe<HealthLevel>;
 };
 
 
@@ -134,6 +146,14 @@ export type AgencyEvent = {
   type: Scalars['String']['output'];
   /** For USAGE_RECORDED */
   usageEvent?: Maybe<UsageEvent>;
+};
+
+/** Active sub-accounts (the primary included) per health level. */
+export type AgencyHealth = {
+  __typename?: 'AgencyHealth';
+  atRisk: Scalars['Int']['output'];
+  healthy: Scalars['Int']['output'];
+  watch: Scalars['Int']['output'];
 };
 
 /** Markup the agency earned on its clients’ purchases. */
@@ -286,6 +306,29 @@ export type DateRangeInput = {
   /** exclusive */
   to: Scalars['DateTime']['input'];
 };
+
+/** HEALTHY < WATCH < AT_RISK: the worst level any signal sets (docs/health-and-statements.md). */
+export type HealthLevel =
+  | 'AT_RISK'
+  | 'HEALTHY'
+  | 'WATCH';
+
+/** Why a sub-account is not HEALTHY. */
+export type HealthSignal =
+  /** Auto-recharge disabled after failed charges: AT_RISK. Raised once auto-recharge exists (payments); never raised yet */
+  | 'AUTO_RECHARGE_FAILING'
+  /** Balance exactly 0: AT_RISK */
+  | 'BALANCE_DEPLETED'
+  /** Under 50% of at least 20 calls in the last 7 days COMPLETED: WATCH */
+  | 'HIGH_FAILURE_RATE'
+  /** At the last 7 days' burn rate the balance lasts under 2 days (AT_RISK) or under 7 days (WATCH) */
+  | 'LOW_RUNWAY'
+  /** Balance below 0 (usage went past it): AT_RISK */
+  | 'NEGATIVE_BALANCE'
+  /** No call started in the last 14 days, after having had calls (churn risk): WATCH */
+  | 'NO_RECENT_CALLS'
+  /** Minutes of the last 7 days down more than 50% against the 7 before: WATCH */
+  | 'USAGE_DROP';
 
 /** Minute quality tiers, each with its own price. */
 export type MinuteTier =
@@ -611,6 +654,8 @@ export type SubAccount = Node & {
   /** Newest first (by start instant) */
   calls: CallConnection;
   createdAt: Scalars['DateTime']['output'];
+  /** Level, signals and the figures that set them */
+  health: SubAccountHealth;
   id: Scalars['ID']['output'];
   kind: SubAccountKind;
   loginEmail: Scalars['String']['output'];
@@ -669,6 +714,26 @@ export type SubAccountEdge = {
   __typename?: 'SubAccountEdge';
   cursor: Scalars['String']['output'];
   node: SubAccount;
+};
+
+/** Computed when read, from the last 14 days of usage and the wallet. */
+export type SubAccountHealth = {
+  __typename?: 'SubAccountHealth';
+  /** Spent on calls that started in the last 7 days / 7, truncated to the micro-dollar */
+  burnRatePerDay: Money;
+  /** Start of the latest call */
+  lastCallAt?: Maybe<Scalars['DateTime']['output']>;
+  level: HealthLevel;
+  /** Now + runwayDays; null when nothing is being spent */
+  projectedDepletionAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Balance / burn rate in days (0 at or below a zero balance); null when nothing is being spent */
+  runwayDays?: Maybe<Scalars['Decimal']['output']>;
+  /** Most severe first; empty when HEALTHY */
+  signals: Array<HealthSignal>;
+  /** COMPLETED / all calls of the last 7 days, 0 to 1; null without calls */
+  successRate?: Maybe<Scalars['Decimal']['output']>;
+  /** Minutes of the last 7 days / the 7 before, minus 1; null without a previous week */
+  usageTrend?: Maybe<Scalars['Decimal']['output']>;
 };
 
 export type SubAccountKind =
