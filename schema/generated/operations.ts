@@ -202,6 +202,44 @@ export type BillingCycle = {
   start: Scalars['DateTime']['output'];
 };
 
+/** One billing cycle of a sub-account, exact from the ledger: opening + purchases + transfersIn − transfersOut + adjustments − usage.spent = closing. Money is dated by when it moved: a call is on the statement of the cycle it was recorded (and debited) in. */
+export type BillingStatement = {
+  __typename?: 'BillingStatement';
+  /** Manual adjustments, signed */
+  adjustments: Money;
+  /** false for the cycle in progress */
+  closed: Scalars['Boolean']['output'];
+  /** The balance at the cycle end (now, for the cycle in progress) */
+  closingBalance: Money;
+  /** The markup part of usage.spent (what the agency earned on it) */
+  consumedMarkup: Money;
+  cycle: BillingCycle;
+  /** The balance at the cycle start */
+  openingBalance: Money;
+  /** Top-ups, auto-recharges, auto allocations and plan grants (included and monthly minutes) */
+  purchases: Money;
+  subAccount: SubAccount;
+  /** Minute transfers received, and removed sub-accounts swept into this one (the primary) */
+  transfersIn: Money;
+  /** Minute transfers sent, and the sweep to the primary on removal */
+  transfersOut: Money;
+  /** The calls recorded in the cycle; spent is what their USAGE debits took */
+  usage: UsageSummary;
+};
+
+export type BillingStatementConnection = {
+  __typename?: 'BillingStatementConnection';
+  edges: Array<BillingStatementEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type BillingStatementEdge = {
+  __typename?: 'BillingStatementEdge';
+  cursor: Scalars['String']['output'];
+  node: BillingStatement;
+};
+
 /** One finished call, with the cost debited from its wallet. */
 export type Call = Node & {
   __typename?: 'Call';
@@ -667,6 +705,10 @@ export type SubAccount = Node & {
   removedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Oldest first */
   scenarios: Array<Scenario>;
+  /** The billing cycle starting at cycleStart; the current cycle without it */
+  statement: BillingStatement;
+  /** Every cycle since the one it was created in, newest first: the current one (closed: false), then the past ones */
+  statements: BillingStatementConnection;
   status: SubAccountStatus;
   /** Anchor of the monthly billing cycle */
   subscriptionStartedAt: Scalars['DateTime']['output'];
@@ -695,6 +737,19 @@ export type SubAccountMarkupArgs = {
 /** An agency's own (PRIMARY) or client (SECONDARY) account. */
 export type SubAccountMinutePriceArgs = {
   tier: MinuteTier;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountStatementArgs = {
+  cycleStart?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountStatementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 

@@ -8,6 +8,7 @@ import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/led
 import { usageLoaders } from '../modules/usage/usage.loaders';
 import { reportingLoaders } from '../modules/reporting/reporting.loaders';
 import { healthLoaders } from '../modules/health/health.loaders';
+import { statementLoaders } from '../modules/statement/statement.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -65,6 +66,7 @@ const LOADER_FACTORIES = {
   ...usageLoaders,
   ...reportingLoaders,
   ...healthLoaders,
+  ...statementLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -14,6 +14,7 @@ import { UsageIngestService } from '../modules/usage/usage-ingest.service';
 import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
 import { HealthService } from '../modules/health/health.service';
+import { StatementService } from '../modules/statement/statement.service';
 import { systemClock, type Clock } from '../shared/clock';
 
 /**
@@ -43,6 +44,7 @@ export function createServices(
     call: new CallService(dataSource),
     usageReport: new UsageReportService(),
     health: new HealthService(),
+    statement: new StatementService(dataSource, clock),
   };
 }
 export type Services = ReturnType<typeof createServices>;
