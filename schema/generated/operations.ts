@@ -139,10 +139,14 @@ export type AgencyEvent = {
   agency: Agency;
   /** For balance events and threshold crossings */
   balanceEvent?: Maybe<BalanceEvent>;
+  /** HEALTH_CHANGED: the new level; null for other types */
+  healthLevel?: Maybe<HealthLevel>;
   occurredAt: Scalars['DateTime']['output'];
+  /** HEALTH_CHANGED: the level before; null for other types */
+  previousHealthLevel?: Maybe<HealthLevel>;
   sequence: Scalars['String']['output'];
   subAccount?: Maybe<SubAccount>;
-  /** SUB_ACCOUNT_ADDED, SUB_ACCOUNT_UPDATED, SUB_ACCOUNT_REMOVED, SUB_ACCOUNT_RESTORED, BALANCE_CHANGED, USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED */
+  /** SUB_ACCOUNT_ADDED, SUB_ACCOUNT_UPDATED, SUB_ACCOUNT_REMOVED, SUB_ACCOUNT_RESTORED, BALANCE_CHANGED, USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED, HEALTH_CHANGED */
   type: Scalars['String']['output'];
   /** For USAGE_RECORDED */
   usageEvent?: Maybe<UsageEvent>;

@@ -11,6 +11,8 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { HEALTH_RATIO_SCALE, type Health, type HealthLevel } from './health-rules';
 import { AgencyHealthType, HealthLevelEnum, SubAccountHealthType } from './health.type';
 import type { AgencyHealthCounts } from './health.service';
+import { AgencyEventType } from '../events/event.types';
+import type { OutboxRow } from '../events/outbox.entity';
 
 const ratio = (units: bigint | null): string | null => (units === null ? null : formatScaled(units, HEALTH_RATIO_SCALE));
 
@@ -51,5 +53,19 @@ export class AgencyHealthResolver {
   @FieldResolver(() => SubAccountConnection, { description: 'Active sub-accounts at minLevel or worse: worst first, then oldest first' })
   subAccountsAtRisk(@Root() agency: AgencyEntity, @Args() args: AtRiskArgs, @Ctx() ctx: RequestContext): Promise<Page<SubAccountEntity>> {
     return ctx.services.health.subAccountsAtRisk(ctx.viewer, ctx.loaders, agency, args);
+  }
+}
+
+/** The levels a HEALTH_CHANGED event reports, as they were when it was written (the event hub's row). */
+@Resolver(() => AgencyEventType)
+export class AgencyEventHealthResolver {
+  @FieldResolver(() => HealthLevelEnum, { nullable: true, description: 'HEALTH_CHANGED: the new level; null for other types' })
+  healthLevel(@Root() row: OutboxRow): string | null {
+    return row.healthLevel;
+  }
+
+  @FieldResolver(() => HealthLevelEnum, { nullable: true, description: 'HEALTH_CHANGED: the level before; null for other types' })
+  previousHealthLevel(@Root() row: OutboxRow): string | null {
+    return row.previousHealthLevel;
   }
 }
