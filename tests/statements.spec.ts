@@ -175,4 +175,15 @@ describe('billing statements', () => {
     for (let i = 0; i < 20; i += 1) await addSubAccount(app, agencyId);
     expect(await count()).toBe(small);
   });
+
+  it('should make ledger:verify report a call whose debit is not dated at its recording (a statement would miscount it)', async () => {
+    const [call] = await app.dataSource.query(`SELECT id FROM calls WHERE transfer_id IS NOT NULL LIMIT 1`);
+    expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
+    await app.dataSource.query(`UPDATE calls SET recorded_at = recorded_at + interval '1 millisecond' WHERE id = $1`, [call.id]);
+    try {
+      expect((await verifyLedger(app.dataSource)).problems).toEqual(['1 calls do not match their USAGE debit (wallet, amount or instant)']);
+    } finally {
+      await app.dataSource.query(`UPDATE calls SET recorded_at = recorded_at - interval '1 millisecond' WHERE id = $1`, [call.id]);
+    }
+  });
 });
