@@ -26,6 +26,7 @@ import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit'
 import type { SocketRegistry } from './modules/events/socket-registry';
 import { createCorsStep } from './graphql/cors';
 import { createPlaygroundRoute } from './modules/playground/playground-route';
+import { createStatementsCsvRoute, STATEMENTS_CSV_PATH } from './modules/statement/statement-csv.route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -116,6 +117,12 @@ export async function createApiServer(deps: {
   const apiHeaders = securityHeaders({ production: config.production });
   const cors = createCorsStep(config.corsOrigins);
   const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
+  const statementsCsv = createStatementsCsvRoute({
+    dataSource,
+    statements: services.statement,
+    authenticate: (req) => authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
+    logger,
+  });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
@@ -124,7 +131,13 @@ export async function createApiServer(deps: {
     if (path === '/graphql' && cors(req, res) === 'answered') return;
     if (playground(req, res, path)) return;
     if (path === '/graphql') graphql(req, res);
-    else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
+    else if (path === STATEMENTS_CSV_PATH) {
+      statementsCsv(req, res).catch((error: Error) => {
+        logger.error('statements export failed', { message: error.message });
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.destroy();
+      });
+    } else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
   });
 

@@ -218,8 +218,9 @@ describe('the ledger', () => {
       try {
         const [{ schema }] = await app.dataSource.query(`SELECT to_regnamespace('pgboss')::text AS schema`);
         expect(schema).toBe('pgboss');
-        const schedules = await app.dataSource.query(`SELECT name, cron, options FROM pgboss.schedule`);
+        const schedules = await app.dataSource.query(`SELECT name, cron, options FROM pgboss.schedule ORDER BY name`);
         expect(schedules).toEqual([
+          expect.objectContaining({ name: 'health-sweep', cron: '*/10 * * * *' }),
           expect.objectContaining({ name: 'monthly-plan-allocations', cron: '*/10 * * * *' }),
         ]);
       } finally {

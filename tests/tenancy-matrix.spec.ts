@@ -308,6 +308,8 @@ describe('the tenancy matrix', () => {
     agencyWideField('primarySubAccount', 'primarySubAccount { id }'),
     agencyWideField('subAccountSlotsRemaining', 'subAccountSlotsRemaining'),
     agencyWideField('defaultMarkup', 'defaultMarkup(tier: PREMIUM) { amount }'),
+    agencyWideField('health', 'health { healthy watch atRisk }'),
+    agencyWideField('subAccountsAtRisk', 'subAccountsAtRisk(first: 100, minLevel: HEALTHY) { totalCount edges { node { id health { level } } } }'),
     {
       name: 'node(id) of a SubAccount',
       kind: 'query',
@@ -625,6 +627,8 @@ describe('the tenancy matrix', () => {
     primarySubAccount: 'primarySubAccount { id }',
     subAccountSlotsRemaining: 'subAccountSlotsRemaining',
     defaultMarkup: 'defaultMarkup(tier: BASIC) { amount }',
+    health: 'health { atRisk }',
+    subAccountsAtRisk: 'subAccountsAtRisk { totalCount }',
   };
 
   type Path = 'viewer.agency' | 'subAccount(own).agency' | 'node(own agency)' | 'node(own wallet).subAccount.agency';

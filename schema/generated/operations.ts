@@ -57,6 +57,8 @@ export type Agency = Node & {
   createdAt: Scalars['DateTime']['output'];
   /** Flat $ per minute added to the base price unless a sub-account overrides it */
   defaultMarkup: Money;
+  /** Active sub-accounts per health level */
+  health: AgencyHealth;
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
   plan: Plan;
@@ -69,6 +71,8 @@ export type Agency = Node & {
   subAccountSlotsRemaining?: Maybe<Scalars['Int']['output']>;
   /** Oldest first, the primary included */
   subAccounts: SubAccountConnection;
+  /** Active sub-accounts at minLevel or worse: worst first, then oldest first */
+  subAccountsAtRisk: SubAccountConnection;
   /** Minutes of every sub-account, the primary and removed ones included, in the range; all time without one */
   totalMinutesUsed: Scalars['Decimal']['output'];
   /** Totals and one row per sub-account, from rollups: any range is exact */
@@ -94,6 +98,14 @@ export type AgencySubAccountsArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<SubAccountStatus>;
+};
+
+
+/** A reseller: one primary sub-account and its clients. */
+export type AgencySubAccountsAtRiskArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  minLevel?: InputMaybe<HealthLevel>;
 };
 
 
@@ -127,13 +139,25 @@ export type AgencyEvent = {
   agency: Agency;
   /** For balance events and threshold crossings */
   balanceEvent?: Maybe<BalanceEvent>;
+  /** HEALTH_CHANGED: the new level; null for other types */
+  healthLevel?: Maybe<HealthLevel>;
   occurredAt: Scalars['DateTime']['output'];
+  /** HEALTH_CHANGED: the level before; null for other types */
+  previousHealthLevel?: Maybe<HealthLevel>;
   sequence: Scalars['String']['output'];
   subAccount?: Maybe<SubAccount>;
-  /** SUB_ACCOUNT_ADDED, SUB_ACCOUNT_UPDATED, SUB_ACCOUNT_REMOVED, SUB_ACCOUNT_RESTORED, BALANCE_CHANGED, USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED */
+  /** SUB_ACCOUNT_ADDED, SUB_ACCOUNT_UPDATED, SUB_ACCOUNT_REMOVED, SUB_ACCOUNT_RESTORED, BALANCE_CHANGED, USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED, HEALTH_CHANGED */
   type: Scalars['String']['output'];
   /** For USAGE_RECORDED */
   usageEvent?: Maybe<UsageEvent>;
+};
+
+/** Active sub-accounts (the primary included) per health level. */
+export type AgencyHealth = {
+  __typename?: 'AgencyHealth';
+  atRisk: Scalars['Int']['output'];
+  healthy: Scalars['Int']['output'];
+  watch: Scalars['Int']['output'];
 };
 
 /** Markup the agency earned on its clients’ purchases. */
@@ -180,6 +204,44 @@ export type BillingCycle = {
   end: Scalars['DateTime']['output'];
   nextBillingDate: Scalars['DateTime']['output'];
   start: Scalars['DateTime']['output'];
+};
+
+/** One billing cycle of a sub-account, exact from the ledger: opening + purchases + transfersIn − transfersOut + adjustments − usage.spent = closing. Money is dated by when it moved: a call is on the statement of the cycle it was recorded (and debited) in. */
+export type BillingStatement = {
+  __typename?: 'BillingStatement';
+  /** Manual adjustments, signed */
+  adjustments: Money;
+  /** false for the cycle in progress */
+  closed: Scalars['Boolean']['output'];
+  /** The balance at the cycle end (now, for the cycle in progress) */
+  closingBalance: Money;
+  /** The markup part of usage.spent (what the agency earned on it) */
+  consumedMarkup: Money;
+  cycle: BillingCycle;
+  /** The balance at the cycle start */
+  openingBalance: Money;
+  /** Top-ups, auto-recharges, auto allocations and plan grants (included and monthly minutes) */
+  purchases: Money;
+  subAccount: SubAccount;
+  /** Minute transfers received, and removed sub-accounts swept into this one (the primary) */
+  transfersIn: Money;
+  /** Minute transfers sent, and the sweep to the primary on removal */
+  transfersOut: Money;
+  /** The calls recorded in the cycle; spent is what their USAGE debits took */
+  usage: UsageSummary;
+};
+
+export type BillingStatementConnection = {
+  __typename?: 'BillingStatementConnection';
+  edges: Array<BillingStatementEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type BillingStatementEdge = {
+  __typename?: 'BillingStatementEdge';
+  cursor: Scalars['String']['output'];
+  node: BillingStatement;
 };
 
 /** One finished call, with the cost debited from its wallet. */
@@ -286,6 +348,29 @@ export type DateRangeInput = {
   /** exclusive */
   to: Scalars['DateTime']['input'];
 };
+
+/** HEALTHY < WATCH < AT_RISK: the worst level any signal sets (docs/health-and-statements.md). */
+export type HealthLevel =
+  | 'AT_RISK'
+  | 'HEALTHY'
+  | 'WATCH';
+
+/** Why a sub-account is not HEALTHY. */
+export type HealthSignal =
+  /** Auto-recharge disabled after failed charges: AT_RISK. Raised once auto-recharge exists (payments); never raised yet */
+  | 'AUTO_RECHARGE_FAILING'
+  /** Balance exactly 0: AT_RISK */
+  | 'BALANCE_DEPLETED'
+  /** Under 50% of at least 20 calls in the last 7 days COMPLETED: WATCH */
+  | 'HIGH_FAILURE_RATE'
+  /** At the last 7 days' burn rate the balance lasts under 2 days (AT_RISK) or under 7 days (WATCH) */
+  | 'LOW_RUNWAY'
+  /** Balance below 0 (usage went past it): AT_RISK */
+  | 'NEGATIVE_BALANCE'
+  /** No call started in the last 14 days, after having had calls (churn risk): WATCH */
+  | 'NO_RECENT_CALLS'
+  /** Minutes of the last 7 days down more than 50% against the 7 before: WATCH */
+  | 'USAGE_DROP';
 
 /** Minute quality tiers, each with its own price. */
 export type MinuteTier =
@@ -611,6 +696,8 @@ export type SubAccount = Node & {
   /** Newest first (by start instant) */
   calls: CallConnection;
   createdAt: Scalars['DateTime']['output'];
+  /** Level, signals and the figures that set them */
+  health: SubAccountHealth;
   id: Scalars['ID']['output'];
   kind: SubAccountKind;
   loginEmail: Scalars['String']['output'];
@@ -622,6 +709,10 @@ export type SubAccount = Node & {
   removedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Oldest first */
   scenarios: Array<Scenario>;
+  /** The billing cycle starting at cycleStart; the current cycle without it */
+  statement: BillingStatement;
+  /** Every cycle since the one it was created in, newest first: the current one (closed: false), then the past ones */
+  statements: BillingStatementConnection;
   status: SubAccountStatus;
   /** Anchor of the monthly billing cycle */
   subscriptionStartedAt: Scalars['DateTime']['output'];
@@ -654,6 +745,19 @@ export type SubAccountMinutePriceArgs = {
 
 
 /** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountStatementArgs = {
+  cycleStart?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
+export type SubAccountStatementsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** An agency's own (PRIMARY) or client (SECONDARY) account. */
 export type SubAccountUsageArgs = {
   range?: InputMaybe<DateRangeInput>;
 };
@@ -669,6 +773,26 @@ export type SubAccountEdge = {
   __typename?: 'SubAccountEdge';
   cursor: Scalars['String']['output'];
   node: SubAccount;
+};
+
+/** Computed when read, from the last 14 days of usage and the wallet. */
+export type SubAccountHealth = {
+  __typename?: 'SubAccountHealth';
+  /** Spent on calls that started in the last 7 days / 7, truncated to the micro-dollar */
+  burnRatePerDay: Money;
+  /** Start of the latest call */
+  lastCallAt?: Maybe<Scalars['DateTime']['output']>;
+  level: HealthLevel;
+  /** Now + runwayDays; null when nothing is being spent */
+  projectedDepletionAt?: Maybe<Scalars['DateTime']['output']>;
+  /** Balance / burn rate in days (0 at or below a zero balance); null when nothing is being spent */
+  runwayDays?: Maybe<Scalars['Decimal']['output']>;
+  /** Most severe first; empty when HEALTHY */
+  signals: Array<HealthSignal>;
+  /** COMPLETED / all calls of the last 7 days, 0 to 1; null without calls */
+  successRate?: Maybe<Scalars['Decimal']['output']>;
+  /** Minutes of the last 7 days / the 7 before, minus 1; null without a previous week */
+  usageTrend?: Maybe<Scalars['Decimal']['output']>;
 };
 
 export type SubAccountKind =
@@ -973,6 +1097,29 @@ export type DateRangeInput = {
   to: string;
 };
 
+/** HEALTHY < WATCH < AT_RISK: the worst level any signal sets (docs/health-and-statements.md). */
+export type HealthLevel =
+  | 'AT_RISK'
+  | 'HEALTHY'
+  | 'WATCH';
+
+/** Why a sub-account is not HEALTHY. */
+export type HealthSignal =
+  /** Auto-recharge disabled after failed charges: AT_RISK. Raised once auto-recharge exists (payments); never raised yet */
+  | 'AUTO_RECHARGE_FAILING'
+  /** Balance exactly 0: AT_RISK */
+  | 'BALANCE_DEPLETED'
+  /** Under 50% of at least 20 calls in the last 7 days COMPLETED: WATCH */
+  | 'HIGH_FAILURE_RATE'
+  /** At the last 7 days' burn rate the balance lasts under 2 days (AT_RISK) or under 7 days (WATCH) */
+  | 'LOW_RUNWAY'
+  /** Balance below 0 (usage went past it): AT_RISK */
+  | 'NEGATIVE_BALANCE'
+  /** No call started in the last 14 days, after having had calls (churn risk): WATCH */
+  | 'NO_RECENT_CALLS'
+  /** Minutes of the last 7 days down more than 50% against the 7 before: WATCH */
+  | 'USAGE_DROP';
+
 /** Minute quality tiers, each with its own price. */
 export type MinuteTier =
   | 'BASIC'
@@ -1150,6 +1297,32 @@ export type AgencyActivitySubscriptionVariables = Exact<{
 
 export type AgencyActivitySubscription = { agencyActivity: { sequence: string, type: string, occurredAt: string, agency: { id: string }, subAccount: { id: string, name: string } | null, balanceEvent: { sequence: string, balance: { amount: string, currencyCode: string }, delta: { amount: string, currencyCode: string }, transfer: { id: string, kind: TransferKind } } | null, usageEvent: { sequence: string, cycleMinutes: string, call: { id: string } } | null } };
 
+export type AtRiskQueryVariables = Exact<{
+  agencyId: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+  minLevel?: HealthLevel | null | undefined;
+}>;
+
+
+export type AtRiskQuery = { agency: { health: { healthy: number, watch: number, atRisk: number }, subAccountsAtRisk: { totalCount: number, pageInfo: { hasNextPage: boolean, endCursor: string | null }, edges: Array<{ node: { id: string, name: string, health: { level: HealthLevel, signals: Array<HealthSignal>, runwayDays: string | null, projectedDepletionAt: string | null, successRate: string | null, usageTrend: string | null, lastCallAt: string | null, burnRatePerDay: { amount: string } } } }> } } | null };
+
+export type StatementQueryVariables = Exact<{
+  id: string | number;
+  cycleStart?: string | null | undefined;
+}>;
+
+
+export type StatementQuery = { subAccount: { statement: { closed: boolean, cycle: { start: string, end: string }, openingBalance: { amount: string }, purchases: { amount: string }, transfersIn: { amount: string }, transfersOut: { amount: string }, adjustments: { amount: string }, closingBalance: { amount: string }, consumedMarkup: { amount: string }, usage: { minutesByTier: Array<{ tier: MinuteTier, minutes: string }>, callsByStatus: Array<{ status: CallStatus, count: number }>, spent: { amount: string } } }, statements: { edges: Array<{ node: { cycle: { start: string }, closingBalance: { amount: string } } }> } } | null };
+
+export type HealthChangesSubscriptionVariables = Exact<{
+  agencyId: string | number;
+  afterSequence?: string | null | undefined;
+}>;
+
+
+export type HealthChangesSubscription = { agencyActivity: { sequence: string, type: string, healthLevel: HealthLevel | null, previousHealthLevel: HealthLevel | null, occurredAt: string, subAccount: { id: string, name: string } | null } };
+
 export type AddSubAccountMutationVariables = Exact<{
   input: AddSubAccountInput;
 }>;
@@ -1269,6 +1442,9 @@ export const RevokeApiKeyDocument = {"kind":"Document","definitions":[{"kind":"O
 export const WalletBalanceChangedDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"WalletBalanceChanged"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"subAccountId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"walletBalanceChanged"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"subAccountId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"subAccountId"}}},{"kind":"Argument","name":{"kind":"Name","value":"agencyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}}},{"kind":"Argument","name":{"kind":"Name","value":"afterSequence"},"value":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"delta"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"transfer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}},{"kind":"Field","name":{"kind":"Name","value":"createdAt"}}]}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]} as unknown as DocumentNode<WalletBalanceChangedSubscription, WalletBalanceChangedSubscriptionVariables>;
 export const UsageUpdatedDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"UsageUpdated"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"subAccountId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"usageUpdated"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"subAccountId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"subAccountId"}}},{"kind":"Argument","name":{"kind":"Name","value":"agencyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}}},{"kind":"Argument","name":{"kind":"Name","value":"afterSequence"},"value":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"call"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"externalCallId"}},{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"durationSeconds"}},{"kind":"Field","name":{"kind":"Name","value":"cost"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"cycleMinutes"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]} as unknown as DocumentNode<UsageUpdatedSubscription, UsageUpdatedSubscriptionVariables>;
 export const AgencyActivityDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"AgencyActivity"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agencyActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"agencyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}}},{"kind":"Argument","name":{"kind":"Name","value":"afterSequence"},"value":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"balanceEvent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"balance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"delta"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}},{"kind":"Field","name":{"kind":"Name","value":"currencyCode"}}]}},{"kind":"Field","name":{"kind":"Name","value":"transfer"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"kind"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"usageEvent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"call"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}}]}},{"kind":"Field","name":{"kind":"Name","value":"cycleMinutes"}}]}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]} as unknown as DocumentNode<AgencyActivitySubscription, AgencyActivitySubscriptionVariables>;
+export const AtRiskDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"AtRisk"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"first"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"Int"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"after"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"minLevel"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"HealthLevel"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agency"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"health"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"healthy"}},{"kind":"Field","name":{"kind":"Name","value":"watch"}},{"kind":"Field","name":{"kind":"Name","value":"atRisk"}}]}},{"kind":"Field","name":{"kind":"Name","value":"subAccountsAtRisk"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"Variable","name":{"kind":"Name","value":"first"}}},{"kind":"Argument","name":{"kind":"Name","value":"after"},"value":{"kind":"Variable","name":{"kind":"Name","value":"after"}}},{"kind":"Argument","name":{"kind":"Name","value":"minLevel"},"value":{"kind":"Variable","name":{"kind":"Name","value":"minLevel"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"totalCount"}},{"kind":"Field","name":{"kind":"Name","value":"pageInfo"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"hasNextPage"}},{"kind":"Field","name":{"kind":"Name","value":"endCursor"}}]}},{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"health"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"level"}},{"kind":"Field","name":{"kind":"Name","value":"signals"}},{"kind":"Field","name":{"kind":"Name","value":"runwayDays"}},{"kind":"Field","name":{"kind":"Name","value":"projectedDepletionAt"}},{"kind":"Field","name":{"kind":"Name","value":"burnRatePerDay"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"successRate"}},{"kind":"Field","name":{"kind":"Name","value":"usageTrend"}},{"kind":"Field","name":{"kind":"Name","value":"lastCallAt"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<AtRiskQuery, AtRiskQueryVariables>;
+export const StatementDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"query","name":{"kind":"Name","value":"Statement"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"id"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"cycleStart"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"DateTime"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"id"},"value":{"kind":"Variable","name":{"kind":"Name","value":"id"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"statement"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"cycleStart"},"value":{"kind":"Variable","name":{"kind":"Name","value":"cycleStart"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"start"}},{"kind":"Field","name":{"kind":"Name","value":"end"}}]}},{"kind":"Field","name":{"kind":"Name","value":"closed"}},{"kind":"Field","name":{"kind":"Name","value":"openingBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"purchases"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"transfersIn"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"transfersOut"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"adjustments"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"closingBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"consumedMarkup"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}},{"kind":"Field","name":{"kind":"Name","value":"usage"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"minutesByTier"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"tier"}},{"kind":"Field","name":{"kind":"Name","value":"minutes"}}]}},{"kind":"Field","name":{"kind":"Name","value":"callsByStatus"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"status"}},{"kind":"Field","name":{"kind":"Name","value":"count"}}]}},{"kind":"Field","name":{"kind":"Name","value":"spent"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"statements"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"first"},"value":{"kind":"IntValue","value":"12"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"edges"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"node"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"cycle"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"start"}}]}},{"kind":"Field","name":{"kind":"Name","value":"closingBalance"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}}]}}]}}]}}]}}]} as unknown as DocumentNode<StatementQuery, StatementQueryVariables>;
+export const HealthChangesDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"subscription","name":{"kind":"Name","value":"HealthChanges"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"ID"}}}},{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}},"type":{"kind":"NamedType","name":{"kind":"Name","value":"String"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"agencyActivity"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"agencyId"},"value":{"kind":"Variable","name":{"kind":"Name","value":"agencyId"}}},{"kind":"Argument","name":{"kind":"Name","value":"afterSequence"},"value":{"kind":"Variable","name":{"kind":"Name","value":"afterSequence"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"sequence"}},{"kind":"Field","name":{"kind":"Name","value":"type"}},{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}}]}},{"kind":"Field","name":{"kind":"Name","value":"healthLevel"}},{"kind":"Field","name":{"kind":"Name","value":"previousHealthLevel"}},{"kind":"Field","name":{"kind":"Name","value":"occurredAt"}}]}}]}}]} as unknown as DocumentNode<HealthChangesSubscription, HealthChangesSubscriptionVariables>;
 export const AddSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"AddSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"AddSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"addSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"status"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<AddSubAccountMutation, AddSubAccountMutationVariables>;
 export const UpdateSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"UpdateSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"UpdateSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"updateSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"subAccount"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"name"}},{"kind":"Field","name":{"kind":"Name","value":"loginEmail"}},{"kind":"Field","name":{"kind":"Name","value":"applyBasePrice"}},{"kind":"Field","name":{"kind":"Name","value":"markup"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"tier"},"value":{"kind":"EnumValue","value":"PREMIUM"}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"amount"}}]}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<UpdateSubAccountMutation, UpdateSubAccountMutationVariables>;
 export const RemoveSubAccountDocument = {"kind":"Document","definitions":[{"kind":"OperationDefinition","operation":"mutation","name":{"kind":"Name","value":"RemoveSubAccount"},"variableDefinitions":[{"kind":"VariableDefinition","variable":{"kind":"Variable","name":{"kind":"Name","value":"input"}},"type":{"kind":"NonNullType","type":{"kind":"NamedType","name":{"kind":"Name","value":"RemoveSubAccountInput"}}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removeSubAccount"},"arguments":[{"kind":"Argument","name":{"kind":"Name","value":"input"},"value":{"kind":"Variable","name":{"kind":"Name","value":"input"}}}],"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"removedSubAccountId"}},{"kind":"Field","name":{"kind":"Name","value":"agency"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"id"}},{"kind":"Field","name":{"kind":"Name","value":"subAccountSlotsRemaining"}}]}},{"kind":"Field","name":{"kind":"Name","value":"userErrors"},"selectionSet":{"kind":"SelectionSet","selections":[{"kind":"Field","name":{"kind":"Name","value":"code"}},{"kind":"Field","name":{"kind":"Name","value":"message"}},{"kind":"Field","name":{"kind":"Name","value":"field"}}]}}]}}]}}]} as unknown as DocumentNode<RemoveSubAccountMutation, RemoveSubAccountMutationVariables>;

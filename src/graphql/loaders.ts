@@ -8,6 +8,8 @@ import { WalletEntity } from '../modules/wallet/wallet.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
 import { usageLoaders } from '../modules/usage/usage.loaders';
 import { reportingLoaders } from '../modules/reporting/reporting.loaders';
+import { healthLoaders } from '../modules/health/health.loaders';
+import { statementLoaders } from '../modules/statement/statement.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -64,6 +66,8 @@ const LOADER_FACTORIES = {
   ),
   ...usageLoaders,
   ...reportingLoaders,
+  ...healthLoaders,
+  ...statementLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

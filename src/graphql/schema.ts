@@ -13,6 +13,8 @@ import { TransferResolver } from '../modules/transfer/transfer.resolver';
 import { CallResolver } from '../modules/usage/call.resolver';
 import { ScenarioResolver } from '../modules/usage/scenario.resolver';
 import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
+import { AgencyEventHealthResolver, AgencyHealthResolver, SubAccountHealthResolver } from '../modules/health/health.resolver';
+import { SubAccountStatementResolver } from '../modules/statement/statement.resolver';
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
@@ -22,6 +24,7 @@ export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
+  SubAccountHealthResolver, AgencyHealthResolver, AgencyEventHealthResolver, SubAccountStatementResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

@@ -13,6 +13,8 @@ import { ScenarioService } from '../modules/usage/scenario.service';
 import { UsageIngestService } from '../modules/usage/usage-ingest.service';
 import { CallService } from '../modules/usage/call.service';
 import { UsageReportService } from '../modules/reporting/usage-report.service';
+import { HealthService } from '../modules/health/health.service';
+import { StatementService } from '../modules/statement/statement.service';
 import { systemClock, type Clock } from '../shared/clock';
 
 /**
@@ -41,6 +43,8 @@ export function createServices(
     usageIngest: new UsageIngestService(dataSource, logger),
     call: new CallService(dataSource),
     usageReport: new UsageReportService(),
+    health: new HealthService(),
+    statement: new StatementService(dataSource, clock),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -12,6 +12,8 @@ export const EventType = {
   LOW_BALANCE: 'LOW_BALANCE',
   BALANCE_DEPLETED: 'BALANCE_DEPLETED',
   BALANCE_RECOVERED: 'BALANCE_RECOVERED',
+  /** Written by the health watcher and sweep (src/modules/health/health-monitor.ts) when a level changes. */
+  HEALTH_CHANGED: 'HEALTH_CHANGED',
   /** Internal: ends the streams opened with that key; never delivered. */
   API_KEY_REVOKED: 'API_KEY_REVOKED',
 } as const;

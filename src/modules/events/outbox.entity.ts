@@ -14,6 +14,9 @@ export interface OutboxRow {
   balanceMicros: bigint | null;
   deltaMicros: bigint | null;
   refId: string | null;
+  /** HEALTH_CHANGED: the new level and the one before it (migration HealthLevels); null otherwise. */
+  healthLevel: string | null;
+  previousHealthLevel: string | null;
   occurredAt: Date;
 }
 
@@ -22,7 +25,7 @@ export interface OutboxRow {
  * order!): order by `outbox_events.xid, outbox_events.id`.
  */
 export const OUTBOX_COLUMNS = `xid::text AS xid, id::text AS id, type, agency_id, sub_account_id, transfer_id,
-  balance_micros::text AS balance_micros, delta_micros::text AS delta_micros, ref_id, occurred_at`;
+  balance_micros::text AS balance_micros, delta_micros::text AS delta_micros, ref_id, health_level, previous_health_level, occurred_at`;
 
 export function toOutboxRow(raw: Record<string, any>): OutboxRow {
   return {
@@ -35,6 +38,8 @@ export function toOutboxRow(raw: Record<string, any>): OutboxRow {
     balanceMicros: raw.balance_micros === null ? null : BigInt(raw.balance_micros),
     deltaMicros: raw.delta_micros === null ? null : BigInt(raw.delta_micros),
     refId: raw.ref_id,
+    healthLevel: raw.health_level ?? null,
+    previousHealthLevel: raw.previous_health_level ?? null,
     occurredAt: raw.occurred_at instanceof Date ? raw.occurred_at : new Date(raw.occurred_at),
   };
 }

@@ -3,11 +3,13 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
 import { deleteExpiredEvents } from '../events/retention';
+import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../health/health-monitor';
 
 /** Queue names, one per recurring job. */
 export const JOBS = {
   MONTHLY_PLAN_ALLOCATIONS: 'monthly-plan-allocations',
   OUTBOX_RETENTION: 'outbox-retention',
+  HEALTH_SWEEP: 'health-sweep',
 } as const;
 
 /**
@@ -20,8 +22,11 @@ export const JOBS = {
 export class JobScheduler {
   private constructor(
     private readonly boss: PgBoss,
-    private readonly timer: NodeJS.Timeout,
+    private readonly timers: NodeJS.Timeout[],
   ) {}
+
+  /** The health watch step in flight, if any (awaited by dispose). */
+  private watching: Promise<void> | undefined;
 
   static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
@@ -48,12 +53,33 @@ export class JobScheduler {
     await offerRetention();
     const timer = setInterval(() => void offerRetention(), 10 * 60_000);
     timer.unref();
-    return new JobScheduler(boss, timer);
+    // Health levels: re-assessed from the outbox every few seconds in every worker (one at a time:
+    // the watcher skips a locked cursor), and all of them every 10 minutes for what time alone
+    // changes (src/modules/health/health-monitor.ts).
+    await boss.createQueue(JOBS.HEALTH_SWEEP);
+    await boss.schedule(JOBS.HEALTH_SWEEP, '*/10 * * * *', {}, { tz: 'UTC' });
+    await boss.work(JOBS.HEALTH_SWEEP, async () => {
+      const result = await runHealthSweep(deps.dataSource);
+      if (result.changed > 0) deps.logger.info('health levels changed (sweep)', { ...result });
+    });
+    const scheduler = new JobScheduler(boss, [timer]);
+    const watch = setInterval(() => {
+      if (scheduler.watching) return;
+      scheduler.watching = runHealthWatch(deps.dataSource)
+        .then(() => undefined, (error: Error) => deps.logger.warn('health watch failed', { message: error.message }))
+        .finally(() => {
+          scheduler.watching = undefined;
+        });
+    }, HEALTH_WATCH_INTERVAL_MS);
+    watch.unref();
+    scheduler.timers.push(watch);
+    return scheduler;
   }
 
   /** Stops taking jobs, waits for running ones, closes pg-boss's pool. */
   async dispose(): Promise<void> {
-    clearInterval(this.timer);
+    for (const timer of this.timers) clearInterval(timer);
+    await this.watching;
     await this.boss.stop({ graceful: true, wait: true, timeout: 10_000 });
   }
 }

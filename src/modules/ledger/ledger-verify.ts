@@ -14,7 +14,10 @@ export interface LedgerVerification {
  * 1. debits equal credits overall (each row is one debit and one credit of one amount);
  * 2. every tracked account's stored debits, credits and balance equal the sums of its transfers;
  * 3. untracked (platform) accounts store nothing, their balances are derived;
- * 4. no AGENCY_PROFIT balance is negative, and every wallet row has its ledger account.
+ * 4. no AGENCY_PROFIT balance is negative, and every wallet row has its ledger account;
+ * 5. every call's transfer is a USAGE debit of its own sub-account's wallet, of the call's cost,
+ *    dated at the call's recording instant: so each billing statement's usage (the calls recorded
+ *    in its cycle) is exactly its USAGE debits (docs/health-and-statements.md).
  * Runs in one REPEATABLE READ snapshot, so it is exact while writers keep going.
  */
 export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerification> {
@@ -55,6 +58,15 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerifi
       `SELECT count(*) AS n FROM wallets w LEFT JOIN ledger_accounts a ON a.id = w.id AND a.type = 'WALLET' WHERE a.id IS NULL`,
     );
     if (Number(orphans.n) > 0) problems.push(`${orphans.n} wallets have no ledger account`);
+    const [unmatched] = await em.query(
+      `SELECT count(*) AS n FROM calls c
+         JOIN wallets w ON w.sub_account_id = c.sub_account_id
+         LEFT JOIN ledger_transfers t ON t.id = c.transfer_id
+        WHERE c.transfer_id IS NOT NULL
+          AND (t.id IS NULL OR t.kind <> 'USAGE' OR t.debit_account_id <> w.id OR t.amount_micros <> c.cost_micros
+               OR t.created_at <> c.recorded_at)`,
+    );
+    if (Number(unmatched.n) > 0) problems.push(`${unmatched.n} calls do not match their USAGE debit (wallet, amount or instant)`);
     return {
       ok: problems.length === 0,
       accounts: rows.length,

@@ -1,0 +1,132 @@
+import type { DataSource } from 'typeorm';
+import type { Loaders } from '../../graphql/loaders';
+import { BadUserInputError } from '../../graphql/errors';
+import { pageSize, type Page } from '../../graphql/pagination';
+import type { BillingCycle } from '../billing-cycle/billing-cycle';
+import type { Viewer } from '../auth/role';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { assertCanReadUsage } from '../usage/usage-access';
+import { cycleIndexOfStart, nthCycle, statementCycleRange, type StatementFigures } from './statement-rules';
+import type { UsageFigures } from '../reporting/usage-figures';
+import { StatementRepository } from './statement.repository';
+import { systemClock, type Clock } from '../../shared/clock';
+
+/** A statement as the domain sees it; the resolver maps it to the GraphQL type. */
+export interface Statement {
+  subAccount: SubAccountEntity;
+  cycle: BillingCycle;
+  /** The cycle has ended: its figures no longer change. */
+  closed: boolean;
+  figures: StatementFigures;
+  usage: UsageFigures;
+}
+
+const encodeCycleCursor = (index: number) => Buffer.from(JSON.stringify(['cycle', index]), 'utf8').toString('base64url');
+
+function decodeCycleCursor(cursor: string | null | undefined): number | undefined {
+  if (cursor === undefined || cursor === null) return undefined;
+  try {
+    const [tag, index] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, number];
+    if (tag !== 'cycle' || !Number.isSafeInteger(index) || index < 0) throw new Error();
+    return index;
+  } catch {
+    throw new BadUserInputError('`after` is not a cursor returned by this API', 'after');
+  }
+}
+
+/** Sub-accounts per page of the CSV export: each page is two statements for all their cycles. */
+export const EXPORT_PAGE_SUB_ACCOUNTS = 200;
+
+/**
+ * Billing statements per sub-account and cycle, exact from the ledger (statement-rules.ts).
+ * Tenancy: whoever may read the sub-account's usage reads its statements (its agency's admins,
+ * the platform, its own client admin).
+ */
+export class StatementService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly clock: Clock = systemClock,
+  ) {}
+
+  /** The cycle starting at `cycleStart`, or the one in progress without it. */
+  async statement(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, cycleStart: Date | null | undefined): Promise<Statement> {
+    assertCanReadUsage(viewer, sub);
+    const now = this.clock.now();
+    const range = statementCycleRange(sub, now);
+    let index = range.current;
+    if (cycleStart) {
+      const found = cycleIndexOfStart(sub.subscriptionStartedAt, cycleStart);
+      if (found === undefined || found < range.first || found > range.current) {
+        throw new BadUserInputError(
+          '`cycleStart` is not the start of one of this sub-account\'s billing cycles (from the one it was created in to the current one)',
+          'cycleStart',
+        );
+      }
+      index = found;
+    }
+    return this.load(loaders, sub, index, now);
+  }
+
+  /** Every cycle from the current one (not closed yet) back to the one the sub-account was created in, newest first. */
+  async statements(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, args: { first?: number | null; after?: string | null }): Promise<Page<Statement>> {
+    assertCanReadUsage(viewer, sub);
+    const limit = pageSize(args.first);
+    const after = decodeCycleCursor(args.after);
+    const now = this.clock.now();
+    const range = statementCycleRange(sub, now);
+    const top = after === undefined ? range.current : after - 1;
+    const indexes: number[] = [];
+    for (let n = Math.min(top, range.current); n >= range.first && indexes.length < limit + 1; n -= 1) indexes.push(n);
+    const page = indexes.slice(0, limit);
+    const nodes = await Promise.all(page.map((n) => this.load(loaders, sub, n, now)));
+    const edges = nodes.map((node, i) => ({ cursor: encodeCycleCursor(page[i]), node }));
+    return {
+      edges,
+      totalCount: range.current - range.first + 1,
+      pageInfo: {
+        hasNextPage: indexes.length > limit,
+        hasPreviousPage: after !== undefined,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+
+  /**
+   * The statements of every sub-account of the agency (removed ones included) whose cycle ends
+   * in [from, to), sub-account by sub-account (oldest first), each one's cycles oldest first.
+   * Read in pages of EXPORT_PAGE_SUB_ACCOUNTS sub-accounts, so memory holds one page whatever
+   * the agency's size. The caller has checked the viewer's access to the agency.
+   */
+  async *agencyStatements(agencyId: string, range: { from: Date; to: Date }): AsyncGenerator<Statement[]> {
+    const repository = new StatementRepository(this.dataSource);
+    const now = this.clock.now();
+    let after: { createdAt: Date; id: string } | undefined;
+    for (;;) {
+      const query = this.dataSource.getRepository(SubAccountEntity).createQueryBuilder('s').where('s.agency_id = :agencyId', { agencyId });
+      if (after) query.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
+      const subs = await query.orderBy('s.created_at', 'ASC').addOrderBy('s.id', 'ASC').take(EXPORT_PAGE_SUB_ACCOUNTS).getMany();
+      if (subs.length === 0) return;
+      const wanted: Array<{ sub: SubAccountEntity; cycle: BillingCycle }> = [];
+      for (const sub of subs) {
+        const cycles = statementCycleRange(sub, now);
+        for (let n = cycles.first; n <= cycles.current; n += 1) {
+          const cycle = nthCycle(sub.subscriptionStartedAt, n);
+          if (cycle.end.getTime() >= range.to.getTime()) break;
+          if (cycle.end.getTime() >= range.from.getTime()) wanted.push({ sub, cycle });
+        }
+      }
+      const data = await repository.load(wanted.map(({ sub, cycle }) => ({ subAccountId: sub.id, from: cycle.start, to: cycle.end })));
+      yield wanted.map(({ sub, cycle }, i) => ({ subAccount: sub, cycle, closed: cycle.end.getTime() <= now.getTime(), ...data[i] }));
+      if (subs.length < EXPORT_PAGE_SUB_ACCOUNTS) return;
+      const last = subs[subs.length - 1];
+      after = { createdAt: last.createdAt, id: last.id };
+    }
+  }
+
+  private async load(loaders: Loaders, sub: SubAccountEntity, index: number, now: Date): Promise<Statement> {
+    const cycle = nthCycle(sub.subscriptionStartedAt, index);
+    const data = await loaders.statement.load({ subAccountId: sub.id, from: cycle.start, to: cycle.end });
+    return { subAccount: sub, cycle, closed: cycle.end.getTime() <= now.getTime(), ...data };
+  }
+}
