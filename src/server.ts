@@ -88,7 +88,8 @@ export async function createApiServer(deps: {
     parseOptions: PARSE_OPTIONS,
     formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get the whole grace period (Apollo's default is 10 s, then it cuts them).
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       noHttpSubscriptionsPlugin(),
       wellFormedInputPlugin(),
       costLimitPlugin(schema),

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { freePort } from './free-port';
+import type { GraphQLResponse } from './test-app';
 
 /** The API as `npm start` runs it: the built dist/src/main.js in a process of its own. */
 export const ROOT = path.resolve(__dirname, '..', '..');
@@ -92,6 +93,23 @@ export async function freshDatabase(): Promise<{ url: string; name: string; drop
       await client.connect();
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
+    },
+  };
+}
+
+/** Enough of TestApp for the fixtures (tests/helpers/fixtures.ts) against a spawned server. */
+export function remoteApp(server: Pick<ServerProcess, 'url'>, platformKey: string) {
+  return {
+    url: server.url,
+    platformKey,
+    async gql<T = any>(query: string, variables?: Record<string, unknown>, token: string | null = platformKey): Promise<GraphQLResponse<T>> {
+      const response = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      const body = (await response.json()) as GraphQLResponse<T>;
+      return { status: response.status, data: body.data, errors: body.errors };
     },
   };
 }
