@@ -4,8 +4,9 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
 import { canManageAgency, canReadSubAccount } from '../auth/access';
-import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
-import { compareCursor, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
+import { ForbiddenError, ResumeRequiredError, ResumeTooOldError, UnauthenticatedError } from '../../graphql/errors';
+import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
+import { RETENTION_MARK, toCursor } from './retention';
 import { EventType } from './outbox-writer';
 import { KeptRows } from './kept-rows';
 
@@ -33,8 +34,12 @@ export interface RevocationListener {
   keyRevoked(apiKeyId: string): void;
 }
 
-/** A subscriber that does not keep up is ended (it resumes with afterSequence) rather than buffered without bound. */
-const MAX_QUEUED = 10_000;
+/**
+ * A subscriber that does not keep up is ended with RESUME_REQUIRED (it resumes with
+ * afterSequence) rather than buffered without bound; so is one whose replay is so long
+ * that this many live events wait behind it.
+ */
+export const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
 /**
  * One page of a scope's rows after a cursor, below a frontier: $1/$2 the cursor (xid, id), $3
@@ -90,6 +95,8 @@ export class EventHub {
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
+  private markWaiters: Array<{ resolve: (mark: Cursor) => void; reject: (error: unknown) => void }> = [];
+  private markInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
   /**
@@ -350,6 +357,16 @@ export class EventHub {
       }
       return stream;
     }
+    // Retention may have deleted rows after `after`: refuse rather than skip them. Checked
+    // for memory replays too: kept rows read after a deletion do not hold the deleted ones.
+    try {
+      const mark = await this.retentionMark();
+      if (compareCursor(after, mark) < 0) throw new ResumeTooOldError(encodeSequence(mark));
+    } catch (error) {
+      stream.return();
+      throw error;
+    }
+    if (stream.closed) return stream;
     if (!this.kept.covers(after)) {
       // Older than the kept rows (this process restarted, or held no stream for a while):
       // load the missing rows into them once for every resume waiting now, not a query each.
@@ -384,6 +401,29 @@ export class EventHub {
     }
     stream.startLive(after);
     return stream;
+  }
+
+  /**
+   * The retention mark (every row at or below it may be deleted), read after the caller
+   * asked: concurrent resumes (a reconnect storm) share the next query, as with snapshots.
+   */
+  private retentionMark(): Promise<Cursor> {
+    return new Promise((resolve, reject) => {
+      this.markWaiters.push({ resolve, reject });
+      if (!this.markInFlight) this.readMark();
+    });
+  }
+
+  private readMark(): void {
+    const waiters = this.markWaiters.splice(0);
+    this.markInFlight = true;
+    this.replayPool.query(RETENTION_MARK).then(
+      ({ rows }) => waiters.forEach((waiter) => waiter.resolve(toCursor(rows[0]))),
+      (error) => waiters.forEach((waiter) => waiter.reject(error)),
+    ).finally(() => {
+      this.markInFlight = false;
+      if (this.markWaiters.length > 0) this.readMark();
+    });
   }
 
   /**
@@ -526,6 +566,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
       return;
     }
     if (this.live) this.push(row);
+    else if (this.held.length >= MAX_QUEUED) this.fallBehind(); // a replay too long to hold its live rows behind
     else this.held.push(row);
   }
 
@@ -557,12 +598,25 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     if (this.closed || this.ending) return;
     if (compareCursor(row, this.cursor) <= 0) return; // already delivered (replay/live seam)
     if (this.history?.(row.xid)) return;
-    this.cursor = { xid: row.xid, id: row.id };
     if (this.queue.length >= MAX_QUEUED) {
-      this.end(new ForbiddenError('The subscriber fell too far behind; resubscribe with afterSequence'));
+      this.fallBehind();
       return;
     }
+    this.cursor = { xid: row.xid, id: row.id };
     this.deliver({ row });
+  }
+
+  /**
+   * Ends the stream with RESUME_REQUIRED and the sequence to resume after: the last row
+   * queued, which the client receives before this error. (A stream "from now" that sent
+   * nothing yet resumes from its start; no row has id 0.)
+   */
+  private fallBehind(): void {
+    const resumeAfter = encodeSequence({ xid: this.cursor.xid, id: this.cursor.id < 0n ? 0n : this.cursor.id });
+    this.end(new ResumeRequiredError(
+      `The subscriber fell more than ${MAX_QUEUED} events behind; subscribe again with afterSequence "${resumeAfter}" to get the rest`,
+      resumeAfter,
+    ));
   }
 
   private end(error: GraphQLError): void {
