@@ -7,10 +7,16 @@ const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '53300']);
 
 /** Whether an error of pg (or of a connection it lost) is worth a retry: no answer, or a server not ready. */
-export function isTransientConnectionError(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code && (TRANSIENT_NETWORK.has(code) || TRANSIENT_SQLSTATE.has(code) || code.startsWith('08'))) return true;
-  return typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message);
+export function isTransientConnectionError(error: unknown, depth = 0): boolean {
+  if (error === null || typeof error !== 'object' || depth > 4) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && (TRANSIENT_NETWORK.has(code) || TRANSIENT_SQLSTATE.has(code) || code.startsWith('08'))) return true;
+  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message)) return true;
+  // Wrapped on the way up: graphql-js (originalError; thrownValue for what is not an Error,
+  // such as pg's connect failure), `cause`, an AggregateError's `errors` (a dual-stack connect).
+  const wrapped = error as { originalError?: unknown; thrownValue?: unknown; cause?: unknown; errors?: unknown };
+  const inner = [wrapped.originalError, wrapped.thrownValue, wrapped.cause, ...(Array.isArray(wrapped.errors) ? wrapped.errors : [])];
+  return inner.some((candidate) => candidate !== error && isTransientConnectionError(candidate, depth + 1));
 }
 
 /** host:port of a connection string, for messages (never its credentials). */

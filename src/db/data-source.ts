@@ -59,7 +59,11 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logger: new QueryCounter(),
-    extra: { max: poolSize, application_name: 'voice-minutes-api' },
+    // connectionTimeoutMillis: a request fails (SERVICE_UNAVAILABLE, retryable) after 10 s
+    // instead of hanging when the database does not answer a connect at all (a dropped
+    // network path; a stopped server refuses at once). It also bounds the wait for a free
+    // connection of a saturated pool.
+    extra: { max: poolSize, application_name: 'voice-minutes-api', connectionTimeoutMillis: 10_000 },
   });
 }
 

@@ -156,8 +156,8 @@ function formatterOf(logger: Logger) {
       return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
     }
     // A lost or refused database connection is the database's outage, not a bug: retryable.
-    if (isTransientConnectionError(original) || isTransientConnectionError((original as GraphQLError | undefined)?.originalError)) {
-      logger.warn('operation failed on an unavailable database', { message: (original as Error).message, path: formatted.path });
+    if (isTransientConnectionError(original) || isTransientConnectionError(error)) {
+      logger.warn('operation failed on an unavailable database', { message: String((original as Error)?.message ?? original), path: formatted.path });
       return { message: new ServiceUnavailableError().message, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: 1 } };
     }
     logger.error('unhandled error in GraphQL operation', {

@@ -51,6 +51,9 @@ export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
   WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
+/** Backoff of the LISTEN connection's reconnects. */
+const LISTENER_RETRY_FIRST_MS = 250;
+const LISTENER_RETRY_MAX_MS = 5_000;
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
 
@@ -95,6 +98,9 @@ export class EventHub {
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
+  private listenerRetryMs = LISTENER_RETRY_FIRST_MS;
+  /** LISTEN connections opened, the first included (tests and metrics). */
+  listenerConnects = 0;
   private markWaiters: Array<{ resolve: (mark: Cursor) => void; reject: (error: unknown) => void }> = [];
   private markInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
@@ -132,9 +138,9 @@ export class EventHub {
     recentRows: number,
   ) {
     this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
-    this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events' });
+    this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
-    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay' });
+    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
     this.replayPool.on('error', (error) => logger.warn('event replay pool connection error', { message: error.message }));
   }
 
@@ -486,20 +492,60 @@ export class EventHub {
     if (ofAgency?.size === 0) this.streamsByAgency.delete(stream.scope.agencyId);
   }
 
+  /**
+   * The LISTEN connection. Lost (a restart, pg_terminate_backend, a network cut), it is
+   * reconnected with backoff (250 ms doubling to 5 s) for as long as the hub runs: a failed
+   * attempt during an outage schedules the next one (the first version tried once, and a
+   * database down for more than a second left the process without notifications for good).
+   * Polling (every pollMs) delivers meanwhile, and every reconnect polls once, so nothing
+   * committed while not listening waits for the safety net.
+   */
   private async connectListener(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener' });
+    const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener', connectionTimeoutMillis: 10_000 });
     client.on('notification', () => this.wake());
-    client.on('error', (error) => {
-      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error.message });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost) return;
+      lost = true;
       if (this.listener === client) this.listener = undefined;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.connectListener().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      if (this.stopped) return;
+      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error?.message ?? 'connection ended' });
+      this.scheduleListenerReconnect();
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+    this.listenerRetryMs = LISTENER_RETRY_FIRST_MS;
+    this.listenerConnects += 1;
     this.wake(); // whatever committed while not listening
+  }
+
+  private scheduleListenerReconnect(): void {
+    const wait = this.listenerRetryMs;
+    this.listenerRetryMs = Math.min(this.listenerRetryMs * 2, LISTENER_RETRY_MAX_MS);
+    const timer = setTimeout(() => {
+      void this.connectListener().catch((error: Error) => {
+        if (this.stopped) return;
+        this.logger.warn('outbox listener reconnect failed; retrying', { message: error.message, inMs: this.listenerRetryMs });
+        this.scheduleListenerReconnect();
+      });
+    }, wait);
+    timer.unref();
   }
 
   /** Stops polling and listening; open streams are ended (the WebSocket server closes their sockets first). */
