@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import { startTestApp, ok, type GraphQLResponse, type TestApp } from './helpers/test-app';
-import { addSubAccount, createAgency, rawId } from './helpers/fixtures';
+import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixtures';
 import { sleep, subscribe, wsClient, type Received } from './helpers/ws';
 import { freePort } from './helpers/free-port';
 import { TcpProxy } from './helpers/tcp-proxy';
@@ -190,8 +190,13 @@ describe('database faults under load', () => {
       const first = stream.events[0].walletBalanceChanged.sequence;
       const answered = new Map<string, string>();
       for (let i = 0; i < 5; i++) answered.set(`before-${i}`, await settle(app, bank, `before-${i}`));
+      const agencyKey = await createKey(app, 'AGENCY_ADMIN', { agencyId: bank.agencyId });
 
       await proxy.cut();
+      // An API key cannot be looked up: 503 with the retryable code, not a 500.
+      const unauthenticated = await app.gql(`{ viewer { role } }`, {}, agencyKey);
+      expect(unauthenticated.status).toBe(503);
+      expect(unauthenticated.errors?.[0]?.extensions).toMatchObject({ code: 'SERVICE_UNAVAILABLE', retryable: true });
       // During the outage: answered at once, with the retryable code (not a hang, not a bare 500).
       const during = await Promise.all(Array.from({ length: 8 }, (_, i) => transfer(app, bank, `during-${i}`)));
       expect(during.every((o) => 'unavailable' in o)).toBe(true);
