@@ -69,6 +69,41 @@ describe('live streams under pressure', () => {
     }
   });
 
+  it('should deliver a backlog longer than a stream may queue in RESUME_REQUIRED steps, without a gap or a repeat', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    const [start] = await burst(app, agencyId, primaryId, 1);
+    // More than the kept rows hold (20,000): the resume reads the table, 500 rows a page.
+    const backlog = await burst(app, agencyId, primaryId, 2 * MAX_QUEUED + 5_000);
+    const client = wsClient(app.wsUrl, app.platformKey);
+    try {
+      const received: string[] = [];
+      let after = start;
+      let steps = 0;
+      while (received.length < backlog.length) {
+        steps += 1;
+        const stream = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after });
+        const wanted = Math.min(MAX_QUEUED, backlog.length - received.length);
+        await stream.waitFor(wanted, 60_000);
+        // Either the stream ended (RESUME_REQUIRED, with where to resume) or it is live and caught up.
+        if (stream.errors.length > 0) {
+          await stream.done;
+          expect(stream.errors).toHaveLength(1);
+          expect(stream.errors[0].extensions).toMatchObject({ code: 'RESUME_REQUIRED' });
+        }
+        received.push(...stream.events.map((e) => e.walletBalanceChanged.sequence));
+        stream.stop();
+        after = received[received.length - 1];
+        if (stream.errors.length > 0) {
+          expect((stream.errors[0] as { extensions: Record<string, unknown> }).extensions.resumeAfterSequence).toBe(after);
+        }
+        expect(steps).toBeLessThan(20);
+      }
+      expect(received).toEqual(backlog);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('should answer RESUME_TOO_OLD with the oldest kept sequence for a resume from deleted events', async () => {
     const { agencyId, primaryId } = await createAgency(app);
     const expired = await burst(app, agencyId, primaryId, 3, 8);

@@ -391,7 +391,7 @@ export class EventHub {
     let cursor = after;
     try {
       for (;;) {
-        if (stream.closed) return stream;
+        if (stream.closed || stream.ending) return stream; // ended meanwhile (RESUME_REQUIRED, a revocation): no more pages
         const { rows: raw } = await this.replayPool.query(
           REPLAY_FROM_TABLE,
           [cursor.xid.toString(), cursor.id.toString(), target.toString(), scope.agencyId, scope.subAccountId ?? null, [...scope.types]],
@@ -583,7 +583,8 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   private live = false;
   private cursor: Cursor = { xid: 0n, id: -1n };
   private waiting: ((result: IteratorResult<StreamItem>) => void) | undefined;
-  private ending = false;
+  /** An end (error) is queued: nothing more is delivered. */
+  ending = false;
   /** Transactions that had committed before a stream without afterSequence started: not delivered. */
   private history: ((xid: bigint) => boolean) | undefined;
   closed = false;
