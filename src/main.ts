@@ -39,7 +39,6 @@ async function main(): Promise<void> {
     ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger })
     : undefined;
   const port = await server.listen(config.port);
-  logger.info(`API ready at http://localhost:${port}/graphql`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
@@ -78,6 +77,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Only now: whoever waits for this line (an orchestrator, the tests) may signal at once.
+  logger.info(`API ready at http://localhost:${port}/graphql`);
 }
 
 main().catch((error) => {
