@@ -39,21 +39,36 @@ async function main(): Promise<void> {
     ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger })
     : undefined;
   const port = await server.listen(config.port);
-  logger.info(`API ready at http://localhost:${port}/graphql`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal: the operator does not want to wait; open transactions roll back.
+      logger.warn('second signal during shutdown: exiting now', { signal });
+      process.exit(1);
+    }
     stopping = true;
-    logger.info('shutting down', { signal });
+    const graceSeconds = config.shutdownGraceSeconds;
+    logger.info('shutting down', { signal, graceSeconds });
+    // Past the grace period, exit anyway: a request stuck behind a lock would otherwise keep
+    // the pool (and the process) open forever. PostgreSQL rolls back the transactions of the
+    // connections that close with us, so nothing is left half-applied; clients retry with their
+    // idempotency keys.
+    setTimeout(() => {
+      logger.error(`shutdown grace period of ${graceSeconds} s (SHUTDOWN_GRACE_SECONDS) exceeded: exiting with work unfinished (its transactions roll back)`);
+      process.exit(1);
+    }, graceSeconds * 1000).unref();
     try {
-      // WebSockets closed with 1001 (clients reconnect elsewhere), event hub stopped, HTTP drained.
+      // WebSockets closed with 1001 (clients reconnect elsewhere), event hub stopped, HTTP
+      // drained: no new connections, in-flight requests (and the group-commit batches they
+      // wait on) answered.
       await server.stop();
       logger.debug('http server stopped');
       await jobs?.dispose();
       logger.debug('jobs stopped');
       await database.close();
       logger.debug('database closed');
+      logger.info('shutdown complete', { signal });
       process.exit(0);
     } catch (error) {
       logger.error('shutdown failed', { message: (error as Error).message });
@@ -62,6 +77,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // Only now: whoever waits for this line (an orchestrator, the tests) may signal at once.
+  logger.info(`API ready at http://localhost:${port}/graphql`);
 }
 
 main().catch((error) => {

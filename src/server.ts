@@ -11,7 +11,8 @@ import { AuthService } from './modules/auth/auth.service';
 import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
-import { createErrorFormatter } from './graphql/errors';
+import { createErrorFormatter, ServiceUnavailableError } from './graphql/errors';
+import { isTransientConnectionError } from './db/connect-retry';
 import { costLimitPlugin, PARSE_OPTIONS, validationRules } from './graphql/limits';
 import { noHttpSubscriptionsPlugin } from './graphql/no-http-subscriptions';
 import { createGraphQLHttpHandler, sendJson } from './graphql/http-handler';
@@ -89,7 +90,8 @@ export async function createApiServer(deps: {
     parseOptions: PARSE_OPTIONS,
     formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
     plugins: [
-      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // In-flight requests get the whole grace period (Apollo's default is 10 s, then it cuts them).
+      ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
       noHttpSubscriptionsPlugin(),
       wellFormedInputPlugin(),
       costLimitPlugin(schema),
@@ -110,7 +112,12 @@ export async function createApiServer(deps: {
   });
 
   const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
-    viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
+    viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization).catch(
+      (error: unknown) => {
+        // The key lookup found the database down: 503 SERVICE_UNAVAILABLE (retryable), not a 500.
+        throw isTransientConnectionError(error) ? new ServiceUnavailableError() : error;
+      },
+    ),
     loaders: createLoaders(dataSource),
     services,
   }));

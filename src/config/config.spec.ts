@@ -17,6 +17,8 @@ describe('loadConfig', () => {
       jwtAlgorithms: ['RS256', 'ES256', 'EdDSA'],
       jwtMaxLifetimeSeconds: 86_400,
       dbPoolSize: 10,
+      dbConnectTimeoutSeconds: 60,
+      shutdownGraceSeconds: 25,
       jobsEnabled: true,
       corsOrigins: [],
       redisUrl: undefined,
@@ -85,6 +87,8 @@ describe('loadConfig', () => {
       JWT_MAX_LIFETIME_SECONDS: '3600',
       NODE_ENV: 'production',
       DB_POOL_SIZE: '25',
+      DB_CONNECT_TIMEOUT_SECONDS: '0',
+      SHUTDOWN_GRACE_SECONDS: '5',
       JOBS_ENABLED: 'false',
       CORS_ORIGINS: 'https://app.example.com, http://localhost:3000,https://admin.example.com/',
       WS_MAX_SUBSCRIPTIONS_PER_SOCKET: '20',
@@ -95,7 +99,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
       jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', jwtAlgorithms: ['ES256', 'PS256'],
-      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, jobsEnabled: false,
+      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, dbConnectTimeoutSeconds: 0, shutdownGraceSeconds: 5, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
       wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
     });
@@ -113,7 +117,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_INGEST_POINTS', '-5'], ['RATE_LIMIT_INGEST_WINDOW_SECONDS', '0'], ['RATE_LIMIT_AUTH_FAILURES', '0'],
     ['RATE_LIMIT_AUTH_WINDOW_SECONDS', '100000'], ['RATE_LIMIT_SYNC_MS', '5'], ['RATE_LIMIT_KEY_PREFIX', 'a b'],
     ['WS_MAX_SUBSCRIPTIONS_PER_SOCKET', '0'], ['WS_MAX_SOCKETS_PER_KEY', '0'], ['WS_MAX_MESSAGES_PER_SECOND', '2.5'],
-    ['WS_MESSAGE_BURST', '100'],
+    ['WS_MESSAGE_BURST', '100'], ['DB_CONNECT_TIMEOUT_SECONDS', '-1'], ['DB_CONNECT_TIMEOUT_SECONDS', '3601'],
+    ['DB_CONNECT_TIMEOUT_SECONDS', '2s'], ['SHUTDOWN_GRACE_SECONDS', '0'], ['SHUTDOWN_GRACE_SECONDS', '1.5'],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

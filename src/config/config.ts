@@ -39,6 +39,16 @@ export interface AppConfig {
   jwtMaxLifetimeSeconds: number;
   /** Size of the pg connection pool. @default 10 */
   dbPoolSize: number;
+  /**
+   * How long startup keeps retrying an unreachable PostgreSQL (exponential backoff) before it
+   * exits with status 1; 0 tries once. @default 60
+   */
+  dbConnectTimeoutSeconds: number;
+  /**
+   * On SIGTERM/SIGINT, how long in-flight requests, batches and jobs may take to finish; past
+   * it the process exits with status 1 (their transactions roll back). @default 25
+   */
+  shutdownGraceSeconds: number;
   /** Run scheduled jobs (pg-boss) in this process. @default true */
   jobsEnabled: boolean;
   /**
@@ -235,6 +245,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtAlgorithms: jwtAlgorithms ?? DEFAULT_JWKS_ALGORITHMS,
     jwtMaxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31 * 86_400),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
+    dbConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT_SECONDS', 60, 0, 3600),
+    shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 1, 3600),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),
     corsOrigins: origins(env, 'CORS_ORIGINS'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),

@@ -14,6 +14,7 @@ import { SubAccountActiveSince1765020000000 } from '../../migrations/17650200000
 import { RateLimits1765100000000 } from '../../migrations/1765100000000-RateLimits';
 import { CallsByRecordedAt1765200000000 } from '../../migrations/1765200000000-CallsByRecordedAt';
 import { HealthLevels1765210000000 } from '../../migrations/1765210000000-HealthLevels';
+import { OutboxRetentionMark1765400000000 } from '../../migrations/1765400000000-OutboxRetentionMark';
 import { PlanEntity } from '../modules/plan/plan.entity';
 import { AgencyEntity } from '../modules/agency/agency.entity';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
@@ -31,7 +32,7 @@ export const ENTITIES = [
 export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, LedgerPostFunction1764150000000, Usage1764200000000,
   Outbox1764300000000, UsageHotPaths1764500000000, LedgerPostBatch1764600000000, LedgerPostSetBased1764700000000,
   LedgerPostPriced1764800000000, OutboxByAgency1764900000000, PlanLegacy1765010000000, SubAccountActiveSince1765020000000,
-  RateLimits1765100000000, CallsByRecordedAt1765200000000, HealthLevels1765210000000,
+  RateLimits1765100000000, CallsByRecordedAt1765200000000, HealthLevels1765210000000, OutboxRetentionMark1765400000000,
 ];
 
 /**
@@ -60,7 +61,11 @@ export function createDataSource(url: string, poolSize = 10): DataSource {
     migrationsTransactionMode: 'each',
     synchronize: false,
     logger: new QueryCounter(),
-    extra: { max: poolSize, application_name: 'voice-minutes-api' },
+    // connectionTimeoutMillis: a request fails (SERVICE_UNAVAILABLE, retryable) after 10 s
+    // instead of hanging when the database does not answer a connect at all (a dropped
+    // network path; a stopped server refuses at once). It also bounds the wait for a free
+    // connection of a saturated pool.
+    extra: { max: poolSize, application_name: 'voice-minutes-api', connectionTimeoutMillis: 10_000 },
   });
 }
 

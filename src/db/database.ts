@@ -4,6 +4,7 @@ import type { AppConfig } from '../config/config';
 import type { Logger } from '../shared/logger';
 import { createDataSource } from './data-source';
 import { EmbeddedPostgres } from './embedded-postgres';
+import { waitForDatabase } from './connect-retry';
 
 export const EMBEDDED_DATABASE = 'voice_minutes';
 
@@ -55,6 +56,7 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
   }
   const dataSource = createDataSource(url, config.dbPoolSize);
   try {
+    await waitForDatabase(url, config.dbConnectTimeoutSeconds, logger);
     await dataSource.initialize();
     const applied = await dataSource.runMigrations({ transaction: 'each' });
     for (const migration of applied) logger.info('applied migration', { name: migration.name });

@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../shared/logger';
 import { DomainError } from '../shared/domain-error';
+import { isTransientConnectionError } from '../db/connect-retry';
 
 /** Missing or invalid credentials. */
 export class UnauthenticatedError extends GraphQLError {
@@ -40,12 +41,59 @@ export class BadUserInputError extends GraphQLError {
   }
 }
 
+/**
+ * A stream ended because its subscriber fell behind (more events waiting for it than one
+ * stream may hold): not an authorization failure. Subscribe again with
+ * `afterSequence: extensions.resumeAfterSequence` (the last event sent before this error;
+ * also the last one the client received, since the error comes after them) and nothing is
+ * missed. `retryable: true`.
+ */
+export class ResumeRequiredError extends GraphQLError {
+  constructor(message: string, resumeAfterSequence: string) {
+    super(message, { extensions: { code: 'RESUME_REQUIRED', retryable: true, resumeAfterSequence } });
+  }
+}
+
+/**
+ * A resume from a sequence whose following events the retention job has deleted: refused
+ * rather than silently skipping them. `extensions.oldestSequence` resumes from the oldest
+ * events still kept (pass it as `afterSequence`); what lies between is gone.
+ */
+export class ResumeTooOldError extends GraphQLError {
+  constructor(oldestSequence: string) {
+    super('Events after this afterSequence are no longer kept (retention); resume from extensions.oldestSequence, the oldest kept', {
+      extensions: { code: 'RESUME_TOO_OLD', oldestSequence },
+    });
+  }
+}
+
+/**
+ * The database is unreachable or restarting (a connection refused, terminated or timed out):
+ * the operation did not happen or rolled back, and the same request (mutations: with the same
+ * idempotency key) may be retried in a moment. HTTP 503 with `Retry-After`.
+ */
+export class ServiceUnavailableError extends GraphQLError {
+  constructor(message = 'The database is unavailable; retry shortly (mutations with the same idempotency key)') {
+    super(message, {
+      extensions: {
+        code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: 1,
+        http: { status: 503, headers: new Map([['retry-after', '1']]) },
+      },
+    });
+  }
+}
+
 const CLIENT_CODES = new Set([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED',
   'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST',
   // WebSocket caps (src/modules/events): a subscription past the socket's cap; a socket past its budget.
   'TOO_MANY_SUBSCRIPTIONS', 'RATE_LIMITED',
+  // Faults (docs/faults.md): resume a stream, resume from the oldest kept event, retry shortly.
+  'RESUME_REQUIRED', 'RESUME_TOO_OLD', 'SERVICE_UNAVAILABLE',
 ]);
+
+/** Extensions that client errors keep on their way out (every other key is dropped). */
+const PASSED_EXTENSIONS = ['field', 'retryAfterSeconds', 'retryable', 'resumeAfterSequence', 'oldestSequence'] as const;
 
 /**
  * The single mapper from thrown errors to what clients see: client errors pass through
@@ -100,11 +148,17 @@ function formatterOf(logger: Logger) {
       return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
     }
     if (code && CLIENT_CODES.has(code)) {
-      const { field, retryAfterSeconds } = formatted.extensions ?? {};
-      return {
-        message: formatted.message, path: formatted.path, locations: formatted.locations,
-        extensions: { code, ...(field ? { field } : {}), ...(typeof retryAfterSeconds === 'number' ? { retryAfterSeconds } : {}) },
-      };
+      const extensions: Record<string, unknown> = { code };
+      for (const name of PASSED_EXTENSIONS) {
+        const value = formatted.extensions?.[name];
+        if (value !== undefined && value !== null && value !== '') extensions[name] = value;
+      }
+      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
+    }
+    // A lost or refused database connection is the database's outage, not a bug: retryable.
+    if (isTransientConnectionError(original) || isTransientConnectionError(error)) {
+      logger.warn('operation failed on an unavailable database', { message: String((original as Error)?.message ?? original), path: formatted.path });
+      return { message: new ServiceUnavailableError().message, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: 1 } };
     }
     logger.error('unhandled error in GraphQL operation', {
       message: original instanceof Error ? original.message : String(original),

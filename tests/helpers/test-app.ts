@@ -40,9 +40,13 @@ let schemaPromise: Promise<GraphQLSchema> | undefined;
 /**
  * A real API server on a free port, over its own fresh database copied from the migrated
  * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`. `options.clock`
- * replaces the services' clock (see tests/helpers/test-clock.ts).
+ * replaces the services' clock (see tests/helpers/test-clock.ts); `options.connectVia` maps the
+ * app's connection string (tests/helpers/tcp-proxy.ts).
  */
-export async function startTestApp(overrides: Partial<AppConfig> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: Partial<AppConfig> = {},
+  options: { clock?: Clock; connectVia?: (databaseUrl: string) => string } = {},
+): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL!;
   const template = process.env.TEST_TEMPLATE_DB!;
   const database = `vm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -53,7 +57,9 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
 
   const platformKey = 'test-platform-key-' + randomBytes(16).toString('hex');
   const config: AppConfig = { ...loadConfig({}), port: 0, platformAdminKey: platformKey, logLevel: 'silent', ...overrides };
-  const dataSource = createDataSource(withDatabaseName(adminUrl, database), 20);
+  // `connectVia` puts something between the app and PostgreSQL (a TCP proxy a test cuts).
+  const appUrl = withDatabaseName(adminUrl, database);
+  const dataSource = createDataSource(options.connectVia ? options.connectVia(appUrl) : appUrl, 20);
   await dataSource.initialize();
   schemaPromise ??= createSchema();
   const server: ApiServer = await createApiServer({

@@ -4,8 +4,9 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
 import { canManageAgency, canReadSubAccount } from '../auth/access';
-import { ForbiddenError, UnauthenticatedError } from '../../graphql/errors';
-import { compareCursor, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
+import { ForbiddenError, ResumeRequiredError, ResumeTooOldError, UnauthenticatedError } from '../../graphql/errors';
+import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
+import { RETENTION_MARK, toCursor } from './retention';
 import { EventType } from './outbox-writer';
 import { KeptRows } from './kept-rows';
 
@@ -33,8 +34,12 @@ export interface RevocationListener {
   keyRevoked(apiKeyId: string): void;
 }
 
-/** A subscriber that does not keep up is ended (it resumes with afterSequence) rather than buffered without bound. */
-const MAX_QUEUED = 10_000;
+/**
+ * A subscriber that does not keep up is ended with RESUME_REQUIRED (it resumes with
+ * afterSequence) rather than buffered without bound; so is one whose replay is so long
+ * that this many live events wait behind it.
+ */
+export const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
 /**
  * One page of a scope's rows after a cursor, below a frontier: $1/$2 the cursor (xid, id), $3
@@ -46,6 +51,9 @@ export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
   WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
+/** Backoff of the LISTEN connection's reconnects. */
+const LISTENER_RETRY_FIRST_MS = 250;
+const LISTENER_RETRY_MAX_MS = 5_000;
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
 
@@ -90,6 +98,11 @@ export class EventHub {
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
+  private listenerRetryMs = LISTENER_RETRY_FIRST_MS;
+  /** LISTEN connections opened, the first included (tests and metrics). */
+  listenerConnects = 0;
+  private markWaiters: Array<{ resolve: (mark: Cursor) => void; reject: (error: unknown) => void }> = [];
+  private markInFlight = false;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
   /**
@@ -125,9 +138,9 @@ export class EventHub {
     recentRows: number,
   ) {
     this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
-    this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events' });
+    this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
-    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay' });
+    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
     this.replayPool.on('error', (error) => logger.warn('event replay pool connection error', { message: error.message }));
   }
 
@@ -350,6 +363,16 @@ export class EventHub {
       }
       return stream;
     }
+    // Retention may have deleted rows after `after`: refuse rather than skip them. Checked
+    // for memory replays too: kept rows read after a deletion do not hold the deleted ones.
+    try {
+      const mark = await this.retentionMark();
+      if (compareCursor(after, mark) < 0) throw new ResumeTooOldError(encodeSequence(mark));
+    } catch (error) {
+      stream.return();
+      throw error;
+    }
+    if (stream.closed) return stream;
     if (!this.kept.covers(after)) {
       // Older than the kept rows (this process restarted, or held no stream for a while):
       // load the missing rows into them once for every resume waiting now, not a query each.
@@ -368,7 +391,7 @@ export class EventHub {
     let cursor = after;
     try {
       for (;;) {
-        if (stream.closed) return stream;
+        if (stream.closed || stream.ending) return stream; // ended meanwhile (RESUME_REQUIRED, a revocation): no more pages
         const { rows: raw } = await this.replayPool.query(
           REPLAY_FROM_TABLE,
           [cursor.xid.toString(), cursor.id.toString(), target.toString(), scope.agencyId, scope.subAccountId ?? null, [...scope.types]],
@@ -384,6 +407,29 @@ export class EventHub {
     }
     stream.startLive(after);
     return stream;
+  }
+
+  /**
+   * The retention mark (every row at or below it may be deleted), read after the caller
+   * asked: concurrent resumes (a reconnect storm) share the next query, as with snapshots.
+   */
+  private retentionMark(): Promise<Cursor> {
+    return new Promise((resolve, reject) => {
+      this.markWaiters.push({ resolve, reject });
+      if (!this.markInFlight) this.readMark();
+    });
+  }
+
+  private readMark(): void {
+    const waiters = this.markWaiters.splice(0);
+    this.markInFlight = true;
+    this.replayPool.query(RETENTION_MARK).then(
+      ({ rows }) => waiters.forEach((waiter) => waiter.resolve(toCursor(rows[0]))),
+      (error) => waiters.forEach((waiter) => waiter.reject(error)),
+    ).finally(() => {
+      this.markInFlight = false;
+      if (this.markWaiters.length > 0) this.readMark();
+    });
   }
 
   /**
@@ -446,20 +492,60 @@ export class EventHub {
     if (ofAgency?.size === 0) this.streamsByAgency.delete(stream.scope.agencyId);
   }
 
+  /**
+   * The LISTEN connection. Lost (a restart, pg_terminate_backend, a network cut), it is
+   * reconnected with backoff (250 ms doubling to 5 s) for as long as the hub runs: a failed
+   * attempt during an outage schedules the next one (the first version tried once, and a
+   * database down for more than a second left the process without notifications for good).
+   * Polling (every pollMs) delivers meanwhile, and every reconnect polls once, so nothing
+   * committed while not listening waits for the safety net.
+   */
   private async connectListener(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener' });
+    const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener', connectionTimeoutMillis: 10_000 });
     client.on('notification', () => this.wake());
-    client.on('error', (error) => {
-      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error.message });
+    let lost = false;
+    const onLost = (error?: Error) => {
+      if (lost) return;
+      lost = true;
       if (this.listener === client) this.listener = undefined;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.connectListener().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      if (this.stopped) return;
+      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error?.message ?? 'connection ended' });
+      this.scheduleListenerReconnect();
+    };
+    client.on('error', onLost);
+    client.on('end', () => onLost());
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      lost = true;
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      lost = true;
+      await client.end().catch(() => undefined);
+      return;
+    }
     this.listener = client;
+    this.listenerRetryMs = LISTENER_RETRY_FIRST_MS;
+    this.listenerConnects += 1;
     this.wake(); // whatever committed while not listening
+  }
+
+  private scheduleListenerReconnect(): void {
+    const wait = this.listenerRetryMs;
+    this.listenerRetryMs = Math.min(this.listenerRetryMs * 2, LISTENER_RETRY_MAX_MS);
+    const timer = setTimeout(() => {
+      void this.connectListener().catch((error: Error) => {
+        if (this.stopped) return;
+        this.logger.warn('outbox listener reconnect failed; retrying', { message: error.message, inMs: this.listenerRetryMs });
+        this.scheduleListenerReconnect();
+      });
+    }, wait);
+    timer.unref();
   }
 
   /** Stops polling and listening; open streams are ended (the WebSocket server closes their sockets first). */
@@ -497,7 +583,8 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   private live = false;
   private cursor: Cursor = { xid: 0n, id: -1n };
   private waiting: ((result: IteratorResult<StreamItem>) => void) | undefined;
-  private ending = false;
+  /** An end (error) is queued: nothing more is delivered. */
+  ending = false;
   /** Transactions that had committed before a stream without afterSequence started: not delivered. */
   private history: ((xid: bigint) => boolean) | undefined;
   closed = false;
@@ -526,6 +613,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
       return;
     }
     if (this.live) this.push(row);
+    else if (this.held.length >= MAX_QUEUED) this.fallBehind(); // a replay too long to hold its live rows behind
     else this.held.push(row);
   }
 
@@ -557,12 +645,25 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     if (this.closed || this.ending) return;
     if (compareCursor(row, this.cursor) <= 0) return; // already delivered (replay/live seam)
     if (this.history?.(row.xid)) return;
-    this.cursor = { xid: row.xid, id: row.id };
     if (this.queue.length >= MAX_QUEUED) {
-      this.end(new ForbiddenError('The subscriber fell too far behind; resubscribe with afterSequence'));
+      this.fallBehind();
       return;
     }
+    this.cursor = { xid: row.xid, id: row.id };
     this.deliver({ row });
+  }
+
+  /**
+   * Ends the stream with RESUME_REQUIRED and the sequence to resume after: the last row
+   * queued, which the client receives before this error. (A stream "from now" that sent
+   * nothing yet resumes from its start; no row has id 0.)
+   */
+  private fallBehind(): void {
+    const resumeAfter = encodeSequence({ xid: this.cursor.xid, id: this.cursor.id < 0n ? 0n : this.cursor.id });
+    this.end(new ResumeRequiredError(
+      `The subscriber fell more than ${MAX_QUEUED} events behind; subscribe again with afterSequence "${resumeAfter}" to get the rest`,
+      resumeAfter,
+    ));
   }
 
   private end(error: GraphQLError): void {
