@@ -26,6 +26,7 @@ import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit'
 import type { SocketRegistry } from './modules/events/socket-registry';
 import { createCorsStep } from './graphql/cors';
 import { createPlaygroundRoute } from './modules/playground/playground-route';
+import { createMonitorRoute } from './modules/monitor/monitor-route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -116,6 +117,7 @@ export async function createApiServer(deps: {
   const apiHeaders = securityHeaders({ production: config.production });
   const cors = createCorsStep(config.corsOrigins);
   const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
+  const monitor = createMonitorRoute({ enabled: config.monitorEnabled });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
@@ -123,6 +125,7 @@ export async function createApiServer(deps: {
     const path = req.url?.split('?', 1)[0] ?? '/';
     if (path === '/graphql' && cors(req, res) === 'answered') return;
     if (playground(req, res, path)) return;
+    if (monitor(req, res, path)) return;
     if (path === '/graphql') graphql(req, res);
     else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
