@@ -33,8 +33,8 @@ export function renderChart(points: readonly BalancePoint[], crossings: readonly
   const y = (micros: bigint) => PAD + ((max - dollarsForChart(micros)) / span) * (HEIGHT - 2 * PAD);
 
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Balance over the last hour' });
-  root.appendChild(svg('line', { class: 'zero', x1: PAD, x2: WIDTH - PAD, y1: y(0n), y2: y(0n) }));
-  root.appendChild(svg('line', { class: 'threshold', x1: PAD, x2: WIDTH - PAD, y1: y(thresholdMicros), y2: y(thresholdMicros) },
+  root.appendChild(svg('line', { class: 'zero-line', x1: PAD, x2: WIDTH - PAD, y1: y(0n), y2: y(0n) }));
+  root.appendChild(svg('line', { class: 'threshold-line', x1: PAD, x2: WIDTH - PAD, y1: y(thresholdMicros), y2: y(thresholdMicros) },
     `Low-balance threshold ${formatDollars(thresholdMicros)}`));
   if (shown.length > 0) {
     let path = `M ${x(shown[0].at).toFixed(1)} ${y(shown[0].balanceMicros).toFixed(1)}`;

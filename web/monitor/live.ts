@@ -14,6 +14,8 @@ export type LiveStatus =
 const KEEP_ALIVE_MS = 10_000;
 const PONG_TIMEOUT_MS = 5_000;
 const MAX_RETRY_WAIT_MS = 5_000;
+/** A socket not acknowledged by then is given up and tried again (a browser offline can leave it pending). */
+const CONNECT_TIMEOUT_MS = 10_000;
 /** Close codes of the API that mean the credentials are no good (docs/events.md, "Transport"). */
 const REFUSED_CODES = new Set([4400, 4401, 4403]);
 const REFUSED_ERRORS = new Set(['UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT']);
@@ -41,7 +43,9 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
   let stopped = false;
   let connections = 0;
   let failures = 0;
+  let isConnected = false;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  let connectTimer: ReturnType<typeof setTimeout> | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => void) | undefined;
 
@@ -55,6 +59,8 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
     keepAlive: KEEP_ALIVE_MS,
     on: {
       connected: () => {
+        isConnected = true;
+        clearTimeout(connectTimer);
         connections += 1;
         failures = 0;
         const resumedFrom = connections > 1 && variables.afterSequence ? variables.afterSequence : undefined;
@@ -68,7 +74,10 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
       pong: (received) => {
         if (received) clearTimeout(pongTimer);
       },
-      closed: () => clearTimeout(pongTimer),
+      closed: () => {
+        isConnected = false;
+        clearTimeout(pongTimer);
+      },
     },
   });
 
@@ -92,6 +101,8 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
     clearTimeout(retryTimer);
     if (stopped || unsubscribe) return;
     if (connections === 0 || failures > 0) options.onStatus({ state: 'connecting' });
+    clearTimeout(connectTimer);
+    connectTimer = setTimeout(() => client.terminate(), CONNECT_TIMEOUT_MS);
     unsubscribe = client.subscribe<TData>(payload, {
       next: (result) => {
         const errors = (result.errors ?? []) as readonly GraphQLErrorLike[];
@@ -114,9 +125,13 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
     });
   }
 
-  // Back online: try at once rather than at the end of the current wait.
+  // Back online: try at once, rather than at the end of the current wait or of a socket
+  // opened while offline, which may never open.
   const online = () => {
-    if (!stopped && !unsubscribe) subscribe();
+    if (stopped) return;
+    failures = 0;
+    if (!unsubscribe) subscribe();
+    else if (!isConnected) client.terminate();
   };
   window.addEventListener('online', online);
   subscribe();
@@ -126,6 +141,7 @@ export function openResumableStream<TData, TVariables extends { afterSequence?: 
       stopped = true;
       clearTimeout(retryTimer);
       clearTimeout(pongTimer);
+      clearTimeout(connectTimer);
       window.removeEventListener('online', online);
       unsubscribe?.();
       void client.dispose();
