@@ -14,6 +14,7 @@ const AGENCY = `query($id: ID!) {
         premium: markup(tier: PREMIUM) { amount }
         wallet { balance { amount } lowBalanceThreshold { amount } }
         calls(first: 100) { totalCount edges { node { externalCallId } } }
+        usage { callCount }
       } }
     }
   }
@@ -46,6 +47,7 @@ describe('the demo setup (npm run demo)', () => {
     ]);
     const cycleStarts = new Set(agency.subAccounts.edges.map(({ node }: any) => node.billingCycle.start.slice(0, 10)));
     expect(cycleStarts.size).toBe(5);
+    expect(cycleStarts).not.toContain(new Date().toISOString().slice(0, 10));
     expect(demo.subAccounts.map((s) => s.id)).toEqual(agency.subAccounts.edges.map(({ node }: any) => node.id));
   });
 
@@ -76,6 +78,8 @@ describe('the demo setup (npm run demo)', () => {
     for (const call of recorded) expect(callsOf.get(call.subAccount.id)).toContain(call.externalCallId);
     expect([...callsOf.values()].flat().sort()).toEqual(recorded.map((c) => c.externalCallId).sort());
     expect(new Set(recorded.map((c) => c.externalCallId)).size).toBe(12);
+    // Each in its sub-account's current billing cycle (the monitor's minutes this cycle), the primary's included.
+    expect(agency.subAccounts.edges.reduce((sum: number, { node }: any) => sum + node.usage.callCount, 0)).toBe(12);
   });
 
   it('should create a fresh agency and keys on every run, leaving the earlier one as it was', async () => {

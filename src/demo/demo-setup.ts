@@ -50,7 +50,7 @@ const CLIENTS: Client[] = [
   { name: 'Cobalt Legal', balance: '100', threshold: '20', applyBasePrice: true, cycleStartedDaysAgo: 20, callWeight: 2, premiumShare: 0.5 },
   { name: 'Delta Fitness', balance: '6', threshold: '5', markup: { basic: '0.01', premium: '0.02' }, cycleStartedDaysAgo: 27, callWeight: 1, premiumShare: 0.2 },
 ];
-const PRIMARY = { balance: '250', callWeight: 1, premiumShare: 1 };
+const PRIMARY = { balance: '250', cycleStartedDaysAgo: 8, callWeight: 1, premiumShare: 1 };
 
 /**
  * Creates the demo through the public API with a platform admin key: a fresh agency each run
@@ -61,8 +61,11 @@ export async function setUpDemo(gql: GraphQLCall, platformKey: string, now = new
   const runId = randomBytes(3).toString('hex');
   const agencyName = `Demo agency ${now.toISOString().slice(0, 16).replace('T', ' ')} (${runId})`;
   const email = (label: string) => `${label}-${runId}@demo.example.com`;
+  const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString();
   const created = noUserErrors('createAgency', (await gql(CreateAgencyDocument, {
-    input: { name: agencyName, planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: email('owner') },
+    // Anchored days ago, like the clients: a call that started before the agency existed
+    // would count in a cycle before the current one.
+    input: { name: agencyName, planCode: 'AGENCY_UNLIMITED', primaryLoginEmail: email('owner'), planStartedAt: daysAgo(PRIMARY.cycleStartedDaysAgo) },
   }, platformKey)).createAgency);
   const agencyId = created.agency!.id;
   noUserErrors('setAgencyMarkup', (await gql(SetAgencyMarkupDocument, { input: { agencyId, basic: '0.02', premium: '0.04' } }, platformKey)).setAgencyMarkup);
@@ -76,10 +79,9 @@ export async function setUpDemo(gql: GraphQLCall, platformKey: string, now = new
   await fund(primaryId, PRIMARY.balance);
   const subAccounts: DemoSubAccount[] = [{ id: primaryId, name: agencyName, callWeight: PRIMARY.callWeight, premiumShare: PRIMARY.premiumShare }];
   for (const client of CLIENTS) {
-    const startedAt = new Date(now.getTime() - client.cycleStartedDaysAgo * 86_400_000).toISOString();
     const added = noUserErrors('addSubAccount', (await gql(AddSubAccountDocument, {
       input: {
-        agencyId, name: client.name, loginEmail: email(client.name.toLowerCase().replace(/\W+/g, '-')), subscriptionStartedAt: startedAt,
+        agencyId, name: client.name, loginEmail: email(client.name.toLowerCase().replace(/\W+/g, '-')), subscriptionStartedAt: daysAgo(client.cycleStartedDaysAgo),
         ...(client.markup ? { markupBasic: client.markup.basic, markupPremium: client.markup.premium } : {}),
         ...(client.applyBasePrice ? { applyBasePrice: true } : {}),
       },

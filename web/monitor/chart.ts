@@ -7,6 +7,7 @@ const HEIGHT = 90;
 const PAD = 4;
 /** The chart's window: the last hour. */
 export const CHART_WINDOW_MS = 60 * 60 * 1000;
+const MIN_SPAN_MS = 60 * 1000;
 
 function svg<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<string, string | number>, title?: string): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG, name);
@@ -22,17 +23,23 @@ function svg<K extends keyof SVGElementTagNameMap>(name: K, attributes: Record<s
  * threshold crossing (`data-kind` LOW_BALANCE, BALANCE_DEPLETED or BALANCE_RECOVERED).
  */
 export function renderChart(points: readonly BalancePoint[], crossings: readonly Crossing[], thresholdMicros: bigint, now: number): SVGSVGElement {
-  const from = now - CHART_WINDOW_MS;
+  // The last hour, or less while the history is younger (a new sub-account, a fresh demo):
+  // from its first point, at least one minute, so its steps are not squeezed into the right edge.
+  const from = Math.max(now - CHART_WINDOW_MS, Math.min(points[0]?.at ?? now, now - MIN_SPAN_MS));
+  const spanMs = now - from;
   const shown = pointsInWindow(points, from);
   const marks = crossings.filter((crossing) => crossing.at >= from);
   const values = [...shown.map((p) => dollarsForChart(p.balanceMicros)), dollarsForChart(thresholdMicros), 0];
   const min = Math.min(...values);
   const max = Math.max(...values);
   const span = max - min || 1;
-  const x = (at: number) => PAD + ((Math.max(at, from) - from) / CHART_WINDOW_MS) * (WIDTH - 2 * PAD);
+  const x = (at: number) => PAD + ((Math.max(at, from) - from) / spanMs) * (WIDTH - 2 * PAD);
   const y = (micros: bigint) => PAD + ((max - dollarsForChart(micros)) / span) * (HEIGHT - 2 * PAD);
 
   const root = svg('svg', { class: 'chart', viewBox: `0 0 ${WIDTH} ${HEIGHT}`, role: 'img', 'aria-label': 'Balance over the last hour' });
+  const label = svg('text', { class: 'span-label', x: PAD + 2, y: PAD + 9 });
+  label.textContent = `last ${Math.max(1, Math.round(spanMs / 60_000))} min`;
+  root.appendChild(label);
   root.appendChild(svg('line', { class: 'zero-line', x1: PAD, x2: WIDTH - PAD, y1: y(0n), y2: y(0n) }));
   root.appendChild(svg('line', { class: 'threshold-line', x1: PAD, x2: WIDTH - PAD, y1: y(thresholdMicros), y2: y(thresholdMicros) },
     `Low-balance threshold ${formatDollars(thresholdMicros)}`));
