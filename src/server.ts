@@ -28,6 +28,7 @@ import type { SocketRegistry } from './modules/events/socket-registry';
 import { createCorsStep } from './graphql/cors';
 import { createPlaygroundRoute } from './modules/playground/playground-route';
 import { createStatementsCsvRoute, STATEMENTS_CSV_PATH } from './modules/statement/statement-csv.route';
+import { createMonitorRoute } from './modules/monitor/monitor-route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -130,6 +131,7 @@ export async function createApiServer(deps: {
     authenticate: (req) => authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
     logger,
   });
+  const monitor = createMonitorRoute({ enabled: config.monitorEnabled });
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
@@ -137,6 +139,7 @@ export async function createApiServer(deps: {
     const path = req.url?.split('?', 1)[0] ?? '/';
     if (path === '/graphql' && cors(req, res) === 'answered') return;
     if (playground(req, res, path)) return;
+    if (monitor(req, res, path)) return;
     if (path === '/graphql') graphql(req, res);
     else if (path === STATEMENTS_CSV_PATH) {
       statementsCsv(req, res).catch((error: Error) => {

@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       wsMaxMessagesPerSecond: 50,
       wsMessageBurst: 200,
       playgroundEnabled: true,
+      monitorEnabled: true,
       introspectionEnabled: true,
     });
   });
@@ -59,6 +60,18 @@ describe('loadConfig', () => {
     [{ NODE_ENV: 'development', ENABLE_PLAYGROUND: '0' }, false],
   ])('should turn the playground on outside production unless told otherwise (%p)', (env, enabled) => {
     expect(loadConfig(env).playgroundEnabled).toBe(enabled);
+  });
+
+  it.each([
+    [{}, true],
+    [{ NODE_ENV: 'production' }, false],
+    [{ NODE_ENV: 'production', ENABLE_PLAYGROUND: 'true' }, true],
+    [{ ENABLE_PLAYGROUND: 'false' }, false],
+    [{ ENABLE_PLAYGROUND: 'false', ENABLE_MONITOR: 'true' }, true],
+    [{ NODE_ENV: 'production', ENABLE_MONITOR: '1' }, true],
+    [{ ENABLE_MONITOR: '0' }, false],
+  ])('should serve the monitor where the playground is served unless ENABLE_MONITOR says otherwise (%p)', (env, enabled) => {
+    expect(loadConfig(env).monitorEnabled).toBe(enabled);
   });
 
   it.each([
@@ -109,7 +122,7 @@ describe('loadConfig', () => {
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
     ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
-    ['ENABLE_PLAYGROUND', 'yes'], ['ENABLE_INTROSPECTION', 'yes'],
+    ['ENABLE_PLAYGROUND', 'yes'], ['ENABLE_MONITOR', 'on'], ['ENABLE_INTROSPECTION', 'yes'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
     ['REDIS_URL', 'http://cache:6379'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '11'], ['RATE_LIMIT_ENABLED', 'off'],

@@ -86,6 +86,13 @@ export interface AppConfig {
    */
   playgroundEnabled: boolean;
   /**
+   * Serve the live monitor page at GET /monitor and its files under /monitor/ (ENABLE_MONITOR).
+   * A page of its own flag: an operator may want it where the playground is off. It holds
+   * no data of its own: it calls the API with the key pasted into it.
+   * @default ENABLE_PLAYGROUND's value (on outside production, off with NODE_ENV=production)
+   */
+  monitorEnabled: boolean;
+  /**
    * Whether `__schema` / `__type` may be queried, over HTTP and WebSocket (ENABLE_INTROSPECTION).
    * @default true outside production, false in production
    */
@@ -230,6 +237,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     throw new ConfigError('JWT_ALGORITHMS', 'applies to JWKS_URL only (JWT_SECRET tokens are HS256), and JWKS_URL is unset');
   }
   const production = optionalString(env, 'NODE_ENV') === 'production';
+  const playgroundEnabled = boolean(env, 'ENABLE_PLAYGROUND', !production);
   return {
     production,
     port: integer(env, 'PORT', 4000, 0, 65535),
@@ -255,7 +263,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     wsMaxSocketsPerKey: integer(env, 'WS_MAX_SOCKETS_PER_KEY', 50, 1, 100_000),
     wsMaxMessagesPerSecond: integer(env, 'WS_MAX_MESSAGES_PER_SECOND', 50, 1, 10_000),
     wsMessageBurst,
-    playgroundEnabled: boolean(env, 'ENABLE_PLAYGROUND', !production),
+    playgroundEnabled,
+    monitorEnabled: boolean(env, 'ENABLE_MONITOR', playgroundEnabled),
     introspectionEnabled: boolean(env, 'ENABLE_INTROSPECTION', !production),
     rateLimits: rateLimits(env),
   };

@@ -28,17 +28,18 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * dist/playground of this project, wherever this file runs from (src/ under ts-jest,
- * dist/src/ after tsc): the folder of the nearest package.json above it.
+ * dist/<bundle> of this project (dist/playground by default; dist/monitor for the monitor),
+ * wherever this file runs from (src/ under ts-jest, dist/src/ after tsc): the folder of the
+ * nearest package.json above it.
  */
-export function defaultPlaygroundDir(): string {
+export function defaultPlaygroundDir(bundle = 'playground'): string {
   let dir = __dirname;
   while (!existsSync(path.join(dir, 'package.json'))) {
     const parent = path.dirname(dir);
     if (parent === dir) throw new Error(`No package.json above ${__dirname}`);
     dir = parent;
   }
-  return path.join(dir, 'dist', 'playground');
+  return path.join(dir, 'dist', bundle);
 }
 
 /**

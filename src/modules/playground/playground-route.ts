@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { defaultPlaygroundDir, loadPlaygroundAssets, type PlaygroundAssets, type PlaygroundFile } from './playground-assets';
 import { playgroundContentSecurityPolicy } from './playground-csp';
+import { sendError, sendFile as sendStaticFile } from './static-answer';
 
 /** The playground's files (scripts, styles, workers) are served under this prefix. */
 export const PLAYGROUND_FILES_PREFIX = '/playground/';
@@ -47,31 +48,13 @@ export function createPlaygroundRoute(options: { enabled: boolean; dir?: string 
   };
 }
 
+const sendFile = (req: IncomingMessage, res: ServerResponse, file: PlaygroundFile, headers: Record<string, string>) =>
+  sendStaticFile(req, res, file, headers, playgroundContentSecurityPolicy());
+
 /** A browser navigating to /graphql (not a GraphQL GET request, which carries `query`). */
 function isBrowserPageRequest(req: IncomingMessage): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   if (!(req.headers.accept ?? '').includes('text/html')) return false;
   const queryAt = req.url?.indexOf('?') ?? -1;
   return queryAt < 0 || !new URLSearchParams(req.url!.slice(queryAt)).has('query');
-}
-
-function sendFile(req: IncomingMessage, res: ServerResponse, file: PlaygroundFile, headers: Record<string, string>): void {
-  const gzip = file.gzipped !== undefined && /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-  const body = gzip ? file.gzipped! : file.body;
-  res.writeHead(200, {
-    ...headers,
-    ...(file.gzipped ? { vary: [headers.vary, 'Accept-Encoding'].filter(Boolean).join(', ') } : {}),
-    ...(gzip ? { 'content-encoding': 'gzip' } : {}),
-    'content-type': file.contentType,
-    'content-length': body.length,
-    'content-security-policy': playgroundContentSecurityPolicy(),
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-function sendError(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
-  const body = JSON.stringify({ errors: [{ message }] });
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
 }
