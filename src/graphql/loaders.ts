@@ -7,6 +7,7 @@ import { WalletEntity } from '../modules/wallet/wallet.entity';
 import { LedgerAccountEntity, LedgerTransferEntity } from '../modules/ledger/ledger.entities';
 import { usageLoaders } from '../modules/usage/usage.loaders';
 import { reportingLoaders } from '../modules/reporting/reporting.loaders';
+import { billingLoaders } from '../modules/billing/billing.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -63,6 +64,7 @@ const LOADER_FACTORIES = {
   ),
   ...usageLoaders,
   ...reportingLoaders,
+  ...billingLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -14,6 +14,7 @@ import { CallResolver } from '../modules/usage/call.resolver';
 import { ScenarioResolver } from '../modules/usage/scenario.resolver';
 import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
+import { BillingResolver, SubAccountPaymentMethodResolver } from '../modules/billing/billing.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
@@ -22,6 +23,7 @@ export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
+  BillingResolver, SubAccountPaymentMethodResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

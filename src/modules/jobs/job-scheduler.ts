@@ -3,12 +3,20 @@ import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
 import { deleteExpiredEvents } from '../events/retention';
+import type { BillingService } from '../billing/billing.service';
 
 /** Queue names, one per recurring job. */
 export const JOBS = {
   MONTHLY_PLAN_ALLOCATIONS: 'monthly-plan-allocations',
   OUTBOX_RETENTION: 'outbox-retention',
+  /** One verified Stripe event, by id (sent by the webhook). */
+  STRIPE_EVENT: 'stripe-event',
+  /** Payments left open (a crash, a 5xx, a lost answer) and stored events never processed. */
+  PAYMENTS_RECONCILE: 'payments-reconcile',
 } as const;
+
+/** A payment or an event untouched this long is reconciled by the sweep (younger ones are still in flight). */
+export const RECONCILE_MIN_AGE_SECONDS = 60;
 
 /**
  * Scheduled jobs on pg-boss, in the same PostgreSQL (schema `pgboss`, created on start).
@@ -23,7 +31,7 @@ export class JobScheduler {
     private readonly timer: NodeJS.Timeout,
   ) {}
 
-  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger }): Promise<JobScheduler> {
+  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
     boss.on('error', (error) => deps.logger.error('job queue error', { message: error.message }));
     await boss.start();
@@ -48,7 +56,46 @@ export class JobScheduler {
     await offerRetention();
     const timer = setInterval(() => void offerRetention(), 10 * 60_000);
     timer.unref();
+    if (deps.billing) await JobScheduler.startBilling(boss, deps.billing, deps.logger);
     return new JobScheduler(boss, timer);
+  }
+
+  /**
+   * Stripe's work. The webhook sends each new event here; a failed job is retried by
+   * pg-boss (an event is processed at most once: its row is locked and marked in the
+   * effect's transaction). The sweep runs every minute on one replica (cron) and takes what
+   * a crash or a lost send left: open payments and stored, unprocessed events.
+   */
+  private static async startBilling(boss: PgBoss, billing: BillingService, logger: Logger): Promise<void> {
+    await boss.createQueue(JOBS.STRIPE_EVENT, { name: JOBS.STRIPE_EVENT, retryLimit: 5, retryDelay: 5, retryBackoff: true });
+    await boss.work<{ eventId: string }>(JOBS.STRIPE_EVENT, { pollingIntervalSeconds: 1 }, async ([job]) => {
+      await billing.processEvent(job.data.eventId);
+    });
+    await boss.createQueue(JOBS.PAYMENTS_RECONCILE);
+    await boss.schedule(JOBS.PAYMENTS_RECONCILE, '* * * * *', {}, { tz: 'UTC' });
+    await boss.work<{ minAgeSeconds?: number }>(JOBS.PAYMENTS_RECONCILE, async ([job]) => {
+      const minAge = job.data?.minAgeSeconds ?? RECONCILE_MIN_AGE_SECONDS;
+      const events = await billing.processStoredEvents(minAge);
+      const payments = await billing.reconcilePayments(minAge);
+      if (events + payments > 0) logger.info('payments reconciled', { events, payments });
+    });
+    billing.attachQueue(async (eventId) => {
+      await boss.send(JOBS.STRIPE_EVENT, { eventId });
+    });
+  }
+
+  /** Queues a job now (operators, and tests that run the sweep at once). Resolves with the job's id. */
+  async runNow(queue: (typeof JOBS)[keyof typeof JOBS], data: object = {}): Promise<string | null> {
+    return this.boss.send(queue, data);
+  }
+
+  /** Waits for a queued job to finish; its final state. */
+  async waitFor(queue: string, jobId: string): Promise<string> {
+    for (;;) {
+      const job = await this.boss.getJobById(queue, jobId);
+      if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) return job.state;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Stops taking jobs, waits for running ones, closes pg-boss's pool. */
