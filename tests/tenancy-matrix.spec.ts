@@ -770,6 +770,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.changeAgencyPlan(input.agencyId)': 'changeAgencyPlan in the matrix',
   'Mutation.createApiKey(input.agencyId)': 'createApiKey(agencyId) in the matrix',
   'Mutation.createApiKey(input.subAccountId)': 'createApiKey(subAccountId) in the matrix',
+  'Mutation.createPaymentMethodSetup(subAccountId)': 'tests/payments.spec.ts: refused like a missing id for another agency and a sibling (needs Stripe)',
   'Mutation.createScenario(input.subAccountId)': 'createScenario',
   'Mutation.recordCallUsage(input.subAccountId)': 'recordCallUsage for a foreign sub-account',
   'Mutation.recordCallUsage(input.scenarioId)': 'recordCallUsage with a foreign scenario',
@@ -780,6 +781,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.revokeApiKey(input.id)': 'revokeApiKey in the matrix',
   'Mutation.setAgencyMarkup(input.agencyId)': 'setAgencyMarkup in the matrix',
   'Mutation.setLowBalanceThreshold(input.subAccountId)': 'setLowBalanceThreshold',
+  'Mutation.topUpWallet(input.subAccountId)': 'topUpWallet for a foreign sub-account',
   'Mutation.transferMinutes(input.fromSubAccountId)': 'transferMinutes from a foreign sub-account',
   'Mutation.transferMinutes(input.toSubAccountId)': 'transferMinutes to a foreign sub-account',
   'Mutation.updateSubAccount(input.id)': 'updateSubAccount in the matrix',
@@ -1035,6 +1037,15 @@ describe('the tenancy matrix, schema-wide', () => {
             variables: { input: { subAccountId: id, threshold: '7' } },
           }),
           succeeded: payloadOk('setLowBalanceThreshold'),
+        },
+        {
+          // Sandbox mode (the test app's default): the owner's top-up is booked without a card.
+          coordinate: 'Mutation.topUpWallet(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: TopUpWalletInput!) { topUpWallet(input: $input) { transfer { id } clientSecret userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, amount: '5', idempotencyKey: 'same-topup-' + target } },
+          }),
+          succeeded: payloadOk('topUpWallet'),
         },
         {
           coordinate: 'Mutation.createScenario(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,

@@ -312,6 +312,8 @@ export type Mutation = {
   createAgency: CreateAgencyPayload;
   /** Returns the secret once; only its hash is kept. */
   createApiKey: CreateApiKeyPayload;
+  /** A Stripe SetupIntent for saving the sub-account’s card; returns its client secret. */
+  createPaymentMethodSetup: PaymentMethodSetupPayload;
   /** A campaign or project of a sub-account; returns the existing one when the name is taken. */
   createScenario: CreateScenarioPayload;
   /** Records one finished call and debits its cost; idempotent by (sub-account, externalCallId). */
@@ -327,6 +329,8 @@ export type Mutation = {
   setAgencyMarkup: SetAgencyMarkupPayload;
   /** Sets the balance below which the wallet is low. Emits no event itself: the next balance change is judged against it. */
   setLowBalanceThreshold: SetLowBalanceThresholdPayload;
+  /** Buys Premium minutes with the sub-account's saved card (off-session); earned profit accrues in the same transaction. */
+  topUpWallet: TopUpWalletPayload;
   /** Moves minutes between two active sub-accounts of one agency at equal dollar value. */
   transferMinutes: TransferMinutesPayload;
   updateSubAccount: UpdateSubAccountPayload;
@@ -355,6 +359,11 @@ export type MutationCreateAgencyArgs = {
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreatePaymentMethodSetupArgs = {
+  subAccountId: Scalars['ID']['input'];
 };
 
 
@@ -398,6 +407,11 @@ export type MutationSetLowBalanceThresholdArgs = {
 };
 
 
+export type MutationTopUpWalletArgs = {
+  input: TopUpWalletInput;
+};
+
+
 export type MutationTransferMinutesArgs = {
   input: TransferMinutesInput;
 };
@@ -417,6 +431,23 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
   hasPreviousPage: Scalars['Boolean']['output'];
   startCursor?: Maybe<Scalars['String']['output']>;
+};
+
+/** The sub-account's saved card (Stripe); only its owner's readers see it. */
+export type PaymentMethod = {
+  __typename?: 'PaymentMethod';
+  /** visa, mastercard, amex, … */
+  brand: Scalars['String']['output'];
+  expMonth: Scalars['Int']['output'];
+  expYear: Scalars['Int']['output'];
+  last4: Scalars['String']['output'];
+};
+
+export type PaymentMethodSetupPayload = {
+  __typename?: 'PaymentMethodSetupPayload';
+  /** The SetupIntent client secret: confirm it with Stripe.js to save the card */
+  clientSecret?: Maybe<Scalars['String']['output']>;
+  userErrors: Array<UserError>;
 };
 
 /** A subscription plan of the voice platform. */
@@ -619,6 +650,8 @@ export type SubAccount = Node & {
   /** Base price + markup: what this sub-account pays per minute */
   minutePrice: Money;
   name: Scalars['String']['output'];
+  /** The saved card, if any */
+  paymentMethod?: Maybe<PaymentMethod>;
   removedAt?: Maybe<Scalars['DateTime']['output']>;
   /** Oldest first */
   scenarios: Array<Scenario>;
@@ -723,6 +756,23 @@ export type TierMinutes = {
   /** Seconds / 60, rounded to the nearest 1/10,000 minute */
   minutes: Scalars['Decimal']['output'];
   tier: MinuteTier;
+};
+
+export type TopUpWalletInput = {
+  /** Dollars, 0.50 to 10,000; charged rounded up to the cent, and the wallet credited exactly what was charged */
+  amount: Scalars['Decimal']['input'];
+  /** The same key and amount never charge twice; another amount under it is IDEMPOTENCY_CONFLICT */
+  idempotencyKey: Scalars['String']['input'];
+  subAccountId: Scalars['ID']['input'];
+};
+
+export type TopUpWalletPayload = {
+  __typename?: 'TopUpWalletPayload';
+  /** With PAYMENT_ACTION_REQUIRED: the PaymentIntent client secret for Stripe.js (the customer authenticates; the webhook credits) */
+  clientSecret?: Maybe<Scalars['String']['output']>;
+  /** The TOP_UP transfer, once Stripe confirmed the money */
+  transfer?: Maybe<Transfer>;
+  userErrors: Array<UserError>;
 };
 
 /** One immutable movement of money in the ledger. */
