@@ -136,7 +136,7 @@ export type AgencyEvent = {
   usageEvent?: Maybe<UsageEvent>;
 };
 
-/** Markup the agency earned on its clients’ purchases. */
+/** Earned profit: minutes its clients bought × the markup at purchase time, booked in the ledger with each purchase; payouts draw it down. Not the consumed markup of usage reports (UsageSummary.profit). */
 export type AgencyProfit = {
   __typename?: 'AgencyProfit';
   /** Markup earned in the range (all time without one) */
@@ -900,7 +900,7 @@ export type UsageSummary = {
   from: Scalars['DateTime']['output'];
   /** Every tier, zeros included */
   minutesByTier: Array<TierMinutes>;
-  /** The agency's markup within that cost */
+  /** Consumed markup: the markup part of `spent` in the range (what usage used up). Not earned profit, which accrues on purchases: see Agency.profit */
   profit: Money;
   /** Cost of the calls: what left the wallets */
   spent: Money;
