@@ -317,6 +317,22 @@ describe('payments through Stripe', () => {
       expect(stripe.succeededCharges().length).toBe(charges + 1);
     });
 
+    it('should credit once from the webhook a charge whose answers were lost, matched by its metadata', async () => {
+      stripe.failNext(/^\/v1\/payment_intents$/, 'drop', 2);
+      const before = await balance(w.A1);
+      const k = key();
+      expect((await topUp(w.A1, '14', k)).userErrors.map((e: any) => e.code)).toEqual(['PAYMENT_PENDING']);
+      expect((await paymentsOf(w.A1)).at(-1).stripe_payment_intent_id).toBeNull();
+      const intent = stripe.succeededCharges().at(-1)!;
+      expect(intent.amount).toBe(1400);
+      const event = stripe.event('payment_intent.succeeded', intent);
+      expect((await stripe.sendEvent(event)).status).toBe(200);
+      await eventually(() => balance(w.A1), (b) => micros(b) - micros(before) === dollars(14));
+      await reconcile();
+      expect((await topUp(w.A1, '14', k)).transfer.amount.amount).toBe('14.00');
+      expect(micros(await balance(w.A1)) - micros(before)).toBe(dollars(14));
+    });
+
     it('should refuse a sub-account without a saved card with PAYMENT_METHOD_REQUIRED', async () => {
       const fresh = await addSubAccount(app, w.A);
       const payload = await topUp(fresh, '5');

@@ -168,11 +168,16 @@ export class BillingRepository {
     );
   }
 
-  /** Payments not settled after `minAgeSeconds`: what a crash, a 5xx or a lost answer left behind. */
+  /**
+   * Payments not settled after `minAgeSeconds`: what a crash, a 5xx or a lost answer left
+   * behind. One waiting for its customer's authentication (REQUIRES_ACTION) is asked about
+   * at most hourly: the webhook normally settles it, and a customer may never come back.
+   */
   async unsettledPaymentIds(minAgeSeconds: number, limit = 100): Promise<string[]> {
     const rows = await this.dataSource.query(
       `SELECT id FROM billing_payments
-        WHERE status IN ('PENDING', 'REQUIRES_ACTION') AND updated_at <= now() - make_interval(secs => $1)
+        WHERE (status = 'PENDING' AND updated_at <= now() - make_interval(secs => $1))
+           OR (status = 'REQUIRES_ACTION' AND updated_at <= now() - make_interval(secs => greatest($1, 3600)))
         ORDER BY updated_at LIMIT $2`,
       [minAgeSeconds, limit],
     );
