@@ -10,6 +10,7 @@ import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixture
 import { startStripeServer, type FakeStripeServer } from './helpers/stripe-server';
 import { ok, startTestApp, type TestApp } from './helpers/test-app';
 import { databaseDigest, domainTables } from './helpers/db-digest';
+import { callInput } from './helpers/usage';
 
 /**
  * Payments against the real `stripe` SDK pointed at a local Stripe-compatible server
@@ -409,6 +410,111 @@ describe('payments through Stripe', () => {
     });
   });
 
+  describe('auto-recharge', () => {
+    const SET = `mutation($input: SetAutoRechargeInput!) {
+      setAutoRecharge(input: $input) {
+        subAccount { id autoRecharge { enabled threshold { amount } rechargeAmount { amount } monthlyCap { amount } consecutiveFailures lastError } }
+        userErrors { code field message }
+      }
+    }`;
+    const set = async (subAccountId: string, input: Record<string, unknown>) =>
+      ok(await app.gql(SET, { input: { subAccountId, enabled: true, threshold: '5', rechargeAmount: '10', ...input } })).setAutoRecharge;
+    const recharges = async (subAccountId: string) =>
+      (await app.dataSource.query(
+        `SELECT t.amount_micros FROM ledger_transfers t JOIN wallets w ON w.id = t.credit_account_id WHERE t.kind = 'AUTO_RECHARGE' AND w.sub_account_id = $1`,
+        [rawId(subAccountId)],
+      )).length;
+    let usageKey: string;
+    const RECORD = `mutation($input: RecordCallUsageInput!) { recordCallUsage(input: $input) { call { id } userErrors { code } } }`;
+    const use = (subAccountId: string, durationSeconds: number) =>
+      app.gql(RECORD, { input: callInput({ subAccountId, durationSeconds }) }, usageKey).then((r) => expect(ok(r).recordCallUsage.userErrors).toEqual([]));
+    async function sweep(): Promise<void> {
+      const jobId = await jobs.runNow(JOBS.AUTO_RECHARGE);
+      expect(await jobs.waitFor(JOBS.AUTO_RECHARGE, jobId!)).toBe('completed');
+    }
+    let A3: string;
+
+    beforeAll(async () => {
+      usageKey = await createKey(app, 'USAGE_INGEST', { agencyId: w.A });
+      A3 = await addSubAccount(app, w.A, { name: 'A3' });
+      cardOf.A3 = await saveCard(A3, { last4: '3333' });
+    });
+
+    it('should recharge at once when the balance is already below the threshold on saving, earning the markup', async () => {
+      const profitBefore = await profit(w.A);
+      const payload = await set(A3, {});
+      expect(payload.userErrors).toEqual([]);
+      expect(payload.subAccount.autoRecharge).toEqual({
+        enabled: true, threshold: { amount: '5.00' }, rechargeAmount: { amount: '10.00' }, monthlyCap: null, consecutiveFailures: 0, lastError: null,
+      });
+      expect(await balance(A3)).toBe('10.00');
+      expect(await recharges(A3)).toBe(1);
+      expect(micros((await profit(w.A)).earned.amount) - micros(profitBefore.earned.amount)).toBe(dollars(2));
+    });
+
+    it('should charge once when concurrent usage takes the balance below the threshold and recharges race', async () => {
+      await Promise.all(Array.from({ length: 10 }, () => use(A3, 180)));
+      expect(await balance(A3)).toBe('4.00');
+      const charges = stripe.succeededCharges().length;
+      await Promise.all([sweep(), sweep(), ...Array.from({ length: 5 }, () => app.server.services.billing.runAutoRecharge(rawId(A3)))]);
+      expect(await recharges(A3)).toBe(2);
+      expect(stripe.succeededCharges().length).toBe(charges + 1);
+      expect(await balance(A3)).toBe('14.00');
+    });
+
+    it('should respect the monthly cap', async () => {
+      expect((await set(A3, { monthlyCap: '20' })).userErrors).toEqual([]);
+      await Promise.all(Array.from({ length: 4 }, () => use(A3, 180)));
+      expect(await balance(A3)).toBe('11.60');
+      await Promise.all(Array.from({ length: 10 }, () => use(A3, 180)));
+      expect(await balance(A3)).toBe('5.60');
+      await use(A3, 180);
+      expect(await balance(A3)).toBe('5.00');
+      await use(A3, 60);
+      await sweep();
+      // $20 recharged this month already: the cap allows no third one.
+      expect(await recharges(A3)).toBe(2);
+      expect(await balance(A3)).toBe('4.80');
+    });
+
+    it('should disable itself after 3 failed charges in a row, with one AUTO_RECHARGE_FAILED event', async () => {
+      const A4 = await addSubAccount(app, w.A, { name: 'A4' });
+      cardOf.A4 = await saveCard(A4, { last4: '0002', behaviour: 'decline' });
+      expect((await set(A4, {})).subAccount.autoRecharge).toMatchObject({ enabled: true, consecutiveFailures: 1, lastError: expect.stringContaining('DECLINED') });
+      expect(await app.server.services.billing.runAutoRecharge(rawId(A4))).toBe('DECLINED');
+      expect(await app.server.services.billing.runAutoRecharge(rawId(A4))).toBe('DECLINED');
+      const attempts = (await paymentsOf(A4)).length;
+      expect(attempts).toBe(3);
+      expect(await app.server.services.billing.runAutoRecharge(rawId(A4))).toBeUndefined();
+      await sweep();
+      expect(await paymentsOf(A4)).toHaveLength(attempts);
+      const read = ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { autoRecharge { enabled consecutiveFailures } wallet { balance { amount } } } }`, { id: A4 }));
+      expect(read.subAccount).toEqual({ autoRecharge: { enabled: false, consecutiveFailures: 3 }, wallet: { balance: { amount: '0.00' } } });
+      const events = await app.dataSource.query(`SELECT type FROM outbox_events WHERE type = 'AUTO_RECHARGE_FAILED' AND sub_account_id = $1`, [rawId(A4)]);
+      expect(events).toHaveLength(1);
+    });
+
+    it.each([
+      [{ rechargeAmount: '0.49' }, 'INVALID_AMOUNT', 'rechargeAmount'],
+      [{ rechargeAmount: '10.005' }, 'INVALID_AMOUNT', 'rechargeAmount'],
+      [{ monthlyCap: '9.99' }, 'INVALID_AMOUNT', 'monthlyCap'],
+      [{ threshold: '-1' }, 'INVALID_AMOUNT', 'threshold'],
+    ])('should refuse %p with %s and change nothing', async (input, code, field) => {
+      const digest = await databaseDigest(app.dataSource, tables);
+      expect((await set(A3, input)).userErrors).toEqual([{ code, field: [field], message: expect.any(String) }]);
+      expect(await databaseDigest(app.dataSource, tables)).toEqual(digest);
+    });
+
+    it('should refuse to enable it without a saved card, and refuse another tenant like a missing id', async () => {
+      const fresh = await addSubAccount(app, w.A);
+      expect((await set(fresh, {})).userErrors.map((e: any) => e.code)).toEqual(['PAYMENT_METHOD_REQUIRED']);
+      const refused = await app.gql(SET, { input: { subAccountId: A3, enabled: false, threshold: '1', rechargeAmount: '1' } }, tokens.agencyB);
+      const missing = await app.gql(SET, { input: { subAccountId: toGlobalId('SubAccount', randomUUID()), enabled: false, threshold: '1', rechargeAmount: '1' } }, tokens.agencyB);
+      expect(refused.data.setAutoRecharge.userErrors.map((e: any) => e.code)).toEqual(['NOT_FOUND']);
+      expect(missing).toEqual(refused);
+    });
+  });
+
   it('should leave a ledger that verifies, with each agency’s earned profit the sum of the markups it sold', async () => {
     await allEventsProcessed();
     const result = await verifyLedger(app.dataSource);
@@ -424,7 +530,7 @@ describe('payments through Stripe', () => {
       expect(micros(figures.earned.amount).toString()).toBe(sold);
     }
     const credited = await app.dataSource.query(`SELECT count(*) AS n FROM billing_payments WHERE status = 'SUCCEEDED'`);
-    const topUps = await app.dataSource.query(`SELECT count(*) AS n FROM ledger_transfers WHERE kind = 'TOP_UP'`);
+    const topUps = await app.dataSource.query(`SELECT count(*) AS n FROM ledger_transfers WHERE kind IN ('TOP_UP', 'AUTO_RECHARGE')`);
     expect(topUps).toEqual(credited);
   });
 });

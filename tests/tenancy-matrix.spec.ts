@@ -782,6 +782,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.setAgencyMarkup(input.agencyId)': 'setAgencyMarkup in the matrix',
   'Mutation.setLowBalanceThreshold(input.subAccountId)': 'setLowBalanceThreshold',
   'Mutation.topUpWallet(input.subAccountId)': 'topUpWallet for a foreign sub-account',
+  'Mutation.setAutoRecharge(input.subAccountId)': 'setAutoRecharge for a foreign sub-account',
   'Mutation.transferMinutes(input.fromSubAccountId)': 'transferMinutes from a foreign sub-account',
   'Mutation.transferMinutes(input.toSubAccountId)': 'transferMinutes to a foreign sub-account',
   'Mutation.updateSubAccount(input.id)': 'updateSubAccount in the matrix',
@@ -1046,6 +1047,15 @@ describe('the tenancy matrix, schema-wide', () => {
             variables: { input: { subAccountId: id, amount: '5', idempotencyKey: 'same-topup-' + target } },
           }),
           succeeded: payloadOk('topUpWallet'),
+        },
+        {
+          // Threshold 0: saving recharges nothing (no balance of the world is below 0).
+          coordinate: 'Mutation.setAutoRecharge(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: SetAutoRechargeInput!) { setAutoRecharge(input: $input) { subAccount { id autoRecharge { enabled } } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, enabled: true, threshold: '0', rechargeAmount: '10' } },
+          }),
+          succeeded: payloadOk('setAutoRecharge'),
         },
         {
           coordinate: 'Mutation.createScenario(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,

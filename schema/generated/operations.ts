@@ -161,6 +161,21 @@ export type ApiKey = Node & {
   subAccount?: Maybe<SubAccount>;
 };
 
+/** Charges the saved card when the wallet falls below a threshold. */
+export type AutoRecharge = {
+  __typename?: 'AutoRecharge';
+  /** Disabled automatically after 3 failed charges in a row */
+  consecutiveFailures: Scalars['Int']['output'];
+  enabled: Scalars['Boolean']['output'];
+  lastError?: Maybe<Scalars['String']['output']>;
+  /** Null: no cap on recharges per calendar month (UTC) */
+  monthlyCap?: Maybe<Money>;
+  /** Charged per recharge; buys Premium minutes at the client price */
+  rechargeAmount: Money;
+  /** A balance below this is recharged (checked every minute and on saving) */
+  threshold: Money;
+};
+
 /** A change of a wallet's balance by one ledger transfer. */
 export type BalanceEvent = {
   __typename?: 'BalanceEvent';
@@ -327,6 +342,8 @@ export type Mutation = {
   /** The key stops working from the next request on. */
   revokeApiKey: RevokeApiKeyPayload;
   setAgencyMarkup: SetAgencyMarkupPayload;
+  /** Charges the saved card the recharge amount whenever the balance is below the threshold (at once if it already is); one recharge in flight per wallet. */
+  setAutoRecharge: SetAutoRechargePayload;
   /** Sets the balance below which the wallet is low. Emits no event itself: the next balance change is judged against it. */
   setLowBalanceThreshold: SetLowBalanceThresholdPayload;
   /** Buys Premium minutes with the sub-account's saved card (off-session); earned profit accrues in the same transaction. */
@@ -399,6 +416,11 @@ export type MutationRevokeApiKeyArgs = {
 
 export type MutationSetAgencyMarkupArgs = {
   input: SetAgencyMarkupInput;
+};
+
+
+export type MutationSetAutoRechargeArgs = {
+  input: SetAutoRechargeInput;
 };
 
 
@@ -613,6 +635,23 @@ export type SetAgencyMarkupPayload = {
   userErrors: Array<UserError>;
 };
 
+export type SetAutoRechargeInput = {
+  enabled: Scalars['Boolean']['input'];
+  /** Dollars per calendar month (UTC), at least rechargeAmount; null: no cap */
+  monthlyCap?: InputMaybe<Scalars['Decimal']['input']>;
+  /** Dollars, 0.50 to 10,000, whole cents */
+  rechargeAmount: Scalars['Decimal']['input'];
+  subAccountId: Scalars['ID']['input'];
+  /** Dollars, 0 to 1,000,000 */
+  threshold: Scalars['Decimal']['input'];
+};
+
+export type SetAutoRechargePayload = {
+  __typename?: 'SetAutoRechargePayload';
+  subAccount?: Maybe<SubAccount>;
+  userErrors: Array<UserError>;
+};
+
 export type SetLowBalanceThresholdInput = {
   subAccountId: Scalars['ID']['input'];
   /** Dollars, 0 to 1,000,000, at most 6 decimals; 0 turns LOW_BALANCE off */
@@ -637,6 +676,8 @@ export type SubAccount = Node & {
   agency: Agency;
   /** true: no markup (always true for the primary) */
   applyBasePrice: Scalars['Boolean']['output'];
+  /** Null until set */
+  autoRecharge?: Maybe<AutoRecharge>;
   /** The current monthly cycle, UTC */
   billingCycle: BillingCycle;
   /** Newest first (by start instant) */

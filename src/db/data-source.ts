@@ -13,6 +13,7 @@ import { PlanLegacy1765010000000 } from '../../migrations/1765010000000-PlanLega
 import { SubAccountActiveSince1765020000000 } from '../../migrations/1765020000000-SubAccountActiveSince';
 import { RateLimits1765100000000 } from '../../migrations/1765100000000-RateLimits';
 import { Payments1765300000000 } from '../../migrations/1765300000000-Payments';
+import { AutoRecharge1765300000001 } from '../../migrations/1765300000001-AutoRecharge';
 import { PlanEntity } from '../modules/plan/plan.entity';
 import { AgencyEntity } from '../modules/agency/agency.entity';
 import { SubAccountEntity } from '../modules/sub-account/sub-account.entity';
@@ -30,7 +31,7 @@ export const ENTITIES = [
 export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, LedgerPostFunction1764150000000, Usage1764200000000,
   Outbox1764300000000, UsageHotPaths1764500000000, LedgerPostBatch1764600000000, LedgerPostSetBased1764700000000,
   LedgerPostPriced1764800000000, OutboxByAgency1764900000000, PlanLegacy1765010000000, SubAccountActiveSince1765020000000,
-  RateLimits1765100000000, Payments1765300000000,
+  RateLimits1765100000000, Payments1765300000000, AutoRecharge1765300000001,
 ];
 
 /**

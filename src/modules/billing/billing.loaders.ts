@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { DataSource } from 'typeorm';
-import { BillingRepository } from './billing.repository';
+import { BillingRepository, type AutoRechargeSettings } from './billing.repository';
 import type { SavedCard } from './payment-gateway';
 
 /** Per-request loaders of the billing module (merged into `createLoaders`); no tenancy checks here. */
@@ -9,5 +9,9 @@ export const billingLoaders = {
   paymentMethod: (dataSource: DataSource) => new DataLoader<string, SavedCard | null>(async (subAccountIds) => {
     const cards = new Map((await new BillingRepository(dataSource).customersOf(subAccountIds)).map((c) => [c.subAccountId, c.card]));
     return subAccountIds.map((id) => cards.get(id) ?? null);
+  }),
+  autoRecharge: (dataSource: DataSource) => new DataLoader<string, AutoRechargeSettings | null>(async (subAccountIds) => {
+    const rows = new Map((await new BillingRepository(dataSource).autoRechargesOf(subAccountIds)).map((r) => [r.subAccountId, r]));
+    return subAccountIds.map((id) => rows.get(id) ?? null);
   }),
 };

@@ -5,8 +5,11 @@ type Queryable = Pick<EntityManager, 'query'>;
 
 export type PaymentStatus = 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'FAILED';
 
+export type PaymentKind = 'TOP_UP' | 'AUTO_RECHARGE';
+
 export interface PaymentRecord {
   id: string;
+  kind: PaymentKind;
   agencyId: string;
   subAccountId: string;
   idempotencyKey: string;
@@ -35,6 +38,7 @@ export interface CustomerRecord {
 function toPayment(row: Record<string, any>): PaymentRecord {
   return {
     id: row.id,
+    kind: row.kind,
     agencyId: row.agency_id,
     subAccountId: row.sub_account_id,
     idempotencyKey: row.idempotency_key,
@@ -112,7 +116,10 @@ export class BillingRepository {
     return row ? toPayment(row) : undefined;
   }
 
-  /** Inserts a new payment record, or returns undefined when its key was taken first (by a concurrent request). */
+  /**
+   * Inserts a new payment record, or returns undefined when its key was taken first (by a
+   * concurrent request), or, for an auto-recharge, when one is already in flight for the wallet.
+   */
   async insertPayment(
     em: Queryable,
     input: Omit<PaymentRecord, 'id' | 'status' | 'stripePaymentIntentId' | 'clientSecret' | 'lastError' | 'walletTransferId' | 'createdAt'>,
@@ -120,12 +127,12 @@ export class BillingRepository {
     const [row] = await em.query(
       `INSERT INTO billing_payments (agency_id, sub_account_id, kind, idempotency_key, request_sha256, amount_cents, premium_price_micros,
                                      premium_markup_micros, sandbox, status, stripe_customer_id, stripe_payment_method_id)
-       VALUES ($1, $2, 'TOP_UP', $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10)
-       ON CONFLICT (agency_id, idempotency_key) DO NOTHING
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10)
+       ON CONFLICT DO NOTHING
        RETURNING *`,
       [input.agencyId, input.subAccountId, input.idempotencyKey, input.requestSha256, input.amountCents.toString(),
         input.premiumPriceMicros.toString(), input.premiumMarkupMicros.toString(), input.sandbox, input.stripeCustomerId,
-        input.stripePaymentMethodId],
+        input.stripePaymentMethodId, input.kind],
     );
     return row ? toPayment(row) : undefined;
   }
@@ -221,4 +228,113 @@ export class BillingRepository {
     );
     return rows.map((r: { event_id: string }) => r.event_id);
   }
+
+  // ---- auto-recharge -------------------------------------------------------------------
+
+  async autoRecharge(subAccountId: string, em: Queryable = this.dataSource): Promise<AutoRechargeSettings | undefined> {
+    const [row] = await em.query(`SELECT * FROM billing_auto_recharges WHERE sub_account_id = $1`, [subAccountId]);
+    return row ? toSettings(row) : undefined;
+  }
+
+  async autoRechargesOf(subAccountIds: readonly string[]): Promise<AutoRechargeSettings[]> {
+    const rows = await this.dataSource.query(`SELECT * FROM billing_auto_recharges WHERE sub_account_id = ANY($1)`, [[...subAccountIds]]);
+    return rows.map(toSettings);
+  }
+
+  /** Saves the settings; enabling (again) starts the failure count afresh. */
+  async saveAutoRecharge(em: Queryable, input: Omit<AutoRechargeSettings, 'consecutiveFailures' | 'lastError'>): Promise<void> {
+    await em.query(
+      `INSERT INTO billing_auto_recharges (sub_account_id, agency_id, enabled, threshold_micros, recharge_amount_micros, monthly_cap_micros)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (sub_account_id) DO UPDATE
+          SET enabled = EXCLUDED.enabled, threshold_micros = EXCLUDED.threshold_micros,
+              recharge_amount_micros = EXCLUDED.recharge_amount_micros, monthly_cap_micros = EXCLUDED.monthly_cap_micros,
+              consecutive_failures = CASE WHEN EXCLUDED.enabled THEN 0 ELSE billing_auto_recharges.consecutive_failures END,
+              last_error = CASE WHEN EXCLUDED.enabled THEN NULL ELSE billing_auto_recharges.last_error END,
+              updated_at = now()`,
+      [input.subAccountId, input.agencyId, input.enabled, input.thresholdMicros.toString(), input.rechargeAmountMicros.toString(),
+        input.monthlyCapMicros?.toString() ?? null],
+    );
+  }
+
+  /** The settings, locked until the transaction ends: one decision to recharge a wallet at a time. */
+  async lockAutoRecharge(em: Queryable, subAccountId: string): Promise<AutoRechargeSettings | undefined> {
+    const [row] = await em.query(`SELECT * FROM billing_auto_recharges WHERE sub_account_id = $1 FOR UPDATE`, [subAccountId]);
+    return row ? toSettings(row) : undefined;
+  }
+
+  /** Cents of this sub-account's auto-recharges in the calendar month (UTC) of `at` that took or may take money. */
+  async rechargedCentsInMonth(em: Queryable, subAccountId: string, at: Date): Promise<bigint> {
+    const [row] = await em.query(
+      `SELECT coalesce(sum(amount_cents), 0)::text AS cents FROM billing_payments
+        WHERE sub_account_id = $1 AND kind = 'AUTO_RECHARGE' AND status IN ('PENDING', 'REQUIRES_ACTION', 'SUCCEEDED')
+          AND created_at >= date_trunc('month', $2::timestamptz AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'`,
+      [subAccountId, at],
+    );
+    return BigInt(row.cents);
+  }
+
+  async walletBalance(em: Queryable, subAccountId: string): Promise<bigint> {
+    const [row] = await em.query(
+      `SELECT a.balance_micros FROM wallets w JOIN ledger_accounts a ON a.id = w.id WHERE w.sub_account_id = $1`,
+      [subAccountId],
+    );
+    return BigInt(row.balance_micros);
+  }
+
+  /** Enabled auto-recharges of active sub-accounts whose wallet is below the threshold and has none in flight. */
+  async walletsToRecharge(limit = 500): Promise<string[]> {
+    const rows = await this.dataSource.query(
+      `SELECT r.sub_account_id FROM billing_auto_recharges r
+         JOIN sub_accounts s ON s.id = r.sub_account_id AND s.status = 'ACTIVE'
+         JOIN wallets w ON w.sub_account_id = r.sub_account_id
+         JOIN ledger_accounts a ON a.id = w.id
+        WHERE r.enabled AND a.balance_micros < r.threshold_micros
+          AND NOT EXISTS (SELECT 1 FROM billing_payments p WHERE p.sub_account_id = r.sub_account_id AND p.kind = 'AUTO_RECHARGE' AND p.status = 'PENDING')
+        LIMIT $1`,
+      [limit],
+    );
+    return rows.map((r: { sub_account_id: string }) => r.sub_account_id);
+  }
+
+  /**
+   * Counts a recharge's outcome: success resets the failures; a failure adds one and, at
+   * `maxFailures`, disables the recharge. True when this call disabled it.
+   */
+  async recordRechargeOutcome(em: Queryable, subAccountId: string, failure: string | null, maxFailures: number): Promise<boolean> {
+    const rows = await em.query(
+      `UPDATE billing_auto_recharges
+          SET consecutive_failures = CASE WHEN $2::text IS NULL THEN 0 ELSE consecutive_failures + 1 END,
+              last_error = $2, enabled = enabled AND ($2::text IS NULL OR consecutive_failures + 1 < $3), updated_at = now()
+        WHERE sub_account_id = $1
+        RETURNING enabled, consecutive_failures`,
+      [subAccountId, failure?.slice(0, 500) ?? null, maxFailures],
+    );
+    const updated = Array.isArray(rows[0]) ? rows[0][0] : rows[0];
+    return failure !== null && updated !== undefined && !updated.enabled && updated.consecutive_failures === maxFailures;
+  }
+}
+
+export interface AutoRechargeSettings {
+  subAccountId: string;
+  agencyId: string;
+  enabled: boolean;
+  thresholdMicros: bigint;
+  rechargeAmountMicros: bigint;
+  monthlyCapMicros: bigint | null;
+  consecutiveFailures: number;
+  lastError: string | null;
+}
+
+function toSettings(row: Record<string, any>): AutoRechargeSettings {
+  return {
+    subAccountId: row.sub_account_id,
+    agencyId: row.agency_id,
+    enabled: row.enabled,
+    thresholdMicros: BigInt(row.threshold_micros),
+    rechargeAmountMicros: BigInt(row.recharge_amount_micros),
+    monthlyCapMicros: row.monthly_cap_micros === null ? null : BigInt(row.monthly_cap_micros),
+    consecutiveFailures: row.consecutive_failures,
+    lastError: row.last_error,
+  };
 }

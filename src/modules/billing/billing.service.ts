@@ -4,7 +4,7 @@ import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import type { Logger } from '../../shared/logger';
 import { parseMicros } from '../../shared/money';
-import { validIdempotencyKey } from '../../shared/validation';
+import { validIdempotencyKey, validMicrosUpTo } from '../../shared/validation';
 import { canReadSubAccount, READER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { AgencyEntity } from '../agency/agency.entity';
@@ -15,9 +15,10 @@ import { effectiveMarkupMicros, minutePriceMicros } from '../pricing/pricing';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletEntity } from '../wallet/wallet.entity';
 import { BillingError, BillingErrorCode } from './billing.errors';
-import { BillingRepository, type PaymentRecord } from './billing.repository';
+import { BillingRepository, type AutoRechargeSettings, type PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, PaymentGateway, SavedCard, WebhookEvent } from './payment-gateway';
 import { SANDBOX_MEMO } from './sandbox-gateway';
+import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from './top-up-terms';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
@@ -28,6 +29,12 @@ export const HANDLED_EVENT_TYPES = ['setup_intent.succeeded', 'payment_intent.su
  * a payment whose PaymentIntent we never learnt could charge a second time.
  */
 const IDEMPOTENCY_WINDOW_MS = 23 * 3600_000;
+
+/** Auto-recharge is disabled after this many failed charges in a row. */
+export const MAX_RECHARGE_FAILURES = 3;
+
+/** Largest threshold or monthly cap: $1,000,000. */
+const MAX_THRESHOLD_MICROS = 1_000_000n * 1_000_000n;
 
 /** Where the webhook hands an event id for processing (pg-boss when this process runs jobs). */
 export type EventQueue = (eventId: string) => Promise<void>;
@@ -119,6 +126,7 @@ export class BillingService {
       const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
       const terms = topUpTerms(amountMicros, minutePriceMicros(plan, agency, sub, 'PREMIUM'), effectiveMarkupMicros(sub, agency, 'PREMIUM'));
       const record = {
+        kind: 'TOP_UP' as const,
         agencyId: sub.agencyId, subAccountId: sub.id, idempotencyKey, requestSha256: hash, amountCents: terms.amountCents,
         premiumPriceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'), premiumMarkupMicros: effectiveMarkupMicros(sub, agency, 'PREMIUM'),
         sandbox: this.gateway.mode === 'sandbox', stripeCustomerId: card?.stripeCustomerId ?? null,
@@ -196,6 +204,10 @@ export class BillingService {
    * record. An amount that differs from the record's is never credited (logged, left open).
    */
   private async settleIn(em: EntityManager, paymentId: string, outcome: ChargeOutcome): Promise<PaymentRecord> {
+    // A recharge's settings row is locked before its payment, the order in which runAutoRecharge
+    // takes them (settings, then the insert that waits on a pending payment): no deadlock.
+    const unlocked = await this.repository.payment(paymentId, em);
+    if (unlocked?.kind === 'AUTO_RECHARGE') await this.repository.lockAutoRecharge(em, unlocked.subAccountId);
     const payment = await this.repository.lockPayment(em, paymentId);
     if (!payment) throw new Error(`payment ${paymentId} does not exist`);
     if (payment.status === 'SUCCEEDED') return payment;
@@ -240,7 +252,24 @@ export class BillingService {
         if (open) await this.repository.updatePayment(em, paymentId, { status: payment.status, lastError: outcome.message, attempted: true });
         break;
     }
-    return (await this.repository.payment(paymentId, em))!;
+    const after = (await this.repository.payment(paymentId, em))!;
+    if (payment.kind === 'AUTO_RECHARGE' && open && after.status !== payment.status) await this.countRecharge(em, after);
+    return after;
+  }
+
+  /**
+   * A recharge that reached an outcome: success resets the failure count, a failure (a
+   * decline, an error, or a card that needs its owner, who is not there off-session) adds
+   * one, and the third in a row disables auto-recharge with an AUTO_RECHARGE_FAILED event,
+   * in the settlement's transaction.
+   */
+  private async countRecharge(em: EntityManager, payment: PaymentRecord): Promise<void> {
+    if (payment.status === 'PENDING') return;
+    const failure = payment.status === 'SUCCEEDED' ? null : `${payment.status}: ${payment.lastError ?? 'needs the customer'}`;
+    const disabled = await this.repository.recordRechargeOutcome(em, payment.subAccountId, failure, MAX_RECHARGE_FAILURES);
+    if (disabled) {
+      await writeOutboxEvent(em, { type: EventType.AUTO_RECHARGE_FAILED, agencyId: payment.agencyId, subAccountId: payment.subAccountId, refId: payment.id });
+    }
   }
 
   /**
@@ -256,14 +285,14 @@ export class BillingService {
     const key = `system/payment/${payment.id}`;
     const posted = await postTransfer(em, {
       agencyId: payment.agencyId,
-      kind: 'TOP_UP',
+      kind: payment.kind,
       debit: await systemAccount(em, 'PAYMENTS_IN'),
       credit: { id: wallet.id, type: 'WALLET' },
       amountMicros: terms.chargedMicros,
       tier: 'PREMIUM',
       minutesReceivedUnits: terms.minutesUnits,
       idempotencyKey: key,
-      requestSha256: requestHash('TOP_UP', [payment.id]),
+      requestSha256: requestHash(payment.kind, [payment.id]),
       memo,
     });
     const profit = await accrueMarkupProfit(em, {
@@ -375,6 +404,97 @@ export class BillingService {
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id)) return undefined;
     const payment = await this.repository.payment(id, em);
     return payment && payment.stripeCustomerId === intent.customer ? payment.id : undefined;
+  }
+
+  /** The sub-account's auto-recharge settings (null: never set). The caller holds the sub-account. */
+  autoRecharge(viewer: Viewer, sub: SubAccountEntity, load: (id: string) => Promise<AutoRechargeSettings | null>): Promise<AutoRechargeSettings | null> {
+    if (!canReadSubAccount(viewer, sub)) return Promise.resolve(null);
+    return load(sub.id);
+  }
+
+  /**
+   * Saves a sub-account's auto-recharge: when its balance is below `threshold`, its saved
+   * card is charged `rechargeAmount` (Premium minutes, earned profit, like a top-up), at
+   * once when it is already below on saving, at most `monthlyCap` per calendar month (UTC).
+   */
+  async setAutoRecharge(
+    viewer: Viewer,
+    input: { subAccountId: string; enabled: boolean; threshold: string; rechargeAmount: string; monthlyCap?: string | null },
+  ): Promise<SubAccountEntity> {
+    requireRole(viewer, READER_ROLES);
+    const thresholdMicros = validMicrosUpTo(input.threshold, MAX_THRESHOLD_MICROS,
+      { code: ErrorCode.INVALID_AMOUNT, message: 'A threshold is from 0 to 1000000 dollars with at most 6 decimals' }, ['threshold']);
+    const rechargeAmountMicros = parseMicros(input.rechargeAmount);
+    if (rechargeAmountMicros === undefined || rechargeAmountMicros < MIN_TOP_UP_CENTS * MICROS_PER_CENT || rechargeAmountMicros > MAX_TOP_UP_CENTS * MICROS_PER_CENT
+      || rechargeAmountMicros % MICROS_PER_CENT !== 0n) {
+      throw new DomainError(ErrorCode.INVALID_AMOUNT, 'A recharge amount is from 0.50 to 10000 dollars in whole cents', ['rechargeAmount']);
+    }
+    let monthlyCapMicros: bigint | null = null;
+    if (input.monthlyCap !== undefined && input.monthlyCap !== null) {
+      const cap = parseMicros(input.monthlyCap);
+      if (cap === undefined || cap < rechargeAmountMicros || cap > MAX_THRESHOLD_MICROS) {
+        throw new DomainError(ErrorCode.INVALID_AMOUNT, 'A monthly cap is at least the recharge amount and at most 1000000 dollars', ['monthlyCap']);
+      }
+      monthlyCapMicros = cap;
+    }
+    const sub = await this.activeSubAccountOf(viewer, input.subAccountId);
+    if (input.enabled && this.gateway.mode === 'stripe' && !(await this.repository.customer(sub.id))?.card) {
+      throw new BillingError(BillingErrorCode.PAYMENT_METHOD_REQUIRED, 'Save a card first (createPaymentMethodSetup)', ['subAccountId']);
+    }
+    await this.dataSource.transaction(async (em) => {
+      await this.repository.saveAutoRecharge(em, {
+        subAccountId: sub.id, agencyId: sub.agencyId, enabled: input.enabled, thresholdMicros, rechargeAmountMicros, monthlyCapMicros,
+      });
+    });
+    if (input.enabled) await this.runAutoRecharge(sub.id);
+    return sub;
+  }
+
+  /**
+   * Recharges one wallet if it needs it. The decision is taken with the settings row
+   * locked; "one in flight" is the unique index over PENDING recharges, so concurrent
+   * callers (usage on several replicas, the sweep, a save) insert one payment at most.
+   * The charge then goes like a top-up: outside the transaction, our idempotency key,
+   * settled once. Returns the payment's final status, or undefined when nothing was due.
+   */
+  async runAutoRecharge(subAccountId: string): Promise<PaymentRecord['status'] | undefined> {
+    const payment = await this.dataSource.transaction(async (em) => {
+      const settings = await this.repository.lockAutoRecharge(em, subAccountId);
+      if (!settings?.enabled) return undefined;
+      const sub = await em.findOneBy(SubAccountEntity, { id: subAccountId });
+      if (!sub || sub.status !== 'ACTIVE') return undefined;
+      if ((await this.repository.walletBalance(em, subAccountId)) >= settings.thresholdMicros) return undefined;
+      const amountCents = settings.rechargeAmountMicros / MICROS_PER_CENT;
+      if (settings.monthlyCapMicros !== null) {
+        const used = await this.repository.rechargedCentsInMonth(em, subAccountId, new Date());
+        if ((used + amountCents) * MICROS_PER_CENT > settings.monthlyCapMicros) return undefined;
+      }
+      const card = this.gateway.mode === 'sandbox' ? null : await this.repository.customer(subAccountId, em);
+      if (this.gateway.mode === 'stripe' && !card?.card) return undefined;
+      const agency = await em.findOneByOrFail(AgencyEntity, { id: sub.agencyId });
+      const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
+      const paymentKey = `system/auto-recharge/${randomBytes(12).toString('hex')}`;
+      return this.repository.insertPayment(em, {
+        kind: 'AUTO_RECHARGE', agencyId: sub.agencyId, subAccountId, idempotencyKey: paymentKey,
+        requestSha256: requestHash('AUTO_RECHARGE', [subAccountId, paymentKey]), amountCents,
+        premiumPriceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'), premiumMarkupMicros: effectiveMarkupMicros(sub, agency, 'PREMIUM'),
+        sandbox: this.gateway.mode === 'sandbox', stripeCustomerId: card?.stripeCustomerId ?? null,
+        stripePaymentMethodId: card?.card?.paymentMethodId ?? null,
+      });
+    });
+    if (!payment) return undefined;
+    const settled = await this.settle(payment.id, await this.charge(payment));
+    return settled.status;
+  }
+
+  /** The auto-recharge job: every enabled wallet below its threshold with nothing in flight. Returns how many were due. */
+  async sweepAutoRecharges(): Promise<number> {
+    const due = await this.repository.walletsToRecharge();
+    for (const subAccountId of due) {
+      await this.runAutoRecharge(subAccountId).catch((error: Error) =>
+        this.logger?.error('auto-recharge failed', { subAccountId, message: error.message }));
+    }
+    return due.length;
   }
 
   private async activeSubAccountOf(viewer: Viewer, subAccountId: string): Promise<SubAccountEntity> {

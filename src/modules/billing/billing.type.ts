@@ -1,6 +1,7 @@
 import { MaxLength } from 'class-validator';
 import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
-import { UserError, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { Money, UserError, MAX_USER_ERRORS_PER_MUTATION } from '../../graphql/common.types';
+import { SubAccountType } from '../sub-account/sub-account.type';
 import { MaxItems } from '../../graphql/list-size';
 import { DecimalScalar } from '../../graphql/scalars';
 import { TransferType } from '../transfer/transfer.type';
@@ -41,5 +42,31 @@ export class TopUpWalletPayload {
 export class PaymentMethodSetupPayload {
   @Field(() => String, { nullable: true, description: 'The SetupIntent client secret: confirm it with Stripe.js to save the card' })
   clientSecret!: string | null;
+  @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
+}
+
+@ObjectType('AutoRecharge', { description: 'Charges the saved card when the wallet falls below a threshold.' })
+export class AutoRechargeType {
+  @Field(() => Boolean) enabled!: boolean;
+  @Field(() => Money, { description: 'A balance below this is recharged (checked every minute and on saving)' }) threshold!: Money;
+  @Field(() => Money, { description: 'Charged per recharge; buys Premium minutes at the client price' }) rechargeAmount!: Money;
+  @Field(() => Money, { nullable: true, description: 'Null: no cap on recharges per calendar month (UTC)' }) monthlyCap!: Money | null;
+  @Field(() => Int, { description: 'Disabled automatically after 3 failed charges in a row' }) consecutiveFailures!: number;
+  @Field(() => String, { nullable: true }) lastError!: string | null;
+}
+
+@InputType('SetAutoRechargeInput')
+export class SetAutoRechargeInput {
+  @Field(() => ID) @MaxLength(200) subAccountId!: string;
+  @Field(() => Boolean) enabled!: boolean;
+  @Field(() => DecimalScalar, { description: 'Dollars, 0 to 1,000,000' }) threshold!: string;
+  @Field(() => DecimalScalar, { description: 'Dollars, 0.50 to 10,000, whole cents' }) rechargeAmount!: string;
+  @Field(() => DecimalScalar, { nullable: true, description: 'Dollars per calendar month (UTC), at least rechargeAmount; null: no cap' })
+  monthlyCap?: string | null;
+}
+
+@ObjectType('SetAutoRechargePayload')
+export class SetAutoRechargePayload {
+  @Field(() => SubAccountType, { nullable: true }) subAccount!: SubAccountType | null;
   @MaxItems(MAX_USER_ERRORS_PER_MUTATION) @Field(() => [UserError]) userErrors!: UserError[];
 }

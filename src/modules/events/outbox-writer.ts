@@ -12,6 +12,8 @@ export const EventType = {
   LOW_BALANCE: 'LOW_BALANCE',
   BALANCE_DEPLETED: 'BALANCE_DEPLETED',
   BALANCE_RECOVERED: 'BALANCE_RECOVERED',
+  /** Auto-recharge disabled after its 3rd consecutive failed charge (billing module). */
+  AUTO_RECHARGE_FAILED: 'AUTO_RECHARGE_FAILED',
   /** Internal: ends the streams opened with that key; never delivered. */
   API_KEY_REVOKED: 'API_KEY_REVOKED',
 } as const;

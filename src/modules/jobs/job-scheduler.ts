@@ -13,6 +13,8 @@ export const JOBS = {
   STRIPE_EVENT: 'stripe-event',
   /** Payments left open (a crash, a 5xx, a lost answer) and stored events never processed. */
   PAYMENTS_RECONCILE: 'payments-reconcile',
+  /** Wallets below their auto-recharge threshold, recharged (one in flight each). */
+  AUTO_RECHARGE: 'auto-recharge',
 } as const;
 
 /** A payment or an event untouched this long is reconciled by the sweep (younger ones are still in flight). */
@@ -78,6 +80,14 @@ export class JobScheduler {
       const events = await billing.processStoredEvents(minAge);
       const payments = await billing.reconcilePayments(minAge);
       if (events + payments > 0) logger.info('payments reconciled', { events, payments });
+    });
+    // Every minute: usage and transfers lower balances in hot-path SQL, so the check runs here
+    // rather than in them; a save that finds the balance already below recharges at once.
+    await boss.createQueue(JOBS.AUTO_RECHARGE);
+    await boss.schedule(JOBS.AUTO_RECHARGE, '* * * * *', {}, { tz: 'UTC' });
+    await boss.work(JOBS.AUTO_RECHARGE, async () => {
+      const due = await billing.sweepAutoRecharges();
+      if (due > 0) logger.info('auto-recharges run', { due });
     });
     billing.attachQueue(async (eventId) => {
       await boss.send(JOBS.STRIPE_EVENT, { eventId });
