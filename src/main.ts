@@ -5,13 +5,17 @@ import { createSchema } from './graphql/schema';
 import { ensureBootstrapPlatformKey } from './modules/auth/api-key.service';
 import { createApiServer } from './server';
 import { JobScheduler } from './modules/jobs/job-scheduler';
+import { createPaymentGateway } from './modules/billing/create-payment-gateway';
+import type { PaymentGateway } from './modules/billing/payment-gateway';
 import { Logger } from './shared/logger';
 
 /** The composition root: config → database → schema → HTTP → jobs → signals. */
 async function main(): Promise<void> {
   let config;
+  let payments: PaymentGateway;
   try {
     config = loadConfig();
+    payments = createPaymentGateway(config);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
@@ -20,6 +24,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = new Logger(config.logLevel);
+  if (payments.mode === 'sandbox') {
+    logger.warn('PAYMENTS IN SANDBOX MODE (no STRIPE_SECRET_KEY): top-ups are booked as paid without charging anyone; refused when NODE_ENV=production');
+  }
   const database = await openDatabase(config, logger);
 
   if (!config.platformAdminKey) {
@@ -34,9 +41,9 @@ async function main(): Promise<void> {
   }
 
   const schema = await createSchema();
-  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger });
+  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments });
   const jobs = config.jobsEnabled
-    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger })
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, billing: server.services.billing })
     : undefined;
   const port = await server.listen(config.port);
 

@@ -29,6 +29,8 @@ import { createCorsStep } from './graphql/cors';
 import { createPlaygroundRoute } from './modules/playground/playground-route';
 import { createStatementsCsvRoute, STATEMENTS_CSV_PATH } from './modules/statement/statement-csv.route';
 import { createMonitorRoute } from './modules/monitor/monitor-route';
+import type { PaymentGateway } from './modules/billing/payment-gateway';
+import { createStripeWebhookRoute, STRIPE_WEBHOOK_PATH } from './modules/billing/stripe-webhook.route';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -60,6 +62,8 @@ export async function createApiServer(deps: {
   logger: Logger;
   /** The services' clock; the machine's by default (tests walk through billing cycles with their own). */
   clock?: Clock;
+  /** The payment provider (Stripe, or sandbox mode when omitted). */
+  payments?: PaymentGateway;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
@@ -67,7 +71,7 @@ export async function createApiServer(deps: {
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
-  const services = createServices(dataSource, { revocations, logger, clock: deps.clock });
+  const services = createServices(dataSource, { revocations, logger, clock: deps.clock, payments: deps.payments });
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
     databaseUrl: (dataSource.options as { url: string }).url,
@@ -132,6 +136,7 @@ export async function createApiServer(deps: {
     logger,
   });
   const monitor = createMonitorRoute({ enabled: config.monitorEnabled });
+  const stripeWebhook = createStripeWebhookRoute(services.billing, logger);
   httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
@@ -147,7 +152,8 @@ export async function createApiServer(deps: {
         if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
         else res.destroy();
       });
-    } else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
+    } else if (path === STRIPE_WEBHOOK_PATH) stripeWebhook(req, res);
+    else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
     else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
   });
 

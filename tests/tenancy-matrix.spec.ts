@@ -774,6 +774,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.changeAgencyPlan(input.agencyId)': 'changeAgencyPlan in the matrix',
   'Mutation.createApiKey(input.agencyId)': 'createApiKey(agencyId) in the matrix',
   'Mutation.createApiKey(input.subAccountId)': 'createApiKey(subAccountId) in the matrix',
+  'Mutation.createPaymentMethodSetup(subAccountId)': 'tests/payments.spec.ts: refused like a missing id for another agency and a sibling (needs Stripe)',
   'Mutation.createScenario(input.subAccountId)': 'createScenario',
   'Mutation.recordCallUsage(input.subAccountId)': 'recordCallUsage for a foreign sub-account',
   'Mutation.recordCallUsage(input.scenarioId)': 'recordCallUsage with a foreign scenario',
@@ -784,6 +785,8 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.revokeApiKey(input.id)': 'revokeApiKey in the matrix',
   'Mutation.setAgencyMarkup(input.agencyId)': 'setAgencyMarkup in the matrix',
   'Mutation.setLowBalanceThreshold(input.subAccountId)': 'setLowBalanceThreshold',
+  'Mutation.topUpWallet(input.subAccountId)': 'topUpWallet for a foreign sub-account',
+  'Mutation.setAutoRecharge(input.subAccountId)': 'setAutoRecharge for a foreign sub-account',
   'Mutation.transferMinutes(input.fromSubAccountId)': 'transferMinutes from a foreign sub-account',
   'Mutation.transferMinutes(input.toSubAccountId)': 'transferMinutes to a foreign sub-account',
   'Mutation.updateSubAccount(input.id)': 'updateSubAccount in the matrix',
@@ -1039,6 +1042,24 @@ describe('the tenancy matrix, schema-wide', () => {
             variables: { input: { subAccountId: id, threshold: '7' } },
           }),
           succeeded: payloadOk('setLowBalanceThreshold'),
+        },
+        {
+          // Sandbox mode (the test app's default): the owner's top-up is booked without a card.
+          coordinate: 'Mutation.topUpWallet(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: TopUpWalletInput!) { topUpWallet(input: $input) { transfer { id } clientSecret userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, amount: '5', idempotencyKey: 'same-topup-' + target } },
+          }),
+          succeeded: payloadOk('topUpWallet'),
+        },
+        {
+          // Threshold 0: saving recharges nothing (no balance of the world is below 0).
+          coordinate: 'Mutation.setAutoRecharge(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: SetAutoRechargeInput!) { setAutoRecharge(input: $input) { subAccount { id autoRecharge { enabled } } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, enabled: true, threshold: '0', rechargeAmount: '10' } },
+          }),
+          succeeded: payloadOk('setAutoRecharge'),
         },
         {
           coordinate: 'Mutation.createScenario(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,

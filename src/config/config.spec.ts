@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from './config';
+import { ConfigError, loadConfig, assertPaymentsAllowed } from './config';
 
 describe('loadConfig', () => {
   it('should default every setting when the environment is empty', () => {
@@ -34,6 +34,9 @@ describe('loadConfig', () => {
       playgroundEnabled: true,
       monitorEnabled: true,
       introspectionEnabled: true,
+      payments: {
+        stripeSecretKey: undefined, stripeWebhookSecret: undefined, stripeApi: undefined, stripeMaxNetworkRetries: 2, webhookToleranceSeconds: 300,
+      },
     });
   });
 
@@ -159,5 +162,47 @@ describe('loadConfig', () => {
 
   it('should treat blank values as unset', () => {
     expect(loadConfig({ PORT: ' ', DATABASE_URL: '' })).toMatchObject({ port: 4000, databaseUrl: undefined });
+  });
+});
+
+describe('payments configuration', () => {
+  const KEYS = { STRIPE_SECRET_KEY: 'sk_test_abc123', STRIPE_WEBHOOK_SECRET: 'whsec_abc123' };
+
+  it('should run in sandbox mode without STRIPE_SECRET_KEY, outside production', () => {
+    const config = loadConfig({});
+    expect(config.payments).toEqual({
+      stripeSecretKey: undefined, stripeWebhookSecret: undefined, stripeApi: undefined, stripeMaxNetworkRetries: 2, webhookToleranceSeconds: 300,
+    });
+    expect(() => assertPaymentsAllowed(config)).not.toThrow();
+  });
+
+  it('should refuse sandbox mode when NODE_ENV=production, and allow a key there', () => {
+    expect(() => assertPaymentsAllowed(loadConfig({ NODE_ENV: 'production' }))).toThrow(/^Invalid configuration: STRIPE_SECRET_KEY /);
+    expect(() => assertPaymentsAllowed(loadConfig({ NODE_ENV: 'production', ...KEYS }))).not.toThrow();
+  });
+
+  it('should read the keys and a local API base as the SDK host, port and protocol', () => {
+    const config = loadConfig({ ...KEYS, STRIPE_API_BASE: 'http://127.0.0.1:12111', STRIPE_MAX_NETWORK_RETRIES: '0', STRIPE_WEBHOOK_TOLERANCE_SECONDS: '60' });
+    expect(config.payments).toEqual({
+      stripeSecretKey: 'sk_test_abc123', stripeWebhookSecret: 'whsec_abc123',
+      stripeApi: { host: '127.0.0.1', port: 12111, protocol: 'http' }, stripeMaxNetworkRetries: 0, webhookToleranceSeconds: 60,
+    });
+    expect(loadConfig({ ...KEYS, STRIPE_API_BASE: 'https://stripe.test' }).payments.stripeApi).toEqual({ host: 'stripe.test', port: 443, protocol: 'https' });
+  });
+
+  it.each([
+    ['STRIPE_SECRET_KEY', { STRIPE_SECRET_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_a' }],
+    ['STRIPE_SECRET_KEY', { STRIPE_SECRET_KEY: 'sk_test_a b', STRIPE_WEBHOOK_SECRET: 'whsec_a' }],
+    ['STRIPE_WEBHOOK_SECRET', { STRIPE_SECRET_KEY: 'sk_test_abc' }],
+    ['STRIPE_WEBHOOK_SECRET', { STRIPE_WEBHOOK_SECRET: 'whsec_abc' }],
+    ['STRIPE_WEBHOOK_SECRET', { STRIPE_SECRET_KEY: 'sk_test_abc', STRIPE_WEBHOOK_SECRET: 'secret' }],
+    ['STRIPE_API_BASE', { ...KEYS, STRIPE_API_BASE: 'ftp://127.0.0.1' }],
+    ['STRIPE_API_BASE', { ...KEYS, STRIPE_API_BASE: 'http://127.0.0.1:1/v1' }],
+    ['STRIPE_API_BASE', { STRIPE_API_BASE: 'http://127.0.0.1:12111' }],
+    ['STRIPE_API_BASE', { ...KEYS, NODE_ENV: 'production', STRIPE_API_BASE: 'http://127.0.0.1:12111' }],
+    ['STRIPE_MAX_NETWORK_RETRIES', { STRIPE_MAX_NETWORK_RETRIES: '11' }],
+    ['STRIPE_WEBHOOK_TOLERANCE_SECONDS', { STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' }],
+  ])('should refuse an invalid %s (%p)', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });
 });

@@ -98,6 +98,36 @@ export interface AppConfig {
    */
   introspectionEnabled: boolean;
   rateLimits: RateLimitConfig;
+  payments: PaymentsConfig;
+}
+
+/**
+ * Stripe. Without STRIPE_SECRET_KEY the API runs in sandbox mode: purchases are booked as
+ * paid without any network call (said at startup and in each such transfer's memo), and
+ * `assertPaymentsAllowed` refuses that mode when NODE_ENV=production.
+ */
+export interface PaymentsConfig {
+  /** STRIPE_SECRET_KEY (sk_… or rk_…); unset: sandbox mode. */
+  stripeSecretKey: string | undefined;
+  /** STRIPE_WEBHOOK_SECRET (whsec_…), which signs POST /webhooks/stripe; required with a key. */
+  stripeWebhookSecret: string | undefined;
+  /**
+   * STRIPE_API_BASE (http[s]://host:port): where the SDK sends its requests instead of
+   * api.stripe.com (the SDK's host, port and protocol options). For tests against a local
+   * Stripe-compatible server only: refused when NODE_ENV=production.
+   */
+  stripeApi: { host: string; port: number; protocol: 'http' | 'https' } | undefined;
+  /** STRIPE_MAX_NETWORK_RETRIES: the SDK's retries of a failed request (same idempotency key). @default 2 */
+  stripeMaxNetworkRetries: number;
+  /** STRIPE_WEBHOOK_TOLERANCE_SECONDS: oldest accepted webhook signature timestamp. @default 300 (Stripe's) */
+  webhookToleranceSeconds: number;
+}
+
+/** Sandbox mode books purchases as paid without charging anyone: never in production. */
+export function assertPaymentsAllowed(config: Pick<AppConfig, 'production' | 'payments'>): void {
+  if (config.production && config.payments.stripeSecretKey === undefined) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'is required when NODE_ENV=production (sandbox mode books purchases as paid without charging anyone)');
+  }
 }
 
 /** Budgets shared by every replica: see src/modules/rate-limit/. */
@@ -267,6 +297,44 @@ export function loadConfig(env: Env = process.env): AppConfig {
     monitorEnabled: boolean(env, 'ENABLE_MONITOR', playgroundEnabled),
     introspectionEnabled: boolean(env, 'ENABLE_INTROSPECTION', !production),
     rateLimits: rateLimits(env),
+    payments: payments(env, production),
+  };
+}
+
+function payments(env: Env, production: boolean): PaymentsConfig {
+  const stripeSecretKey = optionalString(env, 'STRIPE_SECRET_KEY');
+  if (stripeSecretKey !== undefined && !/^(sk|rk)_(test|live)_[A-Za-z0-9]+$/.test(stripeSecretKey)) {
+    throw new ConfigError('STRIPE_SECRET_KEY', 'must be a Stripe secret or restricted key (sk_test_…, sk_live_…, rk_…)');
+  }
+  const stripeWebhookSecret = optionalString(env, 'STRIPE_WEBHOOK_SECRET');
+  if (stripeWebhookSecret !== undefined && !/^whsec_[A-Za-z0-9]+$/.test(stripeWebhookSecret)) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'must be a webhook signing secret (whsec_…)');
+  }
+  // Without the webhook a payment that needs 3-D Secure, or whose answer was lost, would wait for reconciliation only.
+  if (stripeSecretKey !== undefined && stripeWebhookSecret === undefined) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is required when STRIPE_SECRET_KEY is set');
+  }
+  if (stripeSecretKey === undefined && stripeWebhookSecret !== undefined) {
+    throw new ConfigError('STRIPE_WEBHOOK_SECRET', 'is set but STRIPE_SECRET_KEY is not (sandbox mode receives no webhooks)');
+  }
+  const base = url(env, 'STRIPE_API_BASE', ['http:', 'https:']);
+  let stripeApi: PaymentsConfig['stripeApi'];
+  if (base !== undefined) {
+    if (production) throw new ConfigError('STRIPE_API_BASE', 'is for tests against a local Stripe-compatible server; refused when NODE_ENV=production');
+    if (stripeSecretKey === undefined) throw new ConfigError('STRIPE_API_BASE', 'needs STRIPE_SECRET_KEY (sandbox mode makes no request)');
+    const parsed = new URL(base);
+    if (parsed.pathname !== '/' || parsed.search !== '' || parsed.username !== '') {
+      throw new ConfigError('STRIPE_API_BASE', 'must be scheme://host[:port] only');
+    }
+    const protocol = parsed.protocol === 'https:' ? 'https' : 'http';
+    stripeApi = { host: parsed.hostname, port: parsed.port ? Number(parsed.port) : protocol === 'https' ? 443 : 80, protocol };
+  }
+  return {
+    stripeSecretKey,
+    stripeWebhookSecret,
+    stripeApi,
+    stripeMaxNetworkRetries: integer(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 10),
+    webhookToleranceSeconds: integer(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
   };
 }
 

@@ -106,7 +106,7 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
  * The whole body, up to MAX_BODY_BYTES. Past the limit it rejects at once and drops the
  * rest as it arrives (the stream is not destroyed, so the 413 still reaches the client).
  */
-function readBody(req: IncomingMessage): Promise<Buffer> {
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -10,6 +10,7 @@ import { usageLoaders } from '../modules/usage/usage.loaders';
 import { reportingLoaders } from '../modules/reporting/reporting.loaders';
 import { healthLoaders } from '../modules/health/health.loaders';
 import { statementLoaders } from '../modules/statement/statement.loaders';
+import { billingLoaders } from '../modules/billing/billing.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -68,6 +69,7 @@ const LOADER_FACTORIES = {
   ...reportingLoaders,
   ...healthLoaders,
   ...statementLoaders,
+  ...billingLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -16,6 +16,7 @@ import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.reso
 import { AgencyEventHealthResolver, AgencyHealthResolver, SubAccountHealthResolver } from '../modules/health/health.resolver';
 import { SubAccountStatementResolver } from '../modules/statement/statement.resolver';
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
+import { BillingResolver, SubAccountPaymentMethodResolver } from '../modules/billing/billing.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
@@ -25,6 +26,7 @@ export const RESOLVERS = [
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
   SubAccountHealthResolver, AgencyHealthResolver, AgencyEventHealthResolver, SubAccountStatementResolver,
+  BillingResolver, SubAccountPaymentMethodResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

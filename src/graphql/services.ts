@@ -16,16 +16,20 @@ import { UsageReportService } from '../modules/reporting/usage-report.service';
 import { HealthService } from '../modules/health/health.service';
 import { StatementService } from '../modules/statement/statement.service';
 import { systemClock, type Clock } from '../shared/clock';
+import { BillingService } from '../modules/billing/billing.service';
+import type { PaymentGateway } from '../modules/billing/payment-gateway';
+import { SandboxGateway } from '../modules/billing/sandbox-gateway';
 
 /**
  * The service instances, created once at startup and shared by every request.
  * @param options.revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
  * @param options.logger where a batch item that fails alone is logged.
  * @param options.clock dates sub-account changes (tests walking through billing cycles pass their own).
+ * @param options.payments the payment provider (`createPaymentGateway`); sandbox mode when omitted.
  */
 export function createServices(
   dataSource: DataSource,
-  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock } = {},
+  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock; payments?: PaymentGateway } = {},
 ) {
   const { revocations, logger, clock = systemClock } = options;
   const transferBatcher = new TransferBatcher(dataSource);
@@ -45,6 +49,7 @@ export function createServices(
     usageReport: new UsageReportService(),
     health: new HealthService(),
     statement: new StatementService(dataSource, clock),
+    billing: new BillingService(dataSource, options.payments ?? new SandboxGateway(), logger),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -10,6 +10,7 @@ import { createSchema } from '../../src/graphql/schema';
 import { createApiServer, type ApiServer } from '../../src/server';
 import { Logger } from '../../src/shared/logger';
 import type { Clock } from '../../src/shared/clock';
+import type { PaymentGateway } from '../../src/modules/billing/payment-gateway';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -41,11 +42,12 @@ let schemaPromise: Promise<GraphQLSchema> | undefined;
  * A real API server on a free port, over its own fresh database copied from the migrated
  * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`. `options.clock`
  * replaces the services' clock (see tests/helpers/test-clock.ts); `options.connectVia` maps the
- * app's connection string (tests/helpers/tcp-proxy.ts).
+ * app's connection string (tests/helpers/tcp-proxy.ts); `options.payments` the payment
+ * provider (sandbox mode without it; tests/helpers/stripe-server.ts for the real SDK).
  */
 export async function startTestApp(
   overrides: Partial<AppConfig> = {},
-  options: { clock?: Clock; connectVia?: (databaseUrl: string) => string } = {},
+  options: { clock?: Clock; connectVia?: (databaseUrl: string) => string; payments?: PaymentGateway } = {},
 ): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL!;
   const template = process.env.TEST_TEMPLATE_DB!;
@@ -63,7 +65,7 @@ export async function startTestApp(
   await dataSource.initialize();
   schemaPromise ??= createSchema();
   const server: ApiServer = await createApiServer({
-    dataSource, schema: await schemaPromise, config, logger: new Logger('silent'), clock: options.clock,
+    dataSource, schema: await schemaPromise, config, logger: new Logger('silent'), clock: options.clock, payments: options.payments,
   });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/graphql`;

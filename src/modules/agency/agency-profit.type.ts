@@ -1,7 +1,10 @@
 import { Field, ObjectType } from 'type-graphql';
 import { Money } from '../../graphql/common.types';
 
-@ObjectType('AgencyProfit', { description: 'Markup the agency earned on its clients’ purchases.' })
+@ObjectType('AgencyProfit', {
+  description:
+    'Earned profit: minutes its clients bought × the markup at purchase time, booked in the ledger with each purchase; payouts draw it down. Not the consumed markup of usage reports (UsageSummary.profit).',
+})
 export class AgencyProfitType {
   @Field(() => Money, { description: 'Markup earned in the range (all time without one)' }) earned!: Money;
   @Field(() => Money, { description: 'Paid out in the range (all time without one)' }) paidOut!: Money;

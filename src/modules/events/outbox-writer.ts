@@ -14,6 +14,8 @@ export const EventType = {
   BALANCE_RECOVERED: 'BALANCE_RECOVERED',
   /** Written by the health watcher and sweep (src/modules/health/health-monitor.ts) when a level changes. */
   HEALTH_CHANGED: 'HEALTH_CHANGED',
+  /** Auto-recharge disabled after its 3rd consecutive failed charge (billing module). */
+  AUTO_RECHARGE_FAILED: 'AUTO_RECHARGE_FAILED',
   /** Internal: ends the streams opened with that key; never delivered. */
   API_KEY_REVOKED: 'API_KEY_REVOKED',
 } as const;

@@ -4,13 +4,23 @@ import type { Logger } from '../../shared/logger';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
 import { deleteExpiredEvents } from '../events/retention';
 import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../health/health-monitor';
+import type { BillingService } from '../billing/billing.service';
 
 /** Queue names, one per recurring job. */
 export const JOBS = {
   MONTHLY_PLAN_ALLOCATIONS: 'monthly-plan-allocations',
   OUTBOX_RETENTION: 'outbox-retention',
   HEALTH_SWEEP: 'health-sweep',
+  /** One verified Stripe event, by id (sent by the webhook). */
+  STRIPE_EVENT: 'stripe-event',
+  /** Payments left open (a crash, a 5xx, a lost answer) and stored events never processed. */
+  PAYMENTS_RECONCILE: 'payments-reconcile',
+  /** Wallets below their auto-recharge threshold, recharged (one in flight each). */
+  AUTO_RECHARGE: 'auto-recharge',
 } as const;
+
+/** A payment or an event untouched this long is reconciled by the sweep (younger ones are still in flight). */
+export const RECONCILE_MIN_AGE_SECONDS = 60;
 
 /**
  * Scheduled jobs on pg-boss, in the same PostgreSQL (schema `pgboss`, created on start).
@@ -28,7 +38,7 @@ export class JobScheduler {
   /** The health watch step in flight, if any (awaited by dispose). */
   private watching: Promise<void> | undefined;
 
-  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger }): Promise<JobScheduler> {
+  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
     boss.on('error', (error) => deps.logger.error('job queue error', { message: error.message }));
     await boss.start();
@@ -53,6 +63,7 @@ export class JobScheduler {
     await offerRetention();
     const timer = setInterval(() => void offerRetention(), 10 * 60_000);
     timer.unref();
+    if (deps.billing) await JobScheduler.startBilling(boss, deps.billing, deps.logger);
     // Health levels: re-assessed from the outbox every few seconds in every worker (one at a time:
     // the watcher skips a locked cursor), and all of them every 10 minutes for what time alone
     // changes (src/modules/health/health-monitor.ts).
@@ -74,6 +85,52 @@ export class JobScheduler {
     watch.unref();
     scheduler.timers.push(watch);
     return scheduler;
+  }
+
+  /**
+   * Stripe's work. The webhook sends each new event here; a failed job is retried by
+   * pg-boss (an event is processed at most once: its row is locked and marked in the
+   * effect's transaction). The sweep runs every minute on one replica (cron) and takes what
+   * a crash or a lost send left: open payments and stored, unprocessed events.
+   */
+  private static async startBilling(boss: PgBoss, billing: BillingService, logger: Logger): Promise<void> {
+    await boss.createQueue(JOBS.STRIPE_EVENT, { name: JOBS.STRIPE_EVENT, retryLimit: 5, retryDelay: 5, retryBackoff: true });
+    await boss.work<{ eventId: string }>(JOBS.STRIPE_EVENT, { pollingIntervalSeconds: 1 }, async ([job]) => {
+      await billing.processEvent(job.data.eventId);
+    });
+    await boss.createQueue(JOBS.PAYMENTS_RECONCILE);
+    await boss.schedule(JOBS.PAYMENTS_RECONCILE, '* * * * *', {}, { tz: 'UTC' });
+    await boss.work<{ minAgeSeconds?: number }>(JOBS.PAYMENTS_RECONCILE, async ([job]) => {
+      const minAge = job.data?.minAgeSeconds ?? RECONCILE_MIN_AGE_SECONDS;
+      const events = await billing.processStoredEvents(minAge);
+      const payments = await billing.reconcilePayments(minAge);
+      if (events + payments > 0) logger.info('payments reconciled', { events, payments });
+    });
+    // Every minute: usage and transfers lower balances in hot-path SQL, so the check runs here
+    // rather than in them; a save that finds the balance already below recharges at once.
+    await boss.createQueue(JOBS.AUTO_RECHARGE);
+    await boss.schedule(JOBS.AUTO_RECHARGE, '* * * * *', {}, { tz: 'UTC' });
+    await boss.work(JOBS.AUTO_RECHARGE, async () => {
+      const due = await billing.sweepAutoRecharges();
+      if (due > 0) logger.info('auto-recharges run', { due });
+    });
+    billing.attachQueue(async (eventId) => {
+      await boss.send(JOBS.STRIPE_EVENT, { eventId });
+    });
+  }
+
+  /** Queues a job now (operators, and tests that run the sweep at once). Resolves with the job's id. */
+  async runNow(queue: (typeof JOBS)[keyof typeof JOBS], data: object = {}): Promise<string | null> {
+    return this.boss.send(queue, data);
+  }
+
+  /** Waits for a queued job to finish; its final state. */
+  async waitFor(queue: string, jobId: string): Promise<string> {
+    for (;;) {
+      const job = await this.boss.getJobById(queue, jobId);
+      if (job && ['completed', 'failed', 'cancelled'].includes(job.state)) return job.state;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   }
 
   /** Stops taking jobs, waits for running ones, closes pg-boss's pool. */

@@ -37,7 +37,11 @@ export class UsageSummaryType {
   @MaxItems(CALL_STATUSES.length)
   @Field(() => [StatusCountType], { description: 'Every status, zeros included' }) callsByStatus!: StatusCountType[];
   @Field(() => Money, { description: 'Cost of the calls: what left the wallets' }) spent!: Money;
-  @Field(() => Money, { description: "The agency's markup within that cost" }) profit!: Money;
+  @Field(() => Money, {
+    description:
+      'Consumed markup: the markup part of `spent` in the range (what usage used up). Not earned profit, which accrues on purchases: see Agency.profit',
+  })
+  profit!: Money;
 }
 
 /** Root of a `SubAccountUsage`: the balance is read with the report's sub-accounts, in the same statement. */

@@ -1,0 +1,364 @@
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local Stripe-compatible HTTP server for tests: the real `stripe` SDK is pointed at it
+ * (STRIPE_API_BASE → the SDK's host, port and protocol options). It implements what the
+ * product calls, the way Stripe answers:
+ * - form-encoded bodies (`metadata[payment_id]=…`), a secret key in `Authorization`;
+ * - required and unknown parameters refused with 400 `invalid_request_error`;
+ * - errors as `{ error: { type, code, message, decline_code, param, payment_intent } }`;
+ * - `Idempotency-Key`: the same key and parameters replay the first answer (with
+ *   `Idempotent-Replayed: true`), other parameters are 400 `idempotency_error`;
+ * - faults on demand: decline a card, require authentication, answer 500 (before
+ *   processing), or process and then drop the connection without an answer;
+ * - webhooks signed as Stripe signs them: `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256
+ *   of "t.payload" under the endpoint secret>`.
+ */
+
+export type CardBehaviour = 'succeed' | 'decline' | 'require_action';
+
+export interface FakeCard {
+  brand: string;
+  last4: string;
+  exp_month: number;
+  exp_year: number;
+  behaviour: CardBehaviour;
+}
+
+interface StoredAnswer {
+  path: string;
+  paramsHash: string;
+  status: number;
+  body: unknown;
+}
+
+type Params = Record<string, unknown>;
+
+class StripeRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly error: Record<string, unknown>,
+  ) {
+    super(String(error.message));
+  }
+}
+
+const invalid = (message: string, param?: string) =>
+  new StripeRequestError(400, { type: 'invalid_request_error', message, ...(param ? { param } : {}) });
+
+/** Parses Stripe's (qs-style) form encoding into nested objects and arrays. */
+export function parseForm(body: string): Params {
+  const out: Params = {};
+  for (const pair of body.split('&')) {
+    if (!pair) continue;
+    const [rawKey, rawValue = ''] = pair.split('=');
+    const key = decodeURIComponent(rawKey.replace(/\+/g, ' '));
+    const value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
+    const path = key.split(/\[|\]\[|\]/).filter((part) => part !== '');
+    let node: any = out;
+    path.forEach((part, i) => {
+      if (i === path.length - 1) node[part] = value;
+      else node = node[part] ??= {};
+    });
+  }
+  return out;
+}
+
+function requireParams(params: Params, names: string[]): void {
+  for (const name of names) {
+    if (params[name] === undefined || params[name] === '') throw invalid(`Missing required param: ${name}.`, name);
+  }
+}
+
+function allowOnly(params: Params, names: string[]): void {
+  for (const name of Object.keys(params)) {
+    if (!names.includes(name)) throw invalid(`Received unknown parameter: ${name}`, name);
+  }
+}
+
+const id = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
+const now = () => Math.floor(Date.now() / 1000);
+
+export class FakeStripeServer {
+  readonly secretKey = 'sk_test_' + randomBytes(12).toString('hex');
+  readonly webhookSecret = 'whsec_' + randomBytes(16).toString('hex');
+  readonly customers = new Map<string, Params>();
+  readonly setupIntents = new Map<string, Params>();
+  readonly paymentMethods = new Map<string, { object: Params; behaviour: CardBehaviour }>();
+  readonly paymentIntents = new Map<string, Params>();
+  /** Every request received (method, path, idempotency key), for assertions. */
+  readonly requests: Array<{ method: string; path: string; idempotencyKey?: string; replayed: boolean }> = [];
+  /** Where `sendEvent` posts (the API's /webhooks/stripe). */
+  webhookUrl: string | undefined;
+
+  private readonly idempotent = new Map<string, StoredAnswer>();
+  private faults: Array<{ path: RegExp; kind: '500' | 'drop'; remaining: number }> = [];
+  private server!: http.Server;
+  private base!: string;
+
+  /** `http://127.0.0.1:<port>`: STRIPE_API_BASE. */
+  get url(): string {
+    return this.base;
+  }
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * The next `times` requests to a path matching `path` fail: `500` answers an api_error
+   * before anything is processed (with `Stripe-Should-Retry: false`, as Stripe says when a
+   * retry would not help), `drop` processes the request (and stores its idempotent answer)
+   * then destroys the socket without answering. Replays of that answer count too.
+   */
+  failNext(path: RegExp, kind: '500' | 'drop', times = 1): void {
+    this.faults.push({ path, kind, remaining: times });
+  }
+
+  clearFaults(): void {
+    this.faults = [];
+  }
+
+  /** PaymentIntents that reached `succeeded`: the money actually taken. */
+  succeededCharges(): Params[] {
+    return [...this.paymentIntents.values()].filter((pi) => pi.status === 'succeeded');
+  }
+
+  /**
+   * What a customer does in the browser with a SetupIntent's client secret: a card is
+   * attached and the intent succeeds. Returns the PaymentMethod and the event to deliver.
+   */
+  completeSetup(setupIntentId: string, card: Partial<FakeCard> = {}): { paymentMethodId: string; event: Params } {
+    const intent = this.setupIntents.get(setupIntentId);
+    if (!intent) throw new Error(`no setup intent ${setupIntentId}`);
+    const paymentMethodId = id('pm');
+    const object = {
+      id: paymentMethodId, object: 'payment_method', type: 'card', customer: intent.customer, created: now(),
+      card: { brand: card.brand ?? 'visa', last4: card.last4 ?? '4242', exp_month: card.exp_month ?? 12, exp_year: card.exp_year ?? 2034 },
+    };
+    this.paymentMethods.set(paymentMethodId, { object, behaviour: card.behaviour ?? 'succeed' });
+    Object.assign(intent, { status: 'succeeded', payment_method: paymentMethodId });
+    return { paymentMethodId, event: this.event('setup_intent.succeeded', intent) };
+  }
+
+  /** Changes how an existing card answers charges. */
+  setCardBehaviour(paymentMethodId: string, behaviour: CardBehaviour): void {
+    this.paymentMethods.get(paymentMethodId)!.behaviour = behaviour;
+  }
+
+  /** The customer completes 3-D Secure: the PaymentIntent succeeds; returns its event. */
+  completeAction(paymentIntentId: string): Params {
+    const intent = this.paymentIntents.get(paymentIntentId)!;
+    Object.assign(intent, { status: 'succeeded', amount_received: intent.amount, next_action: null });
+    return this.event('payment_intent.succeeded', intent);
+  }
+
+  /** An event as Stripe builds it (a snapshot of the object now). */
+  event(type: string, object: Params, created = now()): Params {
+    return { id: id('evt'), object: 'event', api_version: '2025-01-01', created, type, livemode: false, data: { object: structuredClone(object) } };
+  }
+
+  /** Stripe's signature header for a payload. */
+  sign(payload: string, timestamp = now(), secret = this.webhookSecret): string {
+    const signature = createHmac('sha256', secret).update(`${timestamp}.${payload}`, 'utf8').digest('hex');
+    return `t=${timestamp},v1=${signature}`;
+  }
+
+  /** POSTs an event to the webhook URL, signed (or with the header given). */
+  async sendEvent(event: Params, options: { signature?: string; timestamp?: number } = {}): Promise<{ status: number; body: string }> {
+    if (!this.webhookUrl) throw new Error('webhookUrl is not set');
+    const payload = JSON.stringify(event, null, 2);
+    const response = await fetch(this.webhookUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': options.signature ?? this.sign(payload, options.timestamp) },
+      body: payload,
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').split('?')[0];
+    const query = (req.url ?? '').includes('?') ? (req.url ?? '').split('?')[1] : '';
+    const idempotencyKey = req.headers['idempotency-key'] as string | undefined;
+    const send = (status: number, payload: unknown, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'request-id': id('req'), ...headers });
+      res.end(JSON.stringify(payload));
+    };
+    const fault = this.faults.find((f) => f.remaining > 0 && f.path.test(path));
+    if (fault) fault.remaining -= 1;
+    const drop = (): void => {
+      res.socket?.destroy();
+    };
+
+    if (!/^Bearer sk_test_[A-Za-z0-9]+$/.test(req.headers.authorization ?? '') || req.headers.authorization !== `Bearer ${this.secretKey}`) {
+      send(401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } });
+      return;
+    }
+    if (method === 'POST' && body && !(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
+      send(400, { error: { type: 'invalid_request_error', message: 'Invalid request: bodies must be form-encoded' } });
+      return;
+    }
+    const params = method === 'POST' ? parseForm(body) : parseForm(query);
+    const paramsHash = createHash('sha256').update(body).digest('hex');
+
+    if (method === 'POST' && idempotencyKey) {
+      const stored = this.idempotent.get(idempotencyKey);
+      if (stored) {
+        this.requests.push({ method, path, idempotencyKey, replayed: true });
+        if (fault?.kind === 'drop') return drop();
+        if (stored.path !== path || stored.paramsHash !== paramsHash) {
+          send(400, {
+            error: {
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            },
+          });
+          return;
+        }
+        send(stored.status, stored.body, { 'idempotent-replayed': 'true', 'original-request': id('req') });
+        return;
+      }
+    }
+    this.requests.push({ method, path, idempotencyKey, replayed: false });
+    if (fault?.kind === '500') {
+      // Nothing processed, nothing stored: a retry runs the request for the first time.
+      send(500, { error: { type: 'api_error', message: 'An unknown error occurred' } }, { 'stripe-should-retry': 'false' });
+      return;
+    }
+
+    let status = 200;
+    let answer: unknown;
+    try {
+      answer = this.route(method, path, params);
+    } catch (error) {
+      if (!(error instanceof StripeRequestError)) throw error;
+      status = error.status;
+      answer = { error: error.error };
+    }
+    // Stripe stores the answer of a request it ran (errors included, except 500s) under its key.
+    if (method === 'POST' && idempotencyKey) this.idempotent.set(idempotencyKey, { path, paramsHash, status, body: answer });
+    if (fault?.kind === 'drop') return drop();
+    send(status, answer);
+  }
+
+  private route(method: string, path: string, params: Params): unknown {
+    let match: RegExpExecArray | null;
+    if (method === 'POST' && path === '/v1/customers') return this.createCustomer(params);
+    if (method === 'POST' && path === '/v1/setup_intents') return this.createSetupIntent(params);
+    if (method === 'POST' && path === '/v1/payment_intents') return this.createPaymentIntent(params);
+    if (method === 'GET' && (match = /^\/v1\/payment_intents\/([^/]+)$/.exec(path))) {
+      return structuredClone(this.found(this.paymentIntents.get(match[1]), 'payment_intent', match[1]));
+    }
+    if (method === 'POST' && (match = /^\/v1\/payment_intents\/([^/]+)\/confirm$/.exec(path))) {
+      const intent = this.found(this.paymentIntents.get(match[1]), 'payment_intent', match[1]);
+      allowOnly(params, ['payment_method', 'off_session']);
+      return this.confirm(intent, Boolean(params.off_session === 'true'));
+    }
+    if (method === 'GET' && (match = /^\/v1\/payment_methods\/([^/]+)$/.exec(path))) {
+      return structuredClone(this.found(this.paymentMethods.get(match[1])?.object, 'payment_method', match[1]));
+    }
+    throw new StripeRequestError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` });
+  }
+
+  private found<T>(value: T | undefined, kind: string, key: string): T {
+    if (!value) {
+      throw new StripeRequestError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${key}'`, param: 'id' });
+    }
+    return value;
+  }
+
+  private createCustomer(params: Params): Params {
+    allowOnly(params, ['email', 'name', 'metadata', 'description']);
+    const customer = { id: id('cus'), object: 'customer', created: now(), email: params.email ?? null, name: params.name ?? null, metadata: params.metadata ?? {} };
+    this.customers.set(customer.id, customer);
+    return customer;
+  }
+
+  private createSetupIntent(params: Params): Params {
+    allowOnly(params, ['customer', 'usage', 'payment_method_types', 'metadata', 'automatic_payment_methods']);
+    if (params.customer !== undefined && !this.customers.has(String(params.customer))) {
+      throw invalid(`No such customer: '${String(params.customer)}'`, 'customer');
+    }
+    if (params.usage !== undefined && !['on_session', 'off_session'].includes(String(params.usage))) throw invalid('Invalid usage', 'usage');
+    const intentId = id('seti');
+    const intent = {
+      id: intentId, object: 'setup_intent', created: now(), customer: params.customer ?? null, usage: params.usage ?? 'off_session',
+      status: 'requires_payment_method', payment_method: null, client_secret: `${intentId}_secret_${randomBytes(8).toString('hex')}`,
+      metadata: params.metadata ?? {},
+    };
+    this.setupIntents.set(intentId, intent);
+    return intent;
+  }
+
+  private createPaymentIntent(params: Params): Params {
+    allowOnly(params, ['amount', 'currency', 'customer', 'payment_method', 'off_session', 'confirm', 'metadata', 'description', 'payment_method_types']);
+    requireParams(params, ['amount', 'currency']);
+    if (!/^\d+$/.test(String(params.amount))) throw invalid('Invalid integer: ' + String(params.amount), 'amount');
+    const amount = Number(params.amount);
+    if (amount < 50) {
+      throw new StripeRequestError(400, { type: 'invalid_request_error', code: 'amount_too_small', message: 'Amount must be at least $0.50 usd', param: 'amount' });
+    }
+    if (amount > 99_999_999) {
+      throw new StripeRequestError(400, { type: 'invalid_request_error', code: 'amount_too_large', message: 'Amount must be no more than $999,999.99', param: 'amount' });
+    }
+    if (!/^[a-z]{3}$/.test(String(params.currency))) throw invalid('Invalid currency: ' + String(params.currency), 'currency');
+    if (params.customer !== undefined && !this.customers.has(String(params.customer))) throw invalid(`No such customer: '${String(params.customer)}'`, 'customer');
+    if (params.off_session !== undefined && params.confirm !== 'true') throw invalid('off_session can only be used with confirm=true', 'off_session');
+    const intentId = id('pi');
+    const intent: Params = {
+      id: intentId, object: 'payment_intent', created: now(), amount, amount_received: 0, currency: params.currency,
+      customer: params.customer ?? null, payment_method: params.payment_method ?? null, status: 'requires_confirmation',
+      client_secret: `${intentId}_secret_${randomBytes(8).toString('hex')}`, metadata: params.metadata ?? {}, next_action: null,
+      last_payment_error: null,
+    };
+    this.paymentIntents.set(intentId, intent);
+    if (params.confirm === 'true') return this.confirm(intent, params.off_session === 'true');
+    return structuredClone(intent);
+  }
+
+  private confirm(intent: Params, offSession: boolean): Params {
+    const method = intent.payment_method ? this.paymentMethods.get(String(intent.payment_method)) : undefined;
+    if (!method) throw invalid('You must provide a payment method to confirm this PaymentIntent', 'payment_method');
+    if (method.object.customer !== intent.customer) {
+      throw invalid(`The provided PaymentMethod was previously used with a different Customer`, 'payment_method');
+    }
+    if (method.behaviour === 'decline') {
+      const lastError = { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' };
+      Object.assign(intent, { status: 'requires_payment_method', last_payment_error: lastError });
+      throw new StripeRequestError(402, { ...lastError, payment_intent: structuredClone(intent) });
+    }
+    if (method.behaviour === 'require_action') {
+      Object.assign(intent, { status: 'requires_action', next_action: { type: 'use_stripe_sdk' } });
+      if (offSession) {
+        // Off-session, Stripe fails the confirmation: the customer must come back and authenticate.
+        const lastError = { type: 'card_error', code: 'authentication_required', decline_code: 'authentication_required', message: 'Your card was declined. This transaction requires authentication.' };
+        Object.assign(intent, { last_payment_error: lastError });
+        throw new StripeRequestError(402, { ...lastError, payment_intent: structuredClone(intent) });
+      }
+      return structuredClone(intent);
+    }
+    Object.assign(intent, { status: 'succeeded', amount_received: intent.amount });
+    return structuredClone(intent);
+  }
+}
+
+/** Starts a fake Stripe; `stop()` it in afterAll. */
+export function startStripeServer(): Promise<FakeStripeServer> {
+  return new FakeStripeServer().start();
+}
