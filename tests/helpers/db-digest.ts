@@ -1,11 +1,12 @@
 import type { DataSource } from 'typeorm';
 
 /**
- * Tables whose rows change on every request by design, refused or not: the migrations log
- * and rate-limit counters (rate-limiter-flexible's PostgreSQL store). Everything else is
- * domain state that a refused request must leave exactly as it was.
+ * Tables whose rows change by design whatever a request did: the migrations log, rate-limit
+ * counters (rate-limiter-flexible's PostgreSQL store), and the health watcher's cursor and
+ * stored levels (derived from domain state by a background job on its own clock, every 2 s).
+ * Everything else is domain state that a refused request must leave exactly as it was.
  */
-const NOT_DOMAIN_STATE = /^(migrations|typeorm_metadata)$|rate|limiter|rlflx/i;
+const NOT_DOMAIN_STATE = /^(migrations|typeorm_metadata|health_watch_cursor|sub_account_health_levels)$|rate|limiter|rlflx/i;
 
 /** The public tables a digest covers, sorted. */
 export async function domainTables(dataSource: DataSource): Promise<string[]> {

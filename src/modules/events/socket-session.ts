@@ -7,6 +7,8 @@ import { closeReason, WsCloseCode } from './socket-close';
 
 /** setTimeout's longest delay (about 24.8 days); a longer one fires at once, so the timer is re-armed in steps. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** Longest wait of a server close for the socket's subscriptions to deliver their last error. */
+const CLOSE_WAIT_MS = 500;
 
 export interface SocketSessionOptions {
   production: boolean;
@@ -87,8 +89,25 @@ export class SocketSession {
     if (this.closedWith) return;
     this.closedWith = error;
     this.dispose();
-    setImmediate(() => this.socket.close(code, closeReason(code, detail, this.options.production)));
+    // The subscriptions ended for the same reason (a revocation) deliver their error through
+    // graphql-ws's async iteration, which can take several turns when a stream was busy
+    // sending: the close frame waits until they have all completed, or CLOSE_WAIT_MS at most.
+    const deadline = Date.now() + CLOSE_WAIT_MS;
+    const closeWhenDone = () => {
+      if (this.openSubscriptions() > 0 && Date.now() < deadline && this.socket.readyState === this.socket.OPEN) {
+        setTimeout(closeWhenDone, 5).unref();
+        return;
+      }
+      this.socket.close(code, closeReason(code, detail, this.options.production));
+    };
+    setImmediate(closeWhenDone);
   }
+
+  /**
+   * How many of this socket's subscriptions graphql-ws still runs (set by the WebSocket server,
+   * which holds graphql-ws's context; 0 until then).
+   */
+  openSubscriptions: () => number = () => 0;
 
   /** Clears the expiry timer (the socket closed). */
   dispose(): void {

@@ -172,6 +172,11 @@ export function attachSubscriptionServer(deps: {
           return false; // graphql-ws's own 4403 close comes second and is ignored
         }
         ctx.extra.viewer = viewer;
+        session.openSubscriptions = () => {
+          let open = 0;
+          for (const id of session.subscriptionIds) if (id in ctx.subscriptions) open += 1;
+          return open;
+        };
         return true;
       },
       context: (ctx): RequestContext => ({
