@@ -6,6 +6,10 @@ import { ensureBootstrapPlatformKey } from './modules/auth/api-key.service';
 import { createApiServer } from './server';
 import { JobScheduler } from './modules/jobs/job-scheduler';
 import { Logger } from './shared/logger';
+import { ApiMetrics } from './modules/observability/api-metrics';
+
+/** Until the configuration is read: startup failures are logged at any level. */
+let logger = new Logger('info');
 
 /** The composition root: config → database → schema → HTTP → jobs → signals. */
 async function main(): Promise<void> {
@@ -14,12 +18,14 @@ async function main(): Promise<void> {
     config = loadConfig();
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      // Plain text on stderr: the operator reads it in a terminal, before any log pipeline exists.
+      process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
     throw error;
   }
-  const logger = new Logger(config.logLevel);
+  // The configured secrets are censored in every line, whatever logs them.
+  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken] });
   const database = await openDatabase(config, logger);
 
   if (!config.platformAdminKey) {
@@ -34,9 +40,11 @@ async function main(): Promise<void> {
   }
 
   const schema = await createSchema();
-  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger });
+  // One registry for the process: the API's figures and the jobs' on the same /metrics.
+  const metrics = new ApiMetrics();
+  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, metrics });
   const jobs = config.jobsEnabled
-    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger })
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics })
     : undefined;
   const port = await server.listen(config.port);
   logger.info(`API ready at http://localhost:${port}/graphql`);
@@ -65,6 +73,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error('startup failed:', error instanceof Error ? error.message : error);
+  logger.error(`startup failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -26,6 +26,12 @@ import { authenticateWithinBudget, rateLimitPlugin } from './graphql/rate-limit'
 import type { SocketRegistry } from './modules/events/socket-registry';
 import { createCorsStep } from './graphql/cors';
 import { createPlaygroundRoute } from './modules/playground/playground-route';
+import { ApiMetrics } from './modules/observability/api-metrics';
+import { ReadinessCheck } from './modules/observability/readiness';
+import { createOpsRoutes } from './modules/observability/ops-routes';
+import { REQUEST_ID_HEADER, requestIdOf } from './modules/observability/request-id';
+import { observabilityPlugin } from './graphql/observability-plugin';
+import { tagErrors } from './graphql/errors';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -40,6 +46,10 @@ export interface ApiServer {
   rateLimits: RateLimitService;
   /** This process's authenticated WebSockets by credential (tests and metrics). */
   sockets: SocketRegistry;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: ApiMetrics;
+  /** What GET /readyz answers. */
+  readiness: ReadinessCheck;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -57,17 +67,23 @@ export async function createApiServer(deps: {
   logger: Logger;
   /** The services' clock; the machine's by default (tests walk through billing cycles with their own). */
   clock?: Clock;
+  /** The process's metrics, shared with the jobs (main.ts); a registry of the server's own by default. */
+  metrics?: ApiMetrics;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
+  const metrics = deps.metrics ?? new ApiMetrics();
+  const databaseUrl = (dataSource.options as { url: string }).url;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
-  const services = createServices(dataSource, { revocations, logger, clock: deps.clock });
+  const services = createServices(dataSource, {
+    revocations, logger, clock: deps.clock, onBatch: (batcher, size) => metrics.batch(batcher, size),
+  });
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
-    databaseUrl: (dataSource.options as { url: string }).url,
+    databaseUrl,
     redisUrl: config.redisUrl,
     logger,
   });
@@ -86,9 +102,10 @@ export async function createApiServer(deps: {
     includeStacktraceInErrorResponses: false,
     validationRules: validationRules(limits),
     parseOptions: PARSE_OPTIONS,
-    formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
+    formatError: createErrorFormatter(logger, { hideSuggestions: config.production, countError: (code) => metrics.error(code) }),
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      observabilityPlugin(metrics),
       noHttpSubscriptionsPlugin(),
       wellFormedInputPlugin(),
       costLimitPlugin(schema),
@@ -101,18 +118,55 @@ export async function createApiServer(deps: {
     ],
   });
   await apollo.start();
-  const events = await EventHub.start(dataSource, logger);
+  const events = await EventHub.start(dataSource, logger, {
+    onFanOut: (rows, atMs) => metrics.eventsDelivered(rows.map((row) => row.occurredAt), atMs),
+  });
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
-    limits, hideSuggestions: config.production,
+    limits, hideSuggestions: config.production, metrics,
+  });
+  const apiPool = (dataSource.driver as unknown as { master: import('pg').Pool }).master;
+  metrics.watch({
+    openSockets: () => subscriptions.openSockets(),
+    activeSubscriptions: () => events.subscriberCount,
+    pools: () => ({ api: apiPool, ...events.pools }),
+  });
+  const readiness = new ReadinessCheck({
+    databaseUrl,
+    expectedMigrations: dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name),
+    listenerConnected: () => events.listenerConnected,
+    logger,
+  });
+  const ops = createOpsRoutes({
+    readiness,
+    metrics,
+    access: { token: config.metricsToken, production: config.production },
+    authFailures: {
+      retryAfterSeconds: (req) => {
+        const decision = rateLimits.checkAuthFailures(clientIp(req, config.trustProxyHops));
+        return decision.allowed ? undefined : decision.retryAfterSeconds;
+      },
+      recordFailure: (req) => rateLimits.recordAuthFailure(clientIp(req, config.trustProxyHops)),
+    },
   });
 
-  const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
-    viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
-    loaders: createLoaders(dataSource),
-    services,
-  }));
+  const graphql = createGraphQLHttpHandler(apollo, async (req, requestId): Promise<RequestContext> => {
+    const requestLogger = logger.child({ requestId });
+    try {
+      return {
+        viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization),
+        loaders: createLoaders(dataSource),
+        services,
+        requestId,
+        logger: requestLogger,
+      };
+    } catch (error) {
+      // Apollo formats it without a context: the tag gives it the request's id and logger.
+      tagErrors([error], { requestId, logger: requestLogger });
+      throw error;
+    }
+  });
   const apiHeaders = securityHeaders({ production: config.production });
   const cors = createCorsStep(config.corsOrigins);
   const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
@@ -120,12 +174,14 @@ export async function createApiServer(deps: {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
     applySecurityHeaders(res, apiHeaders);
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = req.url?.split('?', 1)[0] ?? '/';
     if (path === '/graphql' && cors(req, res) === 'answered') return;
     if (playground(req, res, path)) return;
-    if (path === '/graphql') graphql(req, res);
-    else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
-    else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
+    if (path === '/graphql') graphql(req, res, requestId);
+    else if (ops(req, res, path)) return;
+    else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql', extensions: { code: 'NOT_FOUND', requestId } }] });
   });
 
   return {
@@ -134,6 +190,8 @@ export async function createApiServer(deps: {
     services,
     rateLimits,
     sockets: subscriptions.registry,
+    metrics,
+    readiness,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -149,6 +207,7 @@ export async function createApiServer(deps: {
       await events.stop();
       await apollo.stop();
       await rateLimits.dispose();
+      await readiness.dispose();
     },
   };
 }

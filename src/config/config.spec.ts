@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       wsMessageBurst: 200,
       playgroundEnabled: true,
       introspectionEnabled: true,
+      metricsToken: undefined,
     });
   });
 
@@ -91,6 +92,7 @@ describe('loadConfig', () => {
       WS_MAX_SOCKETS_PER_KEY: '5',
       WS_MAX_MESSAGES_PER_SECOND: '10',
       WS_MESSAGE_BURST: '30',
+      METRICS_TOKEN: 'm'.repeat(24),
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
       jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
       wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
+      metricsToken: 'm'.repeat(24),
     });
   });
 
@@ -113,7 +116,7 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_INGEST_POINTS', '-5'], ['RATE_LIMIT_INGEST_WINDOW_SECONDS', '0'], ['RATE_LIMIT_AUTH_FAILURES', '0'],
     ['RATE_LIMIT_AUTH_WINDOW_SECONDS', '100000'], ['RATE_LIMIT_SYNC_MS', '5'], ['RATE_LIMIT_KEY_PREFIX', 'a b'],
     ['WS_MAX_SUBSCRIPTIONS_PER_SOCKET', '0'], ['WS_MAX_SOCKETS_PER_KEY', '0'], ['WS_MAX_MESSAGES_PER_SECOND', '2.5'],
-    ['WS_MESSAGE_BURST', '100'],
+    ['WS_MESSAGE_BURST', '100'], ['METRICS_TOKEN', 'm'.repeat(23)],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

@@ -26,10 +26,10 @@ class HttpError extends Error {
  */
 export function createGraphQLHttpHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage) => Promise<TContext>,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handle(apollo, context, req, res).catch((error: unknown) => {
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
+): (req: IncomingMessage, res: ServerResponse, requestId: string) => void {
+  return (req, res, requestId) => {
+    handle(apollo, context, req, res, requestId).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
       const message = error instanceof HttpError ? error.message : 'Internal server error';
       if (res.headersSent) {
@@ -37,7 +37,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
         return;
       }
       // A body left unread must not be parsed as the next request: close the connection after answering.
-      sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] },
+      sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId } }] },
         req.complete ? {} : { connection: 'close' });
     });
   };
@@ -45,9 +45,10 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
 
 async function handle<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage) => Promise<TContext>,
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
+  requestId: string,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = new HeaderMap();
@@ -61,7 +62,7 @@ async function handle<TContext extends BaseContext>(
     search: queryAt >= 0 ? req.url!.slice(queryAt) : '',
     body: method === 'POST' ? await readJsonBody(req) : undefined,
   };
-  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(req) });
+  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(req, requestId) });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

@@ -20,13 +20,14 @@ import { systemClock, type Clock } from '../shared/clock';
  * @param options.revocations this process's revocation cache (WebSocket re-checks), told of local revocations.
  * @param options.logger where a batch item that fails alone is logged.
  * @param options.clock dates sub-account changes (tests walking through billing cycles pass their own).
+ * @param options.onBatch told of every group-commit statement, by batcher and size (metrics).
  */
 export function createServices(
   dataSource: DataSource,
-  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock } = {},
+  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock; onBatch?: (batcher: 'transfer', size: number) => void } = {},
 ) {
-  const { revocations, logger, clock = systemClock } = options;
-  const transferBatcher = new TransferBatcher(dataSource);
+  const { revocations, logger, clock = systemClock, onBatch } = options;
+  const transferBatcher = new TransferBatcher(dataSource, 1, onBatch && ((size) => onBatch('transfer', size)));
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,

@@ -90,6 +90,7 @@ export class EventHub {
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
+  private onFanOut: ((rows: readonly OutboxRow[], atMs: number) => void) | undefined;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
   /**
@@ -145,11 +146,16 @@ export class EventHub {
    *   replicas (each one is a transaction of its own). @default 50
    * @param options.recentRows how many of the rows read last are kept for resumes from
    *   memory (and for backfills). @default 20000
+   * @param options.onFanOut told of every batch of rows fanned out to subscribers, with the
+   *   time it happened (the delivery-lag metric). @default none
    */
   static async start(
     dataSource: DataSource,
     logger: Logger,
-    options: { pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number } = {},
+    options: {
+      pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number;
+      onFanOut?: (rows: readonly OutboxRow[], atMs: number) => void;
+    } = {},
   ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the event hub needs the DataSource to be configured with a url');
@@ -157,6 +163,7 @@ export class EventHub {
       pollMs: options.minPollSpacingMs ?? 25,
       notifyMs: options.minNotifySpacingMs ?? 50,
     }, options.recentRows ?? RECENT_ROWS);
+    hub.onFanOut = options.onFanOut;
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.frontier = BigInt(xmin);
     hub.kept.reset({ xid: hub.frontier, id: -1n });
@@ -169,6 +176,16 @@ export class EventHub {
 
   get subscriberCount(): number {
     return this.streams.size;
+  }
+
+  /** Whether the LISTEN connection is up (readiness: without it other replicas' events wait for the safety-net poll). */
+  get listenerConnected(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /** The hub's own pools, for the pool metrics. */
+  get pools(): { events: Pool; replay: Pool } {
+    return { events: this.pool, replay: this.replayPool };
   }
 
   /** Adds a listener of key revocations; the returned function removes it. */
@@ -300,6 +317,7 @@ export class EventHub {
     }
     // After the streams: each of the key's streams has its UNAUTHENTICATED end queued before its socket is closed.
     if (revoked.length > 0) this.announceRevocations(revoked);
+    this.onFanOut?.(rows, Date.now());
   }
 
   /**
@@ -450,16 +468,45 @@ export class EventHub {
     if (this.stopped) return;
     const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener' });
     client.on('notification', () => this.wake());
-    client.on('error', (error) => {
-      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error.message });
+    // Only a connection that was listening is lost; a failed attempt rejects (and is retried by the caller).
+    let listening = false;
+    let lost = false;
+    const onLost = (message: string) => {
+      if (!listening || lost || this.stopped) return;
+      lost = true;
+      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message });
       if (this.listener === client) this.listener = undefined;
       client.end().catch(() => undefined);
-      setTimeout(() => void this.connectListener().catch(() => undefined), 1000).unref();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      this.reconnectListener();
+    };
+    client.on('error', (error) => onLost(error.message));
+    // A connection closed without an error event (the server went away between two messages).
+    client.on('end', () => onLost('connection ended'));
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    } catch (error) {
+      client.end().catch(() => undefined);
+      throw error;
+    }
+    if (this.stopped) {
+      await client.end().catch(() => undefined); // stopped while reconnecting
+      return;
+    }
+    listening = true;
     this.listener = client;
     this.wake(); // whatever committed while not listening
+  }
+
+  /** Tries again every second until connected or stopped (the database may stay away for a while). */
+  private reconnectListener(): void {
+    setTimeout(() => {
+      if (this.stopped) return;
+      this.connectListener().catch((error: Error) => {
+        this.logger.debug('outbox listener reconnect failed', { message: error.message });
+        this.reconnectListener();
+      });
+    }, 1000).unref();
   }
 
   /** Stops polling and listening; open streams are ended (the WebSocket server closes their sockets first). */
