@@ -1,4 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
+import { getOperationAST } from 'graphql';
 import type { ApiMetrics, OperationType } from '../modules/observability/api-metrics';
 import type { RequestContext } from './context';
 import { tagErrors } from './errors';
@@ -22,10 +23,11 @@ export function observabilityPlugin(metrics: ApiMetrics): ApolloServerPlugin<Req
           tagErrors(errors, contextValue);
           codes = errors.map((error) => String(error.extensions?.code ?? 'INTERNAL_SERVER_ERROR'));
         },
-        async willSendResponse({ operationName, request }) {
+        async willSendResponse({ operationName, request, document }) {
           const seconds = (performance.now() - startedAt) / 1000;
-          // A document that did not parse has no operation: the client's operationName is only a label (bounded).
-          const name = operationName ?? request.operationName;
+          // A document that parsed but did not validate still names its operation; one that did not
+          // parse has only the client's operationName (a label like any other: bounded).
+          const name = operationName ?? (document && getOperationAST(document, request.operationName)?.name?.value) ?? request.operationName;
           metrics.operation({ name, type, transport: 'http', failed: codes !== undefined }, seconds);
           if (contextValue.logger.enabled('debug')) {
             contextValue.logger.debug('graphql operation', {

@@ -40,9 +40,10 @@ let schemaPromise: Promise<GraphQLSchema> | undefined;
 /**
  * A real API server on a free port, over its own fresh database copied from the migrated
  * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`. `options.clock`
- * replaces the services' clock (see tests/helpers/test-clock.ts).
+ * replaces the services' clock (see tests/helpers/test-clock.ts); `options.logger` the silent
+ * logger (a test reading the log lines gives one writing to a stream of its own).
  */
-export async function startTestApp(overrides: Partial<AppConfig> = {}, options: { clock?: Clock } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: Partial<AppConfig> = {}, options: { clock?: Clock; logger?: Logger } = {}): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL!;
   const template = process.env.TEST_TEMPLATE_DB!;
   const database = `vm_test_${process.pid}_${randomBytes(4).toString('hex')}`;
@@ -57,7 +58,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
   await dataSource.initialize();
   schemaPromise ??= createSchema();
   const server: ApiServer = await createApiServer({
-    dataSource, schema: await schemaPromise, config, logger: new Logger('silent'), clock: options.clock,
+    dataSource, schema: await schemaPromise, config, logger: options.logger ?? new Logger('silent'), clock: options.clock,
   });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/graphql`;
