@@ -52,7 +52,7 @@ export async function startTestApp(overrides: Partial<AppConfig> = {}, options: 
   await admin.query(`CREATE DATABASE ${database} TEMPLATE ${template}`);
   await admin.end();
 
-  const platformKey = 'test-platform-key-' + randomBytes(16).toString('hex');
+  const platformKey = overrides.platformAdminKey ?? 'test-platform-key-' + randomBytes(16).toString('hex');
   const config: AppConfig = { ...loadConfig({}), port: 0, platformAdminKey: platformKey, logLevel: 'silent', ...overrides };
   const dataSource = createDataSource(withDatabaseName(adminUrl, database), 20);
   await dataSource.initialize();
