@@ -166,7 +166,7 @@ export async function createApiServer(deps: {
       tagErrors([error], { requestId, logger: requestLogger });
       throw error;
     }
-  });
+  }, logger);
   const apiHeaders = securityHeaders({ production: config.production });
   const cors = createCorsStep(config.corsOrigins);
   const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });

@@ -106,6 +106,24 @@ describe('log lines', () => {
   });
 });
 
+describe('log lines of a failing request', () => {
+  it('should log an internal error on the request\'s logger, with its id, and answer the same id', async () => {
+    await app.dataSource.query('ALTER TABLE plans RENAME TO plans_hidden_by_request_id_test');
+    let result;
+    try {
+      result = await post({ query: '{ plans { code } }' }, { 'x-request-id': 'internal-1', authorization: `Bearer ${platformKey}` });
+    } finally {
+      await app.dataSource.query('ALTER TABLE plans_hidden_by_request_id_test RENAME TO plans');
+    }
+    expect(result.body.errors).toEqual([
+      { message: 'Internal server error', path: ['plans'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: 'internal-1' } },
+    ]);
+    const line = logged().find((l) => l.requestId === 'internal-1' && l.level === 'error');
+    expect(line).toMatchObject({ message: 'unhandled error in GraphQL operation', path: ['plans'] });
+    expect(String(line!.message) + String(line!.stack)).not.toContain(platformKey);
+  });
+});
+
 describe('request ids over WebSocket', () => {
   it('should answer the handshake\'s id, give every operation its own in its errors and log lines', async () => {
     const socket = new WebSocket(app.wsUrl, 'graphql-transport-ws', { headers: { 'x-request-id': 'socket-7' } });

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Logger } from '../shared/logger';
 
 /** Largest request body accepted (bytes): a batch of 1,000 calls is ~250 KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -27,10 +28,16 @@ class HttpError extends Error {
 export function createGraphQLHttpHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
   context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
+  logger?: Logger,
 ): (req: IncomingMessage, res: ServerResponse, requestId: string) => void {
   return (req, res, requestId) => {
     handle(apollo, context, req, res, requestId).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) {
+        logger?.error('unhandled error serving a GraphQL request', {
+          requestId, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
       const message = error instanceof HttpError ? error.message : 'Internal server error';
       if (res.headersSent) {
         res.destroy();

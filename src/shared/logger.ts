@@ -36,15 +36,21 @@ export interface LoggerOptions {
  * of key-shaped strings and of the configured secrets.
  */
 export class Logger {
-  private readonly pino: PinoLogger;
+  private made: PinoLogger | undefined;
+  /** A child's pino logger is made on its first line: most requests log nothing at info. */
+  private readonly make: (() => PinoLogger) | undefined;
+  /** The logger levels are read from (a child's parent until it is made: they share the level). */
+  private readonly levels: PinoLogger;
 
-  constructor(level: LogLevel | PinoLogger, options: LoggerOptions = {}) {
+  constructor(level: LogLevel | { parent: PinoLogger; bindings: Record<string, string | number> }, options: LoggerOptions = {}) {
     if (typeof level !== 'string') {
-      this.pino = level;
+      const { parent, bindings } = level;
+      this.levels = parent;
+      this.make = () => parent.child(bindings);
       return;
     }
     const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 8);
-    this.pino = pino(
+    this.made = pino(
       {
         level,
         messageKey: 'message',
@@ -61,29 +67,34 @@ export class Logger {
       },
       options.destination ?? (level === 'silent' ? { write: () => undefined } : standardStreams()),
     );
+    this.levels = this.made;
+  }
+
+  private get pino(): PinoLogger {
+    return (this.made ??= this.make!());
   }
 
   /** A logger whose every line carries `bindings` (a request's id, a socket's id). */
   child(bindings: Record<string, string | number>): Logger {
-    return new Logger(this.pino.child(bindings));
+    return new Logger({ parent: this.pino, bindings });
   }
 
   /** Whether `level` lines are written (to skip building fields nobody reads). */
   enabled(level: Exclude<LogLevel, 'silent'>): boolean {
-    return this.pino.isLevelEnabled(level);
+    return this.levels.isLevelEnabled(level);
   }
 
   debug(message: string, fields?: object): void {
-    this.pino.debug(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('debug')) this.pino.debug(fields ?? {}, message);
   }
   info(message: string, fields?: object): void {
-    this.pino.info(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('info')) this.pino.info(fields ?? {}, message);
   }
   warn(message: string, fields?: object): void {
-    this.pino.warn(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('warn')) this.pino.warn(fields ?? {}, message);
   }
   error(message: string, fields?: object): void {
-    this.pino.error(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('error')) this.pino.error(fields ?? {}, message);
   }
 }
 
