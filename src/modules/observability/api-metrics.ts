@@ -18,6 +18,19 @@ export interface MetricSources {
 }
 
 const CODE = /^[A-Z][A-Z0-9_]{0,47}$/;
+
+/**
+ * prom-client's process metrics, collected once per process however many servers it runs
+ * (tests run several): each collection starts an event-loop monitor and a GC observer.
+ */
+let processRegistry: Registry | undefined;
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry });
+  }
+  return processRegistry;
+}
 const PREFIX = 'voice_minutes_';
 
 /**
@@ -40,12 +53,14 @@ export class ApiMetrics {
   private readonly jobSeconds: Histogram<'queue'>;
   private readonly batchSizes: Histogram<'batcher'>;
 
+  /** The registry a scrape reads: this one's metrics and the process's. */
+  private readonly exposed: Registry;
+
   /** @param options.operationLabelCap distinct operation names kept as labels. @default 100 */
-  constructor(options: { operationLabelCap?: number; defaultMetrics?: boolean } = {}) {
+  constructor(options: { operationLabelCap?: number } = {}) {
     const registers = [this.registry];
     this.operationLabels = new OperationLabels(options.operationLabelCap);
-    // Process CPU, memory, event loop delay, GC, handles: what tells an overloaded replica.
-    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+
     this.operations = new Counter({
       name: `${PREFIX}graphql_operations_total`,
       help: 'GraphQL operations by operation name (bounded: see OperationLabels), type, transport and outcome (error: at least one error in the result)',
@@ -132,6 +147,9 @@ export class ApiMetrics {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128],
       registers,
     });
+    // Last: merge takes the metrics registered so far. Process CPU, memory, event loop delay,
+    // GC, handles: what tells an overloaded replica.
+    this.exposed = Registry.merge([processMetrics(), this.registry]);
   }
 
   /** Where the collected gauges read from (the server, once it is built). */
@@ -168,10 +186,10 @@ export class ApiMetrics {
 
   /** The text a scrape answers. */
   text(): Promise<string> {
-    return this.registry.metrics();
+    return this.exposed.metrics();
   }
 
   get contentType(): string {
-    return this.registry.contentType;
+    return this.exposed.contentType;
   }
 }
