@@ -8,6 +8,10 @@ import { JobScheduler } from './modules/jobs/job-scheduler';
 import { createPaymentGateway } from './modules/billing/create-payment-gateway';
 import type { PaymentGateway } from './modules/billing/payment-gateway';
 import { Logger } from './shared/logger';
+import { ApiMetrics } from './modules/observability/api-metrics';
+
+/** Until the configuration is read: startup failures are logged at any level. */
+let logger = new Logger('info');
 
 /** The composition root: config → database → schema → HTTP → jobs → signals. */
 async function main(): Promise<void> {
@@ -18,12 +22,14 @@ async function main(): Promise<void> {
     payments = createPaymentGateway(config);
   } catch (error) {
     if (error instanceof ConfigError) {
-      console.error(error.message);
+      // Plain text on stderr: the operator reads it in a terminal, before any log pipeline exists.
+      process.stderr.write(`${error.message}\n`);
       process.exit(1);
     }
     throw error;
   }
-  const logger = new Logger(config.logLevel);
+  // The configured secrets are censored in every line, whatever logs them.
+  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken, config.payments.stripeSecretKey, config.payments.stripeWebhookSecret] });
   if (payments.mode === 'sandbox') {
     logger.warn('PAYMENTS IN SANDBOX MODE (no STRIPE_SECRET_KEY): top-ups are booked as paid without charging anyone; refused when NODE_ENV=production');
   }
@@ -41,9 +47,11 @@ async function main(): Promise<void> {
   }
 
   const schema = await createSchema();
-  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments });
+  // One registry for the process: the API's figures and the jobs' on the same /metrics.
+  const metrics = new ApiMetrics();
+  const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments, metrics });
   const jobs = config.jobsEnabled
-    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, billing: server.services.billing })
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing })
     : undefined;
   const port = await server.listen(config.port);
 
@@ -89,6 +97,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  console.error('startup failed:', error instanceof Error ? error.message : error);
+  logger.error(`startup failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -31,6 +31,12 @@ import { createStatementsCsvRoute, STATEMENTS_CSV_PATH } from './modules/stateme
 import { createMonitorRoute } from './modules/monitor/monitor-route';
 import type { PaymentGateway } from './modules/billing/payment-gateway';
 import { createStripeWebhookRoute, STRIPE_WEBHOOK_PATH } from './modules/billing/stripe-webhook.route';
+import { ApiMetrics } from './modules/observability/api-metrics';
+import { ReadinessCheck } from './modules/observability/readiness';
+import { createOpsRoutes } from './modules/observability/ops-routes';
+import { REQUEST_ID_HEADER, requestIdOf } from './modules/observability/request-id';
+import { observabilityPlugin } from './graphql/observability-plugin';
+import { tagErrors } from './graphql/errors';
 
 /** Connections the kernel queues before accept (capped by net.core.somaxconn). */
 const ACCEPT_BACKLOG = 4096;
@@ -45,6 +51,10 @@ export interface ApiServer {
   rateLimits: RateLimitService;
   /** This process's authenticated WebSockets by credential (tests and metrics). */
   sockets: SocketRegistry;
+  /** This process's Prometheus metrics (GET /metrics). */
+  metrics: ApiMetrics;
+  /** What GET /readyz answers. */
+  readiness: ReadinessCheck;
   /** Listens on `port` (0: any free port) and resolves with the port taken. */
   listen(port: number): Promise<number>;
   /**
@@ -64,17 +74,23 @@ export async function createApiServer(deps: {
   clock?: Clock;
   /** The payment provider (Stripe, or sandbox mode when omitted). */
   payments?: PaymentGateway;
+  /** The process's metrics, shared with the jobs (main.ts); a registry of the server's own by default. */
+  metrics?: ApiMetrics;
 }): Promise<ApiServer> {
   const { dataSource, schema, config, logger } = deps;
+  const metrics = deps.metrics ?? new ApiMetrics();
+  const databaseUrl = (dataSource.options as { url: string }).url;
   // Its request handler is attached below, once Apollo (which needs the server for draining) has started.
   const httpServer = http.createServer();
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
-  const services = createServices(dataSource, { revocations, logger, clock: deps.clock, payments: deps.payments });
+  const services = createServices(dataSource, {
+    revocations, logger, clock: deps.clock, payments: deps.payments, onBatch: (batcher, size) => metrics.batch(batcher, size),
+  });
   const rateLimits = await RateLimitService.start({
     config: config.rateLimits,
-    databaseUrl: (dataSource.options as { url: string }).url,
+    databaseUrl,
     redisUrl: config.redisUrl,
     logger,
   });
@@ -93,10 +109,11 @@ export async function createApiServer(deps: {
     includeStacktraceInErrorResponses: false,
     validationRules: validationRules(limits),
     parseOptions: PARSE_OPTIONS,
-    formatError: createErrorFormatter(logger, { hideSuggestions: config.production }),
+    formatError: createErrorFormatter(logger, { hideSuggestions: config.production, countError: (code) => metrics.error(code) }),
     plugins: [
       // In-flight requests get the whole grace period (Apollo's default is 10 s, then it cuts them).
       ApolloServerPluginDrainHttpServer({ httpServer, stopGracePeriodMillis: config.shutdownGraceSeconds * 1000 }),
+      observabilityPlugin(metrics),
       noHttpSubscriptionsPlugin(),
       wellFormedInputPlugin(),
       costLimitPlugin(schema),
@@ -109,23 +126,60 @@ export async function createApiServer(deps: {
     ],
   });
   await apollo.start();
-  const events = await EventHub.start(dataSource, logger);
+  const events = await EventHub.start(dataSource, logger, {
+    onFanOut: (rows, atMs) => metrics.eventsDelivered(rows.map((row) => row.occurredAt), atMs),
+  });
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
-    limits, hideSuggestions: config.production,
+    limits, hideSuggestions: config.production, metrics,
+  });
+  const apiPool = (dataSource.driver as unknown as { master: import('pg').Pool }).master;
+  metrics.watch({
+    openSockets: () => subscriptions.openSockets(),
+    activeSubscriptions: () => events.subscriberCount,
+    pools: () => ({ api: apiPool, ...events.pools }),
+  });
+  const readiness = new ReadinessCheck({
+    databaseUrl,
+    expectedMigrations: dataSource.migrations.map((migration) => migration.name ?? migration.constructor.name),
+    listenerConnected: () => events.listenerConnected,
+    logger,
+  });
+  const ops = createOpsRoutes({
+    readiness,
+    metrics,
+    access: { token: config.metricsToken, production: config.production },
+    authFailures: {
+      retryAfterSeconds: (req) => {
+        const decision = rateLimits.checkAuthFailures(clientIp(req, config.trustProxyHops));
+        return decision.allowed ? undefined : decision.retryAfterSeconds;
+      },
+      recordFailure: (req) => rateLimits.recordAuthFailure(clientIp(req, config.trustProxyHops)),
+    },
   });
 
-  const graphql = createGraphQLHttpHandler(apollo, async (req): Promise<RequestContext> => ({
-    viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization).catch(
-      (error: unknown) => {
-        // The key lookup found the database down: 503 SERVICE_UNAVAILABLE (retryable), not a 500.
-        throw isTransientConnectionError(error) ? new ServiceUnavailableError() : error;
-      },
-    ),
-    loaders: createLoaders(dataSource),
-    services,
-  }));
+  const graphql = createGraphQLHttpHandler(apollo, async (req, requestId): Promise<RequestContext> => {
+    const requestLogger = logger.child({ requestId });
+    try {
+      return {
+        viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization).catch(
+          (error: unknown) => {
+            // The key lookup found the database down: 503 SERVICE_UNAVAILABLE (retryable), not a 500.
+            throw isTransientConnectionError(error) ? new ServiceUnavailableError() : error;
+          },
+        ),
+        loaders: createLoaders(dataSource),
+        services,
+        requestId,
+        logger: requestLogger,
+      };
+    } catch (error) {
+      // Apollo formats it without a context: the tag gives it the request's id and logger.
+      tagErrors([error], { requestId, logger: requestLogger });
+      throw error;
+    }
+  }, logger);
   const apiHeaders = securityHeaders({ production: config.production });
   const cors = createCorsStep(config.corsOrigins);
   const playground = createPlaygroundRoute({ enabled: config.playgroundEnabled });
@@ -141,20 +195,22 @@ export async function createApiServer(deps: {
     // Before routing, so no answer (Apollo's, an error before Apollo, /health, 404) goes without
     // them; the playground's own answers replace the policy with the page's (same origin only).
     applySecurityHeaders(res, apiHeaders);
+    const requestId = requestIdOf(req.headers[REQUEST_ID_HEADER]);
+    res.setHeader(REQUEST_ID_HEADER, requestId);
     const path = req.url?.split('?', 1)[0] ?? '/';
     if (path === '/graphql' && cors(req, res) === 'answered') return;
     if (playground(req, res, path)) return;
     if (monitor(req, res, path)) return;
-    if (path === '/graphql') graphql(req, res);
+    if (path === '/graphql') graphql(req, res, requestId);
     else if (path === STATEMENTS_CSV_PATH) {
       statementsCsv(req, res).catch((error: Error) => {
-        logger.error('statements export failed', { message: error.message });
-        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        logger.error('statements export failed', { message: error.message, requestId });
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR', requestId } }] });
         else res.destroy();
       });
     } else if (path === STRIPE_WEBHOOK_PATH) stripeWebhook(req, res);
-    else if (path === '/health' && (req.method === 'GET' || req.method === 'HEAD')) sendJson(res, 200, { status: 'ok' });
-    else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql' }] });
+    else if (ops(req, res, path)) return;
+    else sendJson(res, 404, { errors: [{ message: 'Not found: the API is at /graphql', extensions: { code: 'NOT_FOUND', requestId } }] });
   });
 
   return {
@@ -163,6 +219,8 @@ export async function createApiServer(deps: {
     services,
     rateLimits,
     sockets: subscriptions.registry,
+    metrics,
+    readiness,
     listen: (port) =>
       new Promise((resolve, reject) => {
         httpServer.once('error', reject);
@@ -178,6 +236,7 @@ export async function createApiServer(deps: {
       await events.stop();
       await apollo.stop();
       await rateLimits.dispose();
+      await readiness.dispose();
     },
   };
 }

@@ -200,9 +200,9 @@ describe('abuse limits in production', () => {
     const query = getIntrospectionQuery();
     const http = await app.gql(query);
     expect(http.status).toBe(400);
-    expect(http.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/Introspection is disabled/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect(http.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/Introspection is disabled/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) } })]);
     const ws = await overWebSocket(query);
-    expect(ws).toEqual([expect.objectContaining({ message: expect.stringMatching(/Introspection is disabled/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })]);
+    expect(ws).toEqual([expect.objectContaining({ message: expect.stringMatching(/Introspection is disabled/), extensions: { code: 'GRAPHQL_VALIDATION_FAILED', requestId: expect.any(String) } })]);
   });
 
   it('should still answer __typename', async () => {

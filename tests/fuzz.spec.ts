@@ -320,7 +320,7 @@ describe('fuzzing every field with hostile input', () => {
     async (selection) => {
       const response = await app.gql(`subscription { ${selection} }`, {}, tokens.agencyA);
       expect(response.status).toBe(400);
-      expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/WebSocket/), extensions: { code: 'BAD_REQUEST' } })]);
+      expect(response.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/WebSocket/), extensions: { code: 'BAD_REQUEST', requestId: expect.any(String) } })]);
     },
   );
 
@@ -328,9 +328,9 @@ describe('fuzzing every field with hostile input', () => {
     const client = wsClient(app.wsUrl, tokens.agencyA);
     try {
       const result = await wsOnce(client, `subscription($a: String) { usageUpdated(afterSequence: $a) { sequence } }`, { a: false });
-      expect(result.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/String cannot represent/), extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(result.errors).toEqual([expect.objectContaining({ message: expect.stringMatching(/String cannot represent/), extensions: { code: 'BAD_USER_INPUT', requestId: expect.any(String) } })]);
       const query = await wsOnce(client, `query($id: ID!) { subAccount(id: $id) { id } }`, { id: [1] });
-      expect(query.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT' } })]);
+      expect(query.errors).toEqual([expect.objectContaining({ extensions: { code: 'BAD_USER_INPUT', requestId: expect.any(String) } })]);
     } finally {
       await client.dispose();
     }

@@ -271,7 +271,7 @@ describe('input limits', () => {
       const id = Buffer.from(`SubAccount:${orphan.id}`).toString('base64url');
       const response = await app.gql(`query($id: ID!) { subAccount(id: $id) { name wallet { id } } }`, { id });
       expect(response.errors).toEqual([
-        { message: 'Internal server error', path: ['subAccount', 'wallet'], extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        { message: 'Internal server error', path: ['subAccount', 'wallet'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } },
       ]);
       expectNoInternals(response);
       expect(JSON.stringify(response)).not.toMatch(/non-nullable|Cannot return null/);
@@ -286,7 +286,7 @@ describe('input limits', () => {
         await app.dataSource.query(`ALTER TABLE plans_hidden_by_test RENAME TO plans`);
       }
       expect(response.data).toBeNull();
-      expect(response.errors).toEqual([{ message: 'Internal server error', path: ['plans'], extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      expect(response.errors).toEqual([{ message: 'Internal server error', path: ['plans'], extensions: { code: 'INTERNAL_SERVER_ERROR', requestId: expect.any(String) } }]);
       expectNoInternals(response);
       expect(JSON.stringify(response)).not.toMatch(/relation|plans_hidden|SELECT|does not exist/i);
       expect(ok(await app.gql(`{ plans { code } }`)).plans).toHaveLength(4);

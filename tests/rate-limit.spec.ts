@@ -60,6 +60,7 @@ interface Replica {
 interface Answer {
   status: number;
   retryAfter: string | null;
+  requestId: string | null;
   body: { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 }
 
@@ -73,7 +74,7 @@ async function post(url: string, query: string, variables: Record<string, unknow
     },
     body: JSON.stringify({ query, variables }),
   });
-  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Answer['body'] };
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), requestId: response.headers.get('x-request-id'), body: (await response.json()) as Answer['body'] };
 }
 
 /** Sends `query` until the first refusal (at most `max` times); the number admitted and the refusal. */
@@ -104,7 +105,7 @@ function expectRateLimited(answer: Answer): void {
   expect(seconds).toBeLessThanOrEqual(60);
   expect(answer.body.data).toBeUndefined();
   expect(answer.body.errors).toEqual([
-    { message: expect.stringMatching(/retry in \d+ s/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds } },
+    { message: expect.stringMatching(/retry in \d+ s/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: seconds, requestId: answer.requestId } },
   ]);
 }
 
@@ -261,7 +262,7 @@ describe.each([
       const overBudget = subscribe(client, CHEAP);
       await overBudget.done;
       expect(overBudget.errors).toEqual([
-        { message: expect.stringMatching(/retry in \d+ s/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number) } },
+        { message: expect.stringMatching(/retry in \d+ s/), extensions: { code: 'RATE_LIMITED', retryAfterSeconds: expect.any(Number), requestId: expect.any(String) } },
       ]);
       expect(overBudget.events).toEqual([]);
 

@@ -37,6 +37,7 @@ describe('loadConfig', () => {
       payments: {
         stripeSecretKey: undefined, stripeWebhookSecret: undefined, stripeApi: undefined, stripeMaxNetworkRetries: 2, webhookToleranceSeconds: 300,
       },
+      metricsToken: undefined,
     });
   });
 
@@ -111,6 +112,7 @@ describe('loadConfig', () => {
       WS_MAX_SOCKETS_PER_KEY: '5',
       WS_MAX_MESSAGES_PER_SECOND: '10',
       WS_MESSAGE_BURST: '30',
+      METRICS_TOKEN: 'm'.repeat(24),
     });
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
@@ -118,6 +120,7 @@ describe('loadConfig', () => {
       jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, dbConnectTimeoutSeconds: 0, shutdownGraceSeconds: 5, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
       wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
+      metricsToken: 'm'.repeat(24),
     });
   });
 
@@ -135,6 +138,7 @@ describe('loadConfig', () => {
     ['WS_MAX_SUBSCRIPTIONS_PER_SOCKET', '0'], ['WS_MAX_SOCKETS_PER_KEY', '0'], ['WS_MAX_MESSAGES_PER_SECOND', '2.5'],
     ['WS_MESSAGE_BURST', '100'], ['DB_CONNECT_TIMEOUT_SECONDS', '-1'], ['DB_CONNECT_TIMEOUT_SECONDS', '3601'],
     ['DB_CONNECT_TIMEOUT_SECONDS', '2s'], ['SHUTDOWN_GRACE_SECONDS', '0'], ['SHUTDOWN_GRACE_SECONDS', '1.5'],
+    ['METRICS_TOKEN', 'm'.repeat(23)],
   ])('should refuse %s=%p with a message naming the variable', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(`^Invalid configuration: ${name} `));

@@ -97,6 +97,11 @@ export interface AppConfig {
    * @default true outside production, false in production
    */
   introspectionEnabled: boolean;
+  /**
+   * Bearer token that GET /metrics requires (METRICS_TOKEN, at least 24 characters). Unset:
+   * /metrics is open outside production and off (404) in production.
+   */
+  metricsToken: string | undefined;
   rateLimits: RateLimitConfig;
   payments: PaymentsConfig;
 }
@@ -250,6 +255,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   if (jwtSecret !== undefined && jwtSecret.length < 32) {
     throw new ConfigError('JWT_SECRET', 'must be at least 32 characters');
   }
+  const metricsToken = optionalString(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 24) {
+    throw new ConfigError('METRICS_TOKEN', 'must be at least 24 characters');
+  }
   const wsMaxSubscriptionsPerSocket = integer(env, 'WS_MAX_SUBSCRIPTIONS_PER_SOCKET', 100, 1, 10_000);
   const wsMessageBurst = integer(env, 'WS_MESSAGE_BURST', 200, 1, 100_000);
   if (wsMessageBurst < wsMaxSubscriptionsPerSocket + 1) {
@@ -296,6 +305,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     playgroundEnabled,
     monitorEnabled: boolean(env, 'ENABLE_MONITOR', playgroundEnabled),
     introspectionEnabled: boolean(env, 'ENABLE_INTROSPECTION', !production),
+    metricsToken,
     rateLimits: rateLimits(env),
     payments: payments(env, production),
   };

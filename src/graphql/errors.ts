@@ -106,20 +106,59 @@ const PASSED_EXTENSIONS = ['field', 'retryAfterSeconds', 'retryable', 'resumeAft
  * Here rather than graphql-armor's block-field-suggestions, which is an Apollo plugin
  * (the WebSocket path does not run it) and misses "Did you mean the enum value …?".
  */
-export function createErrorFormatter(logger: Logger, options: { hideSuggestions: boolean } = { hideSuggestions: false }) {
+export function createErrorFormatter(logger: Logger, options: ErrorFormatOptions = { hideSuggestions: false }) {
   const format = formatterOf(logger);
-  if (!options.hideSuggestions) return format;
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const result = format(formatted, error);
-    return { ...result, message: withoutSuggestions(result.message) };
+  return (formatted: GraphQLFormattedError, error: unknown, request?: ErrorRequest): GraphQLFormattedError => {
+    const of = request ?? requestOfError(error);
+    let result = format(formatted, error, of?.logger);
+    if (options.hideSuggestions) result = { ...result, message: withoutSuggestions(result.message) };
+    options.countError?.(result.extensions?.code as string | undefined);
+    // Every error names its request, so a client's report finds the server's log lines.
+    if (of) result = { ...result, extensions: { ...result.extensions, requestId: of.requestId } };
+    return result;
   };
+}
+
+export interface ErrorFormatOptions {
+  /** Drop graphql-js's "Did you mean …?" hints (production). */
+  hideSuggestions: boolean;
+  /** Told the code of every error sent (the errors-by-code metric). */
+  countError?: (code: string | undefined) => void;
+}
+
+/** The request an error belongs to: its id goes into `extensions.requestId`, an internal error is logged on its logger. */
+export interface ErrorRequest {
+  requestId: string;
+  logger: Logger;
+}
+
+/**
+ * Errors tagged with their request before Apollo formats them (formatError receives no
+ * context): the observability plugin tags each error it is told of, the HTTP context
+ * function the error it throws. Weak, so an error's tag goes with it.
+ */
+const errorRequests = new WeakMap<object, ErrorRequest>();
+
+/** Tags errors with their request (see createErrorFormatter). */
+export function tagErrors(errors: readonly unknown[], request: ErrorRequest): void {
+  for (const error of errors) if (typeof error === 'object' && error !== null) errorRequests.set(error, request);
+}
+
+function requestOfError(error: unknown): ErrorRequest | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const tagged = errorRequests.get(error);
+  if (tagged) return tagged;
+  // Apollo wraps a thrown non-GraphQL error (context creation) in a GraphQLError of its own.
+  const original = (error as { originalError?: unknown }).originalError;
+  return typeof original === 'object' && original !== null ? errorRequests.get(original) : undefined;
 }
 
 /** A message without graphql-js's suggestions ("Did you mean "name"?", "Did you mean the enum value "BASIC"?"). */
 export const withoutSuggestions = (message: string): string => message.replace(/\s*Did you mean [^?]*\?/g, '');
 
-function formatterOf(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+function formatterOf(defaultLogger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown, requestLogger?: Logger): GraphQLFormattedError => {
+    const logger = requestLogger ?? defaultLogger;
     const original = unwrapResolverError(error);
     const code = formatted.extensions?.code as string | undefined;
     if (original instanceof Error && original.name === 'ArgumentValidationError') {

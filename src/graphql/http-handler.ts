@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRequest } from '@apollo/server';
+import type { Logger } from '../shared/logger';
 
 /** Largest request body accepted (bytes): a batch of 1,000 calls is ~250 KB. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -26,18 +27,24 @@ class HttpError extends Error {
  */
 export function createGraphQLHttpHandler<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage) => Promise<TContext>,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    handle(apollo, context, req, res).catch((error: unknown) => {
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
+  logger?: Logger,
+): (req: IncomingMessage, res: ServerResponse, requestId: string) => void {
+  return (req, res, requestId) => {
+    handle(apollo, context, req, res, requestId).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : 500;
+      if (status === 500) {
+        logger?.error('unhandled error serving a GraphQL request', {
+          requestId, message: error instanceof Error ? error.message : String(error), stack: error instanceof Error ? error.stack : undefined,
+        });
+      }
       const message = error instanceof HttpError ? error.message : 'Internal server error';
       if (res.headersSent) {
         res.destroy();
         return;
       }
       // A body left unread must not be parsed as the next request: close the connection after answering.
-      sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' } }] },
+      sendJson(res, status, { errors: [{ message, extensions: { code: status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST', requestId } }] },
         req.complete ? {} : { connection: 'close' });
     });
   };
@@ -45,9 +52,10 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
 
 async function handle<TContext extends BaseContext>(
   apollo: ApolloServer<TContext>,
-  context: (req: IncomingMessage) => Promise<TContext>,
+  context: (req: IncomingMessage, requestId: string) => Promise<TContext>,
   req: IncomingMessage,
   res: ServerResponse,
+  requestId: string,
 ): Promise<void> {
   const method = (req.method ?? 'GET').toUpperCase();
   const headers = new HeaderMap();
@@ -61,7 +69,7 @@ async function handle<TContext extends BaseContext>(
     search: queryAt >= 0 ? req.url!.slice(queryAt) : '',
     body: method === 'POST' ? await readJsonBody(req) : undefined,
   };
-  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(req) });
+  const response = await apollo.executeHTTPGraphQLRequest({ httpGraphQLRequest: request, context: () => context(req, requestId) });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

@@ -26,13 +26,17 @@ import { SandboxGateway } from '../modules/billing/sandbox-gateway';
  * @param options.logger where a batch item that fails alone is logged.
  * @param options.clock dates sub-account changes (tests walking through billing cycles pass their own).
  * @param options.payments the payment provider (`createPaymentGateway`); sandbox mode when omitted.
+ * @param options.onBatch told of every group-commit statement, by batcher and size (metrics).
  */
 export function createServices(
   dataSource: DataSource,
-  options: { revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock; payments?: PaymentGateway } = {},
+  options: {
+    revocations?: ApiKeyRevocations; logger?: Logger; clock?: Clock; payments?: PaymentGateway;
+    onBatch?: (batcher: 'transfer', size: number) => void;
+  } = {},
 ) {
-  const { revocations, logger, clock = systemClock } = options;
-  const transferBatcher = new TransferBatcher(dataSource);
+  const { revocations, logger, clock = systemClock, onBatch } = options;
+  const transferBatcher = new TransferBatcher(dataSource, 1, onBatch && ((size) => onBatch('transfer', size)));
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,

@@ -43,11 +43,13 @@ let schemaPromise: Promise<GraphQLSchema> | undefined;
  * template. Call once per test file (`beforeAll`) and `close()` in `afterAll`. `options.clock`
  * replaces the services' clock (see tests/helpers/test-clock.ts); `options.connectVia` maps the
  * app's connection string (tests/helpers/tcp-proxy.ts); `options.payments` the payment
- * provider (sandbox mode without it; tests/helpers/stripe-server.ts for the real SDK).
+ * provider (sandbox mode without it; tests/helpers/stripe-server.ts for the real SDK);
+ * `options.logger` the silent logger (a test reading the log lines gives one writing to a
+ * stream of its own).
  */
 export async function startTestApp(
   overrides: Partial<AppConfig> = {},
-  options: { clock?: Clock; connectVia?: (databaseUrl: string) => string; payments?: PaymentGateway } = {},
+  options: { clock?: Clock; connectVia?: (databaseUrl: string) => string; payments?: PaymentGateway; logger?: Logger } = {},
 ): Promise<TestApp> {
   const adminUrl = process.env.TEST_ADMIN_URL!;
   const template = process.env.TEST_TEMPLATE_DB!;
@@ -57,7 +59,7 @@ export async function startTestApp(
   await admin.query(`CREATE DATABASE ${database} TEMPLATE ${template}`);
   await admin.end();
 
-  const platformKey = 'test-platform-key-' + randomBytes(16).toString('hex');
+  const platformKey = overrides.platformAdminKey ?? 'test-platform-key-' + randomBytes(16).toString('hex');
   const config: AppConfig = { ...loadConfig({}), port: 0, platformAdminKey: platformKey, logLevel: 'silent', ...overrides };
   // `connectVia` puts something between the app and PostgreSQL (a TCP proxy a test cuts).
   const appUrl = withDatabaseName(adminUrl, database);
@@ -65,7 +67,7 @@ export async function startTestApp(
   await dataSource.initialize();
   schemaPromise ??= createSchema();
   const server: ApiServer = await createApiServer({
-    dataSource, schema: await schemaPromise, config, logger: new Logger('silent'), clock: options.clock, payments: options.payments,
+    dataSource, schema: await schemaPromise, config, logger: options.logger ?? new Logger('silent'), clock: options.clock, payments: options.payments,
   });
   const port = await server.listen(0);
   const url = `http://127.0.0.1:${port}/graphql`;

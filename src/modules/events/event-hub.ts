@@ -103,6 +103,7 @@ export class EventHub {
   listenerConnects = 0;
   private markWaiters: Array<{ resolve: (mark: Cursor) => void; reject: (error: unknown) => void }> = [];
   private markInFlight = false;
+  private onFanOut: ((rows: readonly OutboxRow[], atMs: number) => void) | undefined;
   /** Incremented per poll that read rows (tests and metrics). */
   polls = 0;
   /**
@@ -158,11 +159,16 @@ export class EventHub {
    *   replicas (each one is a transaction of its own). @default 50
    * @param options.recentRows how many of the rows read last are kept for resumes from
    *   memory (and for backfills). @default 20000
+   * @param options.onFanOut told of every batch of rows fanned out to subscribers, with the
+   *   time it happened (the delivery-lag metric). @default none
    */
   static async start(
     dataSource: DataSource,
     logger: Logger,
-    options: { pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number } = {},
+    options: {
+      pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number;
+      onFanOut?: (rows: readonly OutboxRow[], atMs: number) => void;
+    } = {},
   ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the event hub needs the DataSource to be configured with a url');
@@ -170,6 +176,7 @@ export class EventHub {
       pollMs: options.minPollSpacingMs ?? 25,
       notifyMs: options.minNotifySpacingMs ?? 50,
     }, options.recentRows ?? RECENT_ROWS);
+    hub.onFanOut = options.onFanOut;
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.frontier = BigInt(xmin);
     hub.kept.reset({ xid: hub.frontier, id: -1n });
@@ -182,6 +189,16 @@ export class EventHub {
 
   get subscriberCount(): number {
     return this.streams.size;
+  }
+
+  /** Whether the LISTEN connection is up (readiness: without it other replicas' events wait for the safety-net poll). */
+  get listenerConnected(): boolean {
+    return this.listener !== undefined;
+  }
+
+  /** The hub's own pools, for the pool metrics. */
+  get pools(): { events: Pool; replay: Pool } {
+    return { events: this.pool, replay: this.replayPool };
   }
 
   /** Adds a listener of key revocations; the returned function removes it. */
@@ -313,6 +330,7 @@ export class EventHub {
     }
     // After the streams: each of the key's streams has its UNAUTHENTICATED end queued before its socket is closed.
     if (revoked.length > 0) this.announceRevocations(revoked);
+    this.onFanOut?.(rows, Date.now());
   }
 
   /**

@@ -21,6 +21,19 @@ import { subscribeShared } from './shared-execution';
 import { SocketSession } from './socket-session';
 import { credentialKeyOf, SocketRegistry } from './socket-registry';
 import { WsCloseCode } from './socket-close';
+import type { ApiMetrics, OperationType } from '../observability/api-metrics';
+import { newRequestId, REQUEST_ID_HEADER, requestIdOf } from '../observability/request-id';
+
+/** One operation of a socket, from its subscribe message to its end: its id, logger and metric labels. */
+interface OperationState {
+  requestId: string;
+  logger: Logger;
+  startedAt: number;
+  name: string | null | undefined;
+  type: OperationType;
+  /** Counted in the operations metric already (a subscription is counted when it starts). */
+  counted: boolean;
+}
 
 // graphql-ws 6 publishes 'graphql-ws/use/ws' through package.json "exports", which this project's
 // moduleResolution (node10, CommonJS) does not read: the types come from the file the export points at.
@@ -75,14 +88,34 @@ export function attachSubscriptionServer(deps: {
   limits: LimitOptions;
   /** Drop "Did you mean …?" from error messages (production), as HTTP does. */
   hideSuggestions: boolean;
-}): { dispose(): Promise<void>; registry: SocketRegistry } {
-  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits } = deps;
-  const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions });
+  metrics: ApiMetrics;
+}): { dispose(): Promise<void>; registry: SocketRegistry; openSockets(): number } {
+  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits, metrics } = deps;
+  const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions, countError: (code) => metrics.error(code) });
+  // A socket's id: the handshake's x-request-id when acceptable, else generated; sent back on the
+  // 101 answer and bound to the socket's log lines. Each operation gets an id of its own
+  // (graphql-ws operation ids are the client's and may be anything).
+  const socketIds = new WeakMap<object, string>();
+  const operationsOf = new WeakMap<object, Map<string, OperationState>>();
+  const socketLoggers = new WeakMap<object, Logger>();
+  const operationOf = (socket: object, id: string): OperationState | undefined => operationsOf.get(socket)?.get(id);
+  const countOperation = (operation: OperationState, failed: boolean) => {
+    if (operation.counted) return;
+    operation.counted = true;
+    const seconds = operation.type === 'subscription' ? undefined : (performance.now() - operation.startedAt) / 1000;
+    metrics.operation({ name: operation.name, type: operation.type, transport: 'ws', failed }, seconds);
+    if (operation.logger.enabled('debug')) {
+      operation.logger.debug('graphql operation', {
+        operation: metrics.operationLabels.label(operation.name), type: operation.type, transport: 'ws',
+        ...(seconds !== undefined ? { durationMs: Math.round(seconds * 10_000) / 10 } : {}), ...(failed ? { failed } : {}),
+      });
+    }
+  };
   const registry = new SocketRegistry(config.wsMaxSocketsPerKey, revocations);
   const stopWatchingRevocations = hub.onKeyRevoked(registry);
   const sessions = new WeakMap<object, SocketSession>();
   const sessionOf = (socket: object): SocketSession => sessions.get(socket)!;
-  const format = (error: GraphQLError) => formatError(error.toJSON(), error);
+  const format = (error: GraphQLError, operation: OperationState | undefined) => formatError(error.toJSON(), error, operation);
   // A reconnect storm is thousands of identical documents: parse and validate each once. The
   // key blanks string variables (ids, cursors such as afterSequence): strings never change
   // validity or the estimated cost, which reads page sizes (numbers).
@@ -115,7 +148,14 @@ export function attachSubscriptionServer(deps: {
   // thousands of sockets closing and opening at once) closed sockets whose connection_init had
   // arrived in time but was not read yet.
   const initialised = new WeakSet<object>();
-  wss.on('connection', (socket) => {
+  wss.on('headers', (headers, request) => {
+    const id = requestIdOf(request.headers[REQUEST_ID_HEADER]);
+    socketIds.set(request, id);
+    headers.push(`${REQUEST_ID_HEADER}: ${id}`);
+  });
+  wss.on('connection', (socket, request) => {
+    socketLoggers.set(socket, logger.child({ socketId: socketIds.get(request) ?? newRequestId() }));
+    operationsOf.set(socket, new Map());
     const timer = setTimeout(() => {
       setImmediate(() => {
         if (!initialised.has(socket) && socket.readyState === socket.OPEN) socket.close(4408, 'Connection initialisation timeout');
@@ -179,13 +219,27 @@ export function attachSubscriptionServer(deps: {
         };
         return true;
       },
-      context: (ctx): RequestContext => ({
-        viewer: ctx.extra.viewer!,
-        loaders: createLoaders(dataSource),
-        services,
-        events: hub,
-      }),
+      context: (ctx, id): RequestContext => {
+        const operation = operationOf(ctx.extra.socket, id);
+        return {
+          viewer: ctx.extra.viewer!,
+          loaders: createLoaders(dataSource),
+          services,
+          events: hub,
+          requestId: operation?.requestId ?? newRequestId(),
+          logger: operation?.logger ?? logger,
+        };
+      },
       onSubscribe: async (ctx, id, payload) => {
+        const requestId = newRequestId();
+        operationsOf.get(ctx.extra.socket)?.set(id, {
+          requestId,
+          logger: (socketLoggers.get(ctx.extra.socket) ?? logger).child({ requestId }),
+          startedAt: performance.now(),
+          name: payload.operationName,
+          type: 'unknown',
+          counted: false,
+        });
         const session = sessionOf(ctx.extra.socket);
         if (session.refusal) return [session.refusal];
         // Every operation re-checks the viewer of connection_init: a key revoked or a token expired since is refused.
@@ -205,6 +259,11 @@ export function attachSubscriptionServer(deps: {
         // Charged like HTTP, at subscribe (a subscription's events are not charged); over the budget the
         // operation gets RATE_LIMITED and the socket stays open.
         const operation = getOperationAST(result.document, payload.operationName ?? undefined);
+        const state = operationOf(ctx.extra.socket, id);
+        if (state && operation) {
+          state.type = operation.operation as OperationType;
+          state.name = operation.name?.value ?? payload.operationName;
+        }
         const limited = chargeOperation(rateLimits, schema, ctx.extra.viewer!, result.document, operation, payload.variables);
         if (limited) return [limited];
         if (getOperationAST(result.document, payload.operationName)?.operation === 'subscription') {
@@ -216,22 +275,37 @@ export function attachSubscriptionServer(deps: {
             })];
           }
           session.subscriptionIds.add(id);
+          if (state) countOperation(state, false);
         }
         return { schema, document: result.document, operationName: payload.operationName, variableValues: payload.variables };
       },
       // The same error mapping as HTTP: client errors keep their code, anything else is logged
       // and replaced by a generic error (no SQL or internals leave the process).
-      onError: (_ctx, _id, _payload, errors) => errors.map((error) => format(asRequestError(error))),
-      onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors
-          ? { ...result, errors: result.errors.map((error) => format(result.data === undefined ? asRequestError(error) : error)) }
-          : undefined,
+      onError: (ctx, id, _payload, errors) => {
+        const operation = operationOf(ctx.extra.socket, id);
+        const formatted = errors.map((error) => format(asRequestError(error), operation));
+        if (operation) countOperation(operation, true);
+        operationsOf.get(ctx.extra.socket)?.delete(id);
+        return formatted;
+      },
+      onNext: (ctx, id, _payload, _args, result) => {
+        if (!result.errors) return undefined;
+        const operation = operationOf(ctx.extra.socket, id);
+        if (operation && operation.type !== 'subscription') countOperation(operation, true);
+        return { ...result, errors: result.errors.map((error) => format(result.data === undefined ? asRequestError(error) : error, operation)) };
+      },
+      onComplete: (ctx, id) => {
+        const operation = operationOf(ctx.extra.socket, id);
+        if (operation) countOperation(operation, false);
+        operationsOf.get(ctx.extra.socket)?.delete(id);
+      },
     },
     wss,
     KEEP_ALIVE_MS,
   );
   return {
     registry,
+    openSockets: () => wss.clients.size,
     dispose: async () => {
       stopWatchingRevocations();
       await (cleanup.dispose() as Promise<void>);
