@@ -50,7 +50,7 @@ describe('startup with an unreachable database', () => {
     url.pathname = '/vm_test_no_such_database';
     const server = await spawnServer({ DATABASE_URL: url.toString(), DB_CONNECT_TIMEOUT_SECONDS: '60', JOBS_ENABLED: 'false' });
     expect(await server.exited).toBe(1);
-    expect(server.output()).toMatch(/startup failed: cannot use PostgreSQL at [^ ]+: database "vm_test_no_such_database" does not exist/);
+    expect(server.output()).toMatch(/startup failed: cannot use PostgreSQL at [^ ]+: database \\?"vm_test_no_such_database\\?" does not exist/);
     expect(server.output()).not.toContain('retrying in');
   });
 });

@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../src/db/data-source';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config/config';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
@@ -73,7 +74,7 @@ describe('GET /readyz', () => {
     try {
       const probe = await until(() => get('/readyz'), (p) => p.status === 503);
       expect(probe.body.checks).toEqual({ database: 'ok', migrations: 'pending', eventListener: 'connected' });
-      expect(probe.body.reason).toBe('1 of 13 migrations not applied (RateLimits1765100000000)');
+      expect(probe.body.reason).toBe(`1 of ${MIGRATIONS.length} migrations not applied (RateLimits1765100000000)`);
     } finally {
       await app.dataSource.query('INSERT INTO migrations (id, timestamp, name) VALUES ($1, $2, $3)', [removed.id, removed.timestamp, removed.name]);
     }
