@@ -492,6 +492,19 @@ describe('payments through Stripe', () => {
       expect(read.subAccount).toEqual({ autoRecharge: { enabled: false, consecutiveFailures: 3 }, wallet: { balance: { amount: '0.00' } } });
       const events = await app.dataSource.query(`SELECT type FROM outbox_events WHERE type = 'AUTO_RECHARGE_FAILED' AND sub_account_id = $1`, [rawId(A4)]);
       expect(events).toHaveLength(1);
+      // Account health names it: AT_RISK with AUTO_RECHARGE_FAILING.
+      const health = ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { health { level signals } } }`, { id: A4 })).subAccount.health;
+      expect(health.level).toBe('AT_RISK');
+      expect(health.signals).toContain('AUTO_RECHARGE_FAILING');
+    });
+
+    it('should not report a recharge switched off by hand after one failure as failing', async () => {
+      const A6 = await addSubAccount(app, w.A, { name: 'A6' });
+      cardOf.A6 = await saveCard(A6, { last4: '0002', behaviour: 'decline' });
+      expect((await set(A6, {})).subAccount.autoRecharge).toMatchObject({ enabled: true, consecutiveFailures: 1 });
+      expect((await set(A6, { enabled: false })).subAccount.autoRecharge).toMatchObject({ enabled: false });
+      const health = ok(await app.gql(`query($id: ID!) { subAccount(id: $id) { health { signals } } }`, { id: A6 })).subAccount.health;
+      expect(health.signals).not.toContain('AUTO_RECHARGE_FAILING');
     });
 
     it.each([

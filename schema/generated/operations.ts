@@ -77,7 +77,7 @@ export type HealthLevel =
 
 /** Why a sub-account is not HEALTHY. */
 export type HealthSignal =
-  /** Auto-recharge disabled after failed charges: AT_RISK. Raised once auto-recharge exists (payments); never raised yet */
+  /** Auto-recharge turned itself off after 3 failed charges in a row (re-enable it with setAutoRecharge): AT_RISK */
   | 'AUTO_RECHARGE_FAILING'
   /** Balance exactly 0: AT_RISK */
   | 'BALANCE_DEPLETED'

@@ -33,8 +33,7 @@ export async function assessHealth(db: DataSource | EntityManager, ids: readonly
       secondsLastWindow: week.durationSeconds,
       secondsPreviousWindow: previous.durationSeconds,
       lastCallAt: row.lastCallAt,
-      // Auto-recharge does not exist yet (payments issue): nothing can be failing.
-      autoRechargeFailing: false,
+      autoRechargeFailing: row.autoRechargeFailing,
     });
   });
 }

@@ -20,7 +20,8 @@ import { HealthRepository } from './health.repository';
  * A sub-account's first assessment is stored without an event. Removed sub-accounts are not
  * assessed (a restore is).
  */
-export const HEALTH_WATCH_TYPES = ['BALANCE_CHANGED', 'SUB_ACCOUNT_ADDED', 'SUB_ACCOUNT_RESTORED'] as const;
+/** Outbox rows whose sub-account is re-assessed: balance moves, adds and restores, and an auto-recharge that gave up. */
+export const HEALTH_WATCH_TYPES = ['BALANCE_CHANGED', 'SUB_ACCOUNT_ADDED', 'SUB_ACCOUNT_RESTORED', 'AUTO_RECHARGE_FAILED'] as const;
 /** @default 2000 */
 export const HEALTH_WATCH_INTERVAL_MS = 2000;
 /** Sub-accounts assessed per statement pair (and per sweep transaction). */

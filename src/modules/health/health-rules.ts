@@ -60,10 +60,7 @@ export interface HealthInputs {
   secondsPreviousWindow: bigint;
   /** Start of the sub-account's latest call, if it ever had one. */
   lastCallAt: Date | null;
-  /**
-   * Auto-recharge disabled after failed charges. Payments do not exist yet, so callers pass
-   * false; the rule is here so AUTO_RECHARGE_FAILING is raised the day they do.
-   */
+  /** Auto-recharge turned itself off after consecutive failed charges (billing module). */
   autoRechargeFailing: boolean;
 }
 

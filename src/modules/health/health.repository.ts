@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { MAX_RECHARGE_FAILURES } from '../billing/billing.service';
 
 /** What health reads of a sub-account besides its usage figures. */
 export interface HealthRow {
   balanceMicros: bigint;
   lastCallAt: Date | null;
+  autoRechargeFailing: boolean;
 }
 
 /**
@@ -15,22 +17,31 @@ export class HealthRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
 
   /**
-   * Balance now and start of the latest call, per sub-account. The latest call is the first
+   * Balance now, start of the latest call, and whether auto-recharge turned itself off after
+   * MAX_RECHARGE_FAILURES failed charges in a row (a manual switch-off is not a failure), per sub-account. The latest call is the first
    * entry of `calls_sub_account_started_idx` (sub_account_id, started_at DESC): one index
    * probe each, never a scan of the calls.
    */
   async healthRows(subAccountIds: readonly string[]): Promise<Map<string, HealthRow>> {
-    const rows: Array<{ sub_account_id: string; balance_micros: string; last_call_at: Date | null }> = await this.db.query(
-      `SELECT w.sub_account_id, a.balance_micros, lc.started_at AS last_call_at
-         FROM wallets w
-         JOIN ledger_accounts a ON a.id = w.id
-         LEFT JOIN LATERAL (
-           SELECT c.started_at FROM calls c WHERE c.sub_account_id = w.sub_account_id
-            ORDER BY c.started_at DESC, c.id DESC LIMIT 1) lc ON true
-        WHERE w.sub_account_id = ANY($1::uuid[])`,
-      [[...subAccountIds]],
+    const rows: Array<{ sub_account_id: string; balance_micros: string; last_call_at: Date | null; auto_recharge_failing: boolean }> =
+      await this.db.query(
+        `SELECT w.sub_account_id, a.balance_micros, lc.started_at AS last_call_at,
+                coalesce(NOT r.enabled AND r.consecutive_failures >= $2, false) AS auto_recharge_failing
+           FROM wallets w
+           JOIN ledger_accounts a ON a.id = w.id
+           LEFT JOIN billing_auto_recharges r ON r.sub_account_id = w.sub_account_id
+           LEFT JOIN LATERAL (
+             SELECT c.started_at FROM calls c WHERE c.sub_account_id = w.sub_account_id
+              ORDER BY c.started_at DESC, c.id DESC LIMIT 1) lc ON true
+          WHERE w.sub_account_id = ANY($1::uuid[])`,
+        [[...subAccountIds], MAX_RECHARGE_FAILURES],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.sub_account_id,
+        { balanceMicros: BigInt(r.balance_micros), lastCallAt: r.last_call_at, autoRechargeFailing: r.auto_recharge_failing },
+      ]),
     );
-    return new Map(rows.map((r) => [r.sub_account_id, { balanceMicros: BigInt(r.balance_micros), lastCallAt: r.last_call_at }]));
   }
 
   /** The active sub-accounts (the primary included) of the agencies, oldest first. */

@@ -22,7 +22,7 @@ registerEnumType(HealthSignalEnum, {
     USAGE_DROP: { description: 'Minutes of the last 7 days down more than 50% against the 7 before: WATCH' },
     NO_RECENT_CALLS: { description: 'No call started in the last 14 days, after having had calls (churn risk): WATCH' },
     AUTO_RECHARGE_FAILING: {
-      description: 'Auto-recharge disabled after failed charges: AT_RISK. Raised once auto-recharge exists (payments); never raised yet',
+      description: 'Auto-recharge turned itself off after 3 failed charges in a row (re-enable it with setAutoRecharge): AT_RISK',
     },
   },
 });
