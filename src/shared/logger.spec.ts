@@ -16,6 +16,17 @@ describe('Logger', () => {
     expect(new Date(line.time).toISOString()).toBe(line.time);
   });
 
+  it('should keep the line\'s message and move a field named message to error (no second message key)', () => {
+    const { logger, lines, parsed } = capture();
+    logger.warn('event pool connection error', { message: 'terminating connection' });
+    logger.warn('both', { message: 'cause text', error: 'E1' });
+    expect(lines[0].match(/"message"/g)).toHaveLength(1);
+    expect(parsed()).toEqual([
+      expect.objectContaining({ message: 'event pool connection error', error: 'terminating connection' }),
+      expect.objectContaining({ message: 'both', error: 'E1', cause: 'cause text' }),
+    ]);
+  });
+
   it('should bind a child\'s fields to each of its lines', () => {
     const { logger, parsed } = capture();
     const request = logger.child({ requestId: 'r-1' });

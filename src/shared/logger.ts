@@ -85,16 +85,16 @@ export class Logger {
   }
 
   debug(message: string, fields?: object): void {
-    if (this.levels.isLevelEnabled('debug')) this.pino.debug(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('debug')) this.pino.debug(withoutMessageKey(fields), message);
   }
   info(message: string, fields?: object): void {
-    if (this.levels.isLevelEnabled('info')) this.pino.info(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('info')) this.pino.info(withoutMessageKey(fields), message);
   }
   warn(message: string, fields?: object): void {
-    if (this.levels.isLevelEnabled('warn')) this.pino.warn(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('warn')) this.pino.warn(withoutMessageKey(fields), message);
   }
   error(message: string, fields?: object): void {
-    if (this.levels.isLevelEnabled('error')) this.pino.error(fields ?? {}, message);
+    if (this.levels.isLevelEnabled('error')) this.pino.error(withoutMessageKey(fields), message);
   }
 }
 
@@ -108,4 +108,16 @@ function standardStreams(): DestinationStream {
     ],
     { dedupe: true },
   );
+}
+
+/**
+ * Fields may not carry `message`, the line's own key: callers pass `{ message: error.message }`
+ * for the cause, which pino would write as a second `message` key (a JSON line most parsers
+ * read as the last one, losing the line's text). The cause goes to `error` (`cause` when the
+ * fields already have an `error`).
+ */
+function withoutMessageKey(fields: object | undefined): object {
+  if (!fields || !Object.prototype.hasOwnProperty.call(fields, 'message')) return fields ?? {};
+  const { message, ...rest } = fields as Record<string, unknown>;
+  return { ...rest, [Object.prototype.hasOwnProperty.call(rest, 'error') ? 'cause' : 'error']: message };
 }
