@@ -11,6 +11,7 @@ import { reportingLoaders } from '../modules/reporting/reporting.loaders';
 import { healthLoaders } from '../modules/health/health.loaders';
 import { statementLoaders } from '../modules/statement/statement.loaders';
 import { billingLoaders } from '../modules/billing/billing.loaders';
+import { subAccountLoaders } from '../modules/sub-account/sub-account.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -65,6 +66,7 @@ const LOADER_FACTORIES = {
   plan: (dataSource: DataSource) => new DataLoader<string, PlanEntity | undefined>(async (codes) =>
     byKey(codes, await planCatalog(dataSource), (p) => p.code),
   ),
+  ...subAccountLoaders,
   ...usageLoaders,
   ...reportingLoaders,
   ...healthLoaders,

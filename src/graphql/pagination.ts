@@ -43,18 +43,37 @@ export interface Page<T> {
   totalCount: number;
 }
 
+/**
+ * An edge whose cursor is encoded when it is read: most pages are read without their
+ * edges' cursors (a dashboard asks for `pageInfo.endCursor` at most), and encoding one is
+ * a JSON and a base64 step per row.
+ */
+class KeysetEdge<T extends Keyset> {
+  private encoded: string | undefined;
+  constructor(readonly node: T) {}
+  get cursor(): string {
+    return (this.encoded ??= encodeCursor(this.node));
+  }
+}
+
 /** Builds a connection from `limit + 1` fetched rows (the extra one only says whether there is a next page). */
 export function toPage<T extends Keyset>(rows: T[], limit: number, totalCount: number, hadCursor: boolean): Page<T> {
-  const nodes = rows.slice(0, limit);
-  const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
+  const edges: Array<KeysetEdge<T>> = [];
+  for (let i = 0; i < rows.length && i < limit; i++) edges.push(new KeysetEdge(rows[i]));
+  const first = edges[0];
+  const last = edges[edges.length - 1];
   return {
     edges,
     totalCount,
     pageInfo: {
       hasNextPage: rows.length > limit,
       hasPreviousPage: hadCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return first?.cursor ?? null;
+      },
+      get endCursor() {
+        return last?.cursor ?? null;
+      },
     },
   };
 }

@@ -3,6 +3,7 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from 'graphq
 import { buildSchema } from 'type-graphql';
 import { DateTimeScalar } from './scalars';
 import { capListFields } from './list-size';
+import { leanResolvers } from './lean-resolvers';
 import { NodeResolver } from './node.resolver';
 import { PlanResolver } from '../modules/plan/plan.resolver';
 import { AgencyResolver } from '../modules/agency/agency.resolver';
@@ -32,7 +33,8 @@ export const RESOLVERS = [
 
 /**
  * Builds the executable schema from the resolver classes (type-graphql), once per process;
- * every list field's answer is cut at its declared maximum (list-size.ts).
+ * fields that need nothing of type-graphql's resolver wrappers get direct ones
+ * (lean-resolvers.ts); every list field's answer is cut at its declared maximum (list-size.ts).
  */
 export async function createSchema(): Promise<GraphQLSchema> {
   const schema = await buildSchema({
@@ -51,7 +53,7 @@ export async function createSchema(): Promise<GraphQLSchema> {
     // Structural limits on inputs (string lengths); business validation lives in services.
     validate: { forbidUnknownValues: false },
   });
-  return capListFields(schema);
+  return capListFields(leanResolvers(schema));
 }
 
 /** The SDL committed as schema/schema.graphql: sorted, so it only changes when the API does. */

@@ -1,4 +1,5 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { GraphQLResolveInfo } from 'graphql';
+import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { MaxLength } from 'class-validator';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { MinuteTierEnum, Money, SubAccountStatusEnum } from '../../graphql/common.types';
@@ -16,6 +17,7 @@ import { SubAccountConnection, SubAccountType } from '../sub-account/sub-account
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { AgencyEntity } from './agency.entity';
 import { AgencyProfitType } from './agency-profit.type';
+import { agencyLoaderFor } from './agency-read-ahead';
 import { DateRangeInput, validRange } from '../../shared/date-range';
 import {
   AgencyConnection, AgencyType, ChangeAgencyPlanInput, ChangeAgencyPlanPayload, CreateAgencyInput, CreateAgencyPayload,
@@ -38,9 +40,9 @@ export class AgencyResolver {
   }
 
   @Query(() => AgencyType, { nullable: true, description: 'Null when it does not exist or is not yours.' })
-  agency(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext): Promise<AgencyEntity | null> {
+  agency(@Arg('id', () => ID) id: string, @Ctx() ctx: RequestContext, @Info() info: GraphQLResolveInfo): Promise<AgencyEntity | null> {
     requireRole(ctx.viewer, READER_ROLES);
-    return ctx.services.agency.find(ctx.viewer, id, (key) => ctx.loaders.agency.load(key));
+    return ctx.services.agency.find(ctx.viewer, id, agencyLoaderFor(ctx, info));
   }
 
   @Mutation(() => CreateAgencyPayload, { description: 'Platform admins: a new agency with its primary sub-account.' })
@@ -91,7 +93,7 @@ export class AgencyResolver {
 
   @FieldResolver(() => SubAccountConnection, { description: 'Oldest first, the primary included' })
   async subAccounts(@Root() agency: AgencyEntity, @Args() args: SubAccountListArgs, @Ctx() ctx: RequestContext) {
-    const page = await ctx.services.subAccount.list(ctx.viewer, agency, args);
+    const page = await ctx.services.subAccount.list(ctx.viewer, agency, args, (query) => ctx.loaders.subAccountPage.load(query));
     // Read with the page: the nodes' wallet and balance fields then cost no statement of their own.
     for (const wallet of page.wallets) {
       ctx.loaders.walletBySubAccount.prime(wallet.subAccountId, wallet);

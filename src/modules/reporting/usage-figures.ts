@@ -61,17 +61,8 @@ export async function loadUsageFigures(db: DataSource | EntityManager, scopes: r
   const monthly = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[] };
   const daily = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[], sign: [] as number[] };
   const raw = { k: [] as number[], sub: [] as string[], from: [] as string[], to: [] as string[] };
-  // Scopes of one report share their range: plan each distinct range once.
-  const plans = new Map<string, { plan: RangePlan; rawIso: Array<[string, string]> }>();
   scopes.forEach((scope, k) => {
-    const rangeKey = `${scope.from.getTime()} ${scope.to.getTime()}`;
-    let planned = plans.get(rangeKey);
-    if (!planned) {
-      const plan = planRange(scope.from, scope.to);
-      planned = { plan, rawIso: plan.raw.map((piece) => [piece.from.toISOString(), piece.to.toISOString()]) };
-      plans.set(rangeKey, planned);
-    }
-    const { plan, rawIso } = planned;
+    const { plan, rawIso } = plannedRange(scope.from, scope.to);
     for (const piece of plan.monthly) push(monthly, k, scope.subAccountId, piece.from, piece.to);
     for (const piece of plan.daily) {
       push(daily, k, scope.subAccountId, piece.from, piece.to);
@@ -122,6 +113,32 @@ export function addGroup(figures: UsageFigures, tier: MinuteTier, status: CallSt
   figures.secondsByTier[tier] += durationSeconds;
   figures.callsByTier[tier] += callCount;
   figures.callsByStatus[status] += callCount;
+}
+
+interface PlannedRange {
+  plan: RangePlan;
+  rawIso: Array<[string, string]>;
+}
+
+/**
+ * Plans are pure functions of their range, and the same ranges come back on every request
+ * (each sub-account's current cycle, a dashboard's month): planning one builds a dozen
+ * date strings, 50 of them per dashboard request. Kept per process, bounded (cleared when
+ * full: a cache of a few thousand small entries, not a memory of every range ever asked).
+ */
+const PLANS = new Map<string, PlannedRange>();
+const MAX_PLANS = 4096;
+
+function plannedRange(from: Date, to: Date): PlannedRange {
+  const key = `${from.getTime()} ${to.getTime()}`;
+  let planned = PLANS.get(key);
+  if (!planned) {
+    const plan = planRange(from, to);
+    planned = { plan, rawIso: plan.raw.map((piece) => [piece.from.toISOString(), piece.to.toISOString()]) };
+    if (PLANS.size >= MAX_PLANS) PLANS.clear();
+    PLANS.set(key, planned);
+  }
+  return planned;
 }
 
 function push(into: { k: number[]; sub: string[]; from: string[]; to: string[] }, k: number, sub: string, from: string, to: string) {

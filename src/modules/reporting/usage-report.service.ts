@@ -22,21 +22,51 @@ export interface Range {
 /** Minutes for display: exact seconds summed first, then one rounding (never a sum of rounded values). */
 export const formatMinutes = (seconds: bigint): string => formatScaled(minuteUnitsFromSeconds(seconds), MINUTES_SCALE);
 
-export function toUsageSummary(range: Range, figures: UsageFigures): UsageSummaryType {
-  return {
-    from: range.from,
-    to: range.to,
-    totalMinutes: formatMinutes(figures.durationSeconds),
-    minutesByTier: MINUTE_TIERS.map((tier) => ({
+/**
+ * A summary whose fields are computed when read: a dashboard asks each of 50 sub-accounts
+ * for `totalMinutes` and `spent` only, and building every tier's and status's figures and
+ * their decimal strings for each was most of that field's cost. `spentMicros` replaces
+ * the calls' cost (a statement reads the ledger's figure instead).
+ */
+class LazyUsageSummary implements UsageSummaryType {
+  constructor(
+    readonly from: Date,
+    readonly to: Date,
+    private readonly figures: UsageFigures,
+    private readonly spentMicros: bigint,
+  ) {}
+
+  get totalMinutes(): string {
+    return formatMinutes(this.figures.durationSeconds);
+  }
+
+  get minutesByTier() {
+    return MINUTE_TIERS.map((tier) => ({
       tier: tier as MinuteTierEnum,
-      minutes: formatMinutes(figures.secondsByTier[tier]),
-      callCount: Number(figures.callsByTier[tier]),
-    })),
-    callCount: Number(figures.callCount),
-    callsByStatus: CALL_STATUSES.map((status) => ({ status, count: Number(figures.callsByStatus[status]) })),
-    spent: Money.ofMicros(figures.costMicros),
-    profit: Money.ofMicros(figures.profitMicros),
-  };
+      minutes: formatMinutes(this.figures.secondsByTier[tier]),
+      callCount: Number(this.figures.callsByTier[tier]),
+    }));
+  }
+
+  get callCount(): number {
+    return Number(this.figures.callCount);
+  }
+
+  get callsByStatus() {
+    return CALL_STATUSES.map((status) => ({ status, count: Number(this.figures.callsByStatus[status]) }));
+  }
+
+  get spent(): Money {
+    return Money.ofMicros(this.spentMicros);
+  }
+
+  get profit(): Money {
+    return Money.ofMicros(this.figures.profitMicros);
+  }
+}
+
+export function toUsageSummary(range: Range, figures: UsageFigures, options: { spentMicros?: bigint } = {}): UsageSummaryType {
+  return new LazyUsageSummary(range.from, range.to, figures, options.spentMicros ?? figures.costMicros);
 }
 
 /**

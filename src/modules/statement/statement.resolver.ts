@@ -12,9 +12,8 @@ import { BillingStatementConnection, BillingStatementType } from './statement.ty
 
 export function toStatementType(s: Statement): BillingStatementType {
   const f = s.figures;
-  const usage = toUsageSummary({ from: s.cycle.start, to: s.cycle.end }, s.usage);
-  // The ledger's USAGE debits: the same figure as the recorded calls' costs (one transaction wrote both), and the one the equation uses.
-  usage.spent = Money.ofMicros(f.spentMicros);
+  // `spent` is the ledger's USAGE debits: the same figure as the recorded calls' costs (one transaction wrote both), and the one the equation uses.
+  const usage = toUsageSummary({ from: s.cycle.start, to: s.cycle.end }, s.usage, { spentMicros: f.spentMicros });
   return {
     subAccount: s.subAccount,
     cycle: s.cycle,

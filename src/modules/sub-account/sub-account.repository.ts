@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { dateFromEpochMillis, epochMillis } from '../../db/epoch-millis';
+import { AgencyEntity } from '../agency/agency.entity';
 import { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { WalletEntity } from '../wallet/wallet.entity';
 import { SubAccountEntity, type SubAccountKind, type SubAccountStatus } from './sub-account.entity';
@@ -23,12 +25,25 @@ export interface SubAccountPageRows {
   totalCount: number;
 }
 
+export interface AgencyWithPage {
+  agency: AgencyEntity;
+  page: SubAccountPageRows;
+  /** The agency's active sub-accounts, when asked for. */
+  activeCount: number | null;
+}
+
+interface AgencyRow {
+  agency_row_id: string; agency_name: string; plan_code: string; plan_started_at: string;
+  default_markup_basic_micros: string; default_markup_premium_micros: string; agency_created_at: string;
+  total_count: string; active_count: string | null;
+}
+
 interface PageRow {
   id: string; agency_id: string; kind: SubAccountKind; status: SubAccountStatus; name: string; login_email: string;
   markup_basic_micros: string | null; markup_premium_micros: string | null; apply_base_price: boolean;
-  subscription_started_at: Date; created_at: Date; removed_at: Date | null; active_since: Date;
-  wallet_id: string; low_balance_threshold_micros: string; wallet_created_at: Date;
-  debits_micros: string; credits_micros: string; balance_micros: string; ledger_created_at: Date; total_count: string;
+  subscription_started_at: string; created_at: string; removed_at: string | null; active_since: string;
+  wallet_id: string; low_balance_threshold_micros: string; wallet_created_at: string;
+  debits_micros: string; credits_micros: string; balance_micros: string; ledger_created_at: string; total_count: string;
 }
 
 /**
@@ -41,43 +56,42 @@ export class SubAccountRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async page(query: SubAccountPageQuery): Promise<SubAccountPageRows> {
-    const filters = ['s.agency_id = $1'];
-    const values: unknown[] = [query.agencyId];
-    if (query.status) {
-      values.push(query.status);
-      filters.push(`s.status = $${values.length}`);
-    }
-    if (query.pattern) {
-      values.push(query.pattern);
-      filters.push(`(s.name ILIKE $${values.length} ESCAPE '\\' OR s.login_email ILIKE $${values.length} ESCAPE '\\')`);
-    }
-    const matching = filters.join(' AND ');
-    const pageFilters = [matching];
-    if (query.after) {
-      values.push(query.after.createdAt, query.after.id);
-      pageFilters.push(`(s.created_at, s.id) > ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
-    }
-    values.push(query.take);
+    const { values, matching, matchingValues, pageSelect } = pageStatement(query);
     const rows: PageRow[] = await this.dataSource.query(
-      `SELECT s.id, s.agency_id, s.kind, s.status, s.name, s.login_email, s.markup_basic_micros, s.markup_premium_micros,
-              s.apply_base_price, s.subscription_started_at, s.created_at, s.removed_at, s.active_since,
-              w.id AS wallet_id, w.low_balance_threshold_micros, w.created_at AS wallet_created_at,
-              l.debits_micros, l.credits_micros, l.balance_micros, l.created_at AS ledger_created_at,
-              (SELECT count(*) FROM sub_accounts s WHERE ${matching}) AS total_count
-         FROM sub_accounts s
-         JOIN wallets w ON w.sub_account_id = s.id
-         JOIN ledger_accounts l ON l.id = w.id
-        WHERE ${pageFilters.join(' AND ')}
-        ORDER BY s.created_at, s.id
-        LIMIT $${values.length}`,
+      `SELECT p.*, (SELECT count(*) FROM sub_accounts s WHERE ${matching}) AS total_count FROM (${pageSelect}) p
+        ORDER BY p.created_at, p.id`,
       values,
     );
-    const totalCount = rows.length ? Number(rows[0].total_count) : await this.count(matching, values.slice(0, filters.length));
+    const totalCount = rows.length ? Number(rows[0].total_count) : await this.count(matching, matchingValues);
+    return toPageRows(rows, totalCount);
+  }
+
+  /**
+   * `agency(id) { subAccounts(…) }` in one statement: the agency row, its page (as `page`
+   * reads it) and the count, and with `activeCount` the agency's active sub-accounts (its
+   * free slots). Undefined when the agency does not exist.
+   */
+  async agencyWithPage(query: SubAccountPageQuery, options: { activeCount: boolean }): Promise<AgencyWithPage | undefined> {
+    const { values, matching, pageSelect } = pageStatement(query);
+    const rows: Array<Partial<PageRow> & AgencyRow> = await this.dataSource.query(
+      `SELECT a.id AS agency_row_id, a.name AS agency_name, a.plan_code, ${epochMillis('a.plan_started_at')} AS plan_started_at,
+              a.default_markup_basic_micros, a.default_markup_premium_micros, ${epochMillis('a.created_at')} AS agency_created_at,
+              (SELECT count(*) FROM sub_accounts s WHERE ${matching}) AS total_count,
+              ${options.activeCount ? `(SELECT count(*) FROM sub_accounts x WHERE x.agency_id = a.id AND x.status = 'ACTIVE')` : 'NULL'} AS active_count,
+              p.*
+         FROM agencies a
+         LEFT JOIN LATERAL (${pageSelect}) p ON true
+        WHERE a.id = $1
+        ORDER BY p.created_at, p.id`,
+      values,
+    );
+    if (!rows.length) return undefined;
+    const [head] = rows;
+    const pageRows = (head.id === null ? [] : rows) as PageRow[];
     return {
-      subAccounts: rows.map(toSubAccount),
-      wallets: rows.map(toWallet),
-      ledgerAccounts: rows.map(toLedgerAccount),
-      totalCount,
+      agency: toAgency(head),
+      page: toPageRows(pageRows, Number(head.total_count)),
+      activeCount: head.active_count === null ? null : Number(head.active_count),
     };
   }
 
@@ -86,6 +100,62 @@ export class SubAccountRepository {
     const [row] = await this.dataSource.query(`SELECT count(*) AS n FROM sub_accounts s WHERE ${matching}`, values);
     return Number(row.n);
   }
+}
+
+/** The page's SELECT (filters, keyset, limit) and its parameters; `$1` is always the agency. */
+function pageStatement(query: SubAccountPageQuery) {
+  const filters = ['s.agency_id = $1'];
+  const values: unknown[] = [query.agencyId];
+  if (query.status) {
+    values.push(query.status);
+    filters.push(`s.status = $${values.length}`);
+  }
+  if (query.pattern) {
+    values.push(query.pattern);
+    filters.push(`(s.name ILIKE $${values.length} ESCAPE '\\' OR s.login_email ILIKE $${values.length} ESCAPE '\\')`);
+  }
+  const matching = filters.join(' AND ');
+  const matchingValues = values.slice();
+  const pageFilters = [matching];
+  if (query.after) {
+    values.push(query.after.createdAt, query.after.id);
+    pageFilters.push(`(s.created_at, s.id) > ($${values.length - 1}::timestamptz, $${values.length}::uuid)`);
+  }
+  values.push(query.take);
+  const pageSelect = `SELECT s.id, s.agency_id, s.kind, s.status, s.name, s.login_email, s.markup_basic_micros, s.markup_premium_micros,
+              s.apply_base_price, ${epochMillis('s.subscription_started_at')} AS subscription_started_at,
+              ${epochMillis('s.created_at')} AS created_at, ${epochMillis('s.removed_at')} AS removed_at,
+              ${epochMillis('s.active_since')} AS active_since,
+              w.id AS wallet_id, w.low_balance_threshold_micros, ${epochMillis('w.created_at')} AS wallet_created_at,
+              l.debits_micros, l.credits_micros, l.balance_micros, ${epochMillis('l.created_at')} AS ledger_created_at
+         FROM sub_accounts s
+         JOIN wallets w ON w.sub_account_id = s.id
+         JOIN ledger_accounts l ON l.id = w.id
+        WHERE ${pageFilters.join(' AND ')}
+        ORDER BY s.created_at, s.id
+        LIMIT $${values.length}`;
+  return { values, matching, matchingValues, pageSelect };
+}
+
+function toPageRows(rows: PageRow[], totalCount: number): SubAccountPageRows {
+  return {
+    subAccounts: rows.map(toSubAccount),
+    wallets: rows.map(toWallet),
+    ledgerAccounts: rows.map(toLedgerAccount),
+    totalCount,
+  };
+}
+
+function toAgency(row: AgencyRow): AgencyEntity {
+  return Object.assign(new AgencyEntity(), {
+    id: row.agency_row_id,
+    name: row.agency_name,
+    planCode: row.plan_code,
+    planStartedAt: dateFromEpochMillis(row.plan_started_at),
+    defaultMarkupBasicMicros: BigInt(row.default_markup_basic_micros),
+    defaultMarkupPremiumMicros: BigInt(row.default_markup_premium_micros),
+    createdAt: dateFromEpochMillis(row.agency_created_at),
+  });
 }
 
 const bigintOrNull = (value: string | null) => (value === null ? null : BigInt(value));
@@ -101,10 +171,10 @@ function toSubAccount(row: PageRow): SubAccountEntity {
     markupBasicMicros: bigintOrNull(row.markup_basic_micros),
     markupPremiumMicros: bigintOrNull(row.markup_premium_micros),
     applyBasePrice: row.apply_base_price,
-    subscriptionStartedAt: row.subscription_started_at,
-    createdAt: row.created_at,
-    removedAt: row.removed_at,
-    activeSince: row.active_since,
+    subscriptionStartedAt: dateFromEpochMillis(row.subscription_started_at),
+    createdAt: dateFromEpochMillis(row.created_at),
+    removedAt: dateFromEpochMillis(row.removed_at),
+    activeSince: dateFromEpochMillis(row.active_since),
   });
 }
 
@@ -113,7 +183,7 @@ function toWallet(row: PageRow): WalletEntity {
     id: row.wallet_id,
     subAccountId: row.id,
     lowBalanceThresholdMicros: BigInt(row.low_balance_threshold_micros),
-    createdAt: row.wallet_created_at,
+    createdAt: dateFromEpochMillis(row.wallet_created_at),
   });
 }
 
@@ -125,6 +195,6 @@ function toLedgerAccount(row: PageRow): LedgerAccountEntity {
     debitsMicros: BigInt(row.debits_micros),
     creditsMicros: BigInt(row.credits_micros),
     balanceMicros: BigInt(row.balance_micros),
-    createdAt: row.ledger_created_at,
+    createdAt: dateFromEpochMillis(row.ledger_created_at),
   });
 }

@@ -11,7 +11,7 @@ import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgen
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
-import { SubAccountRepository } from './sub-account.repository';
+import { SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { BadUserInputError } from '../../graphql/errors';
@@ -59,10 +59,10 @@ async function assertEmailFree(em: EntityManager, loginEmail: string, exceptId: 
   if (await query.getExists()) throw emailTaken(field);
 }
 
-/** Escapes LIKE wildcards so a search for "50%" means the characters. */
 /** A page of sub-accounts and, read with it, their wallets and the wallets' ledger accounts. */
 export type SubAccountPage = Page<SubAccountEntity> & { wallets: WalletEntity[]; ledgerAccounts: LedgerAccountEntity[] };
 
+/** Escapes LIKE wildcards so a search for "50%" means the characters. */
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
 export class SubAccountService {
@@ -196,25 +196,43 @@ export class SubAccountService {
   }
 
   /**
-   * A page of the agency's sub-accounts with their wallets and balances, read in one
-   * statement (the dashboard's hottest read): the caller primes its loaders with them.
+   * The page a `subAccounts(…)` selection asks for, validated: the one place its arguments
+   * become a query, for the field itself and for a parent that reads ahead.
    */
-  async list(viewer: Viewer, agency: AgencyEntity, args: SubAccountListArgs): Promise<SubAccountPage> {
-    requireAgencyWideAccess(viewer, agency.id);
+  pageQuery(viewer: Viewer, agencyId: string, args: SubAccountListArgs): SubAccountPageQuery {
+    requireAgencyWideAccess(viewer, agencyId);
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
     const search = args.search?.trim();
     if (search && search.length > 100) throw new BadUserInputError('`search` is at most 100 characters', 'search');
     // PostgreSQL text cannot hold NUL: left in, it fails the query as a server error.
     if (search?.includes('\u0000')) throw new BadUserInputError('`search` may not contain NUL characters', 'search');
-    const rows = await this.repository.page({
-      agencyId: agency.id,
-      status: args.status,
-      pattern: search ? likePattern(search) : null,
-      after,
-      take: limit + 1,
-    });
-    return { ...toPage(rows.subAccounts, limit, rows.totalCount, after !== undefined), wallets: rows.wallets, ledgerAccounts: rows.ledgerAccounts };
+    return { agencyId, status: args.status ?? null, pattern: search ? likePattern(search) : null, after, take: limit + 1 };
+  }
+
+  /**
+   * A page of the agency's sub-accounts with their wallets and balances, read in one
+   * statement (the dashboard's hottest read) by `loadPage`, the request's memo of pages
+   * (a parent that read ahead primed it): the caller primes its loaders with them.
+   */
+  async list(
+    viewer: Viewer,
+    agency: AgencyEntity,
+    args: SubAccountListArgs,
+    loadPage: (query: SubAccountPageQuery) => Promise<SubAccountPageRows> = (query) => this.repository.page(query),
+  ): Promise<SubAccountPage> {
+    const query = this.pageQuery(viewer, agency.id, args);
+    const rows = await loadPage(query);
+    return {
+      ...toPage(rows.subAccounts, query.take - 1, rows.totalCount, query.after !== undefined),
+      wallets: rows.wallets,
+      ledgerAccounts: rows.ledgerAccounts,
+    };
+  }
+
+  /** The agency with the page `query` names, in one statement (see `pageQuery`); undefined when it does not exist. */
+  agencyWithPage(query: SubAccountPageQuery, options: { activeCount: boolean }): Promise<AgencyWithPage | undefined> {
+    return this.repository.agencyWithPage(query, options);
   }
 
   private async assertSlotFree(em: EntityManager, agency: AgencyEntity): Promise<void> {
