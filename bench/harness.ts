@@ -215,6 +215,17 @@ export function postgresCpuSeconds(postmasterPid: number): number {
   }
 }
 
+/** CPU seconds (user + system) one process of this machine has used so far; 0 where /proc is missing. */
+export function processCpuSeconds(pid: number): number {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ').map(Number);
+    return (fields[11] + fields[12]) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 /** The postmaster's pid of the server `dataSource` talks to, when it runs on this machine. */
 export async function postmasterPid(dataSource: DataSource): Promise<number> {
   const [row] = await dataSource.query(`SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'`);

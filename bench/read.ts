@@ -3,7 +3,9 @@ import { existsSync } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import path from 'node:path';
 import http from 'node:http';
-import { fmt, openBenchEnv, postJson, runLoadInChild, seedAgency, type BenchEnv, type LoadResult } from './harness';
+import {
+  fmt, openBenchEnv, postgresCpuSeconds, postJson, postmasterPid, processCpuSeconds, runLoadInChild, seedAgency, type BenchEnv, type LoadResult,
+} from './harness';
 import type { ReadLoadSpec } from './read-load-client';
 import { profilePhase } from './profile';
 import { recordRow } from './results';
@@ -124,9 +126,18 @@ export async function run(): Promise<void> {
     children.push(pgl.child);
     const servers: ChildServer[] = [
       { name: 'this API', port: env.port, key: adminKey },
-      { name: 'hand-written floor', port: floor.port, key: adminKey },
-      { name: 'PostGraphile 5', port: pgl.port, key: 'none' },
+      { name: 'hand-written floor', port: floor.port, key: adminKey, child: floor.child },
+      { name: 'PostGraphile 5', port: pgl.port, key: 'none', child: pgl.child },
     ];
+    const postmaster = await postmasterPid(env.dataSource);
+    // Server CPU: this process for the API (it runs here, beside the bench's own bookkeeping), /proc for the others.
+    const serverCpuSeconds = (server: ChildServer) => {
+      if (!server.child) {
+        const usage = process.cpuUsage();
+        return (usage.user + usage.system) / 1e6;
+      }
+      return processCpuSeconds(server.child.pid!);
+    };
     const rows: string[] = [];
     const idleRssMb = process.memoryUsage().rss / 2 ** 20;
     let peakRssMb = idleRssMb;
@@ -144,20 +155,22 @@ export async function run(): Promise<void> {
       // Warm-up of each server on this document (JIT, plans, document caches): not measured.
       for (const server of serving) await runLoadInChild(specFor(server, 2), 'read-load-client.js');
       const results = new Map<string, LoadResult[]>(serving.map((server) => [server.name, []]));
-      const ourCpu: number[] = [];
+      const serverCpu = new Map<string, number[]>(serving.map((server) => [server.name, []]));
+      const dbCpu = new Map<string, number[]>(serving.map((server) => [server.name, []]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const server of serving) {
-          const cpu0 = process.cpuUsage();
+          const cpu0 = serverCpuSeconds(server);
+          const db0 = postgresCpuSeconds(postmaster);
           const measure = () => runLoadInChild(specFor(server, SECONDS), 'read-load-client.js');
           const result = server.name === 'this API' ? await profilePhase(`read-${query.key}`, 'read', measure) : await measure();
-          if (server.name === 'this API') {
-            const cpu = process.cpuUsage(cpu0);
-            ourCpu.push((cpu.user + cpu.system) / 1000 / Math.max(1, result.operations - result.failures));
-            peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
-          }
+          const served = Math.max(1, result.operations - result.failures);
+          serverCpu.get(server.name)!.push(((serverCpuSeconds(server) - cpu0) * 1000) / served);
+          dbCpu.get(server.name)!.push(((postgresCpuSeconds(postmaster) - db0) * 1000) / served);
+          if (server.name === 'this API') peakRssMb = Math.max(peakRssMb, process.memoryUsage().rss / 2 ** 20);
           results.get(server.name)!.push(result);
         }
       }
+      const ourCpu = serverCpu.get('this API')!;
       const rate = (name: string) => median(results.get(name)!.map((r) => r.perSecond));
       const p99 = (name: string) => median(results.get(name)!.map((r) => r.p99Ms));
       const failures = (name: string) => results.get(name)!.reduce((sum, r) => sum + r.failures, 0);
@@ -174,14 +187,18 @@ export async function run(): Promise<void> {
           ratioAgainst: 'PostGraphile 5', goal: 'ratio ≥ 1.0', meets: ({ ratio }) => (ratio ?? 0) >= 1,
         });
       }
-      recordRow({ scenario: `read: ${query.name}`, metric: 'API server CPU per request', unit: 'ms', ours: median(ourCpu), baselines: {}, goal: null });
+      const cpuOf = (map: Map<string, number[]>) =>
+        Object.fromEntries(serving.filter((s) => s.name !== 'this API').map((s) => [s.name, median(map.get(s.name)!)]));
+      recordRow({ scenario: `read: ${query.name}`, metric: 'server CPU per request', unit: 'ms', ours: median(ourCpu), baselines: cpuOf(serverCpu), goal: null });
+      recordRow({ scenario: `read: ${query.name}`, metric: 'PostgreSQL CPU per request', unit: 'ms', ours: median(dbCpu.get('this API')!), baselines: cpuOf(dbCpu), goal: null });
       rows.push(
         `| ${query.name} | ${serving.map((s) => `${fmt(rate(s.name))}/s, p99 ${fmt(p99(s.name), 1)} ms${failures(s.name) ? ` (${failures(s.name)} failed)` : ''}`).join(' | ')}` +
-          `${results.has('PostGraphile 5') ? '' : ' | —'} | ${fmt(ours / baselines['hand-written floor'], 2)}× / ${baselines['PostGraphile 5'] ? `${fmt(ours / baselines['PostGraphile 5'], 2)}×` : '—'} | ${fmt(median(ourCpu), 2)} |`,
+          `${results.has('PostGraphile 5') ? '' : ' | —'} | ${fmt(ours / baselines['hand-written floor'], 2)}× / ${baselines['PostGraphile 5'] ? `${fmt(ours / baselines['PostGraphile 5'], 2)}×` : '—'} | ` +
+          `${serving.map((s) => `${fmt(median(serverCpu.get(s.name)!), 2)} + ${fmt(median(dbCpu.get(s.name)!), 2)}`).join(' / ')} |`,
       );
     }
     console.log(`\n### read path (${CONCURRENCY} connections, ${SUB_ACCOUNTS} sub-accounts, medians of ${ROUNDS} rounds × ${SECONDS} s)\n`);
-    console.log('| query | this API | hand-written floor | PostGraphile 5 | ratio to floor / to PostGraphile | API CPU ms/request |');
+    console.log('| query | this API | hand-written floor | PostGraphile 5 | ratio to floor / to PostGraphile | CPU ms/request, server + PostgreSQL (API / floor / PostGraphile) |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const row of rows) console.log(row);
     console.log(`\nAPI process memory (RSS): ${fmt(idleRssMb)} MiB before the load, ${fmt(peakRssMb)} MiB at most under it`);

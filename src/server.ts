@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { pgPoolOf } from './db/prepared-statements';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -134,7 +135,7 @@ export async function createApiServer(deps: {
     rateLimits, trustProxyHops: config.trustProxyHops,
     limits, hideSuggestions: config.production, metrics,
   });
-  const apiPool = (dataSource.driver as unknown as { master: import('pg').Pool }).master;
+  const apiPool = pgPoolOf(dataSource);
   metrics.watch({
     openSockets: () => subscriptions.openSockets(),
     activeSubscriptions: () => events.subscriberCount,

@@ -14,6 +14,8 @@ import { billingLoaders } from '../modules/billing/billing.loaders';
 import { subAccountLoaders } from '../modules/sub-account/sub-account.loaders';
 
 import { byKey } from '../shared/by-key';
+import { PeekableLoader } from '../shared/peekable-loader';
+import { queryPrepared } from '../db/prepared-statements';
 import { lazyRecord } from '../shared/lazy-record';
 
 /**
@@ -23,13 +25,13 @@ import { lazyRecord } from '../shared/lazy-record';
  * built on first use (most requests use none or one of them).
  */
 const LOADER_FACTORIES = {
-  agency: (dataSource: DataSource) => new DataLoader<string, AgencyEntity | undefined>(async (ids) =>
+  agency: (dataSource: DataSource) => new PeekableLoader<string, AgencyEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(AgencyEntity).findBy({ id: In([...ids]) }), (a) => a.id),
   ),
-  subAccount: (dataSource: DataSource) => new DataLoader<string, SubAccountEntity | undefined>(async (ids) =>
+  subAccount: (dataSource: DataSource) => new PeekableLoader<string, SubAccountEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(SubAccountEntity).findBy({ id: In([...ids]) }), (s) => s.id),
   ),
-  primarySubAccount: (dataSource: DataSource) => new DataLoader<string, SubAccountEntity | undefined>(async (agencyIds) =>
+  primarySubAccount: (dataSource: DataSource) => new PeekableLoader<string, SubAccountEntity | undefined>(async (agencyIds) =>
     byKey(
       agencyIds,
       await dataSource.getRepository(SubAccountEntity).findBy({ agencyId: In([...agencyIds]), kind: 'PRIMARY' }),
@@ -37,7 +39,8 @@ const LOADER_FACTORIES = {
     ),
   ),
   activeSubAccountCount: (dataSource: DataSource) => new DataLoader<string, number>(async (agencyIds) => {
-    const rows: Array<{ agency_id: string; count: string }> = await dataSource.query(
+    const rows = await queryPrepared<{ agency_id: string; count: string }>(
+      dataSource,
       `SELECT agency_id, count(*) AS count FROM sub_accounts
         WHERE agency_id = ANY($1) AND status = 'ACTIVE' GROUP BY agency_id`,
       [[...agencyIds]],
@@ -45,25 +48,25 @@ const LOADER_FACTORIES = {
     const counts = new Map(rows.map((r) => [r.agency_id, Number(r.count)]));
     return agencyIds.map((id) => counts.get(id) ?? 0);
   }),
-  walletBySubAccount: (dataSource: DataSource) => new DataLoader<string, WalletEntity | undefined>(async (subAccountIds) =>
+  walletBySubAccount: (dataSource: DataSource) => new PeekableLoader<string, WalletEntity | undefined>(async (subAccountIds) =>
     byKey(
       subAccountIds,
       await dataSource.getRepository(WalletEntity).findBy({ subAccountId: In([...subAccountIds]) }),
       (w) => w.subAccountId,
     ),
   ),
-  wallet: (dataSource: DataSource) => new DataLoader<string, WalletEntity | undefined>(async (ids) =>
+  wallet: (dataSource: DataSource) => new PeekableLoader<string, WalletEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(WalletEntity).findBy({ id: In([...ids]) }), (w) => w.id),
   ),
   /** Wallet balances live in their ledger accounts (same id as the wallet). */
-  ledgerAccount: (dataSource: DataSource) => new DataLoader<string, LedgerAccountEntity | undefined>(async (ids) =>
+  ledgerAccount: (dataSource: DataSource) => new PeekableLoader<string, LedgerAccountEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(LedgerAccountEntity).findBy({ id: In([...ids]) }), (a) => a.id),
   ),
   transfer: (dataSource: DataSource) => new DataLoader<string, LedgerTransferEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(LedgerTransferEntity).findBy({ id: In([...ids]) }), (t) => t.id),
   ),
   /** Plans are a handful of rows only migrations write: read from the process's catalog (plan-catalog.ts). */
-  plan: (dataSource: DataSource) => new DataLoader<string, PlanEntity | undefined>(async (codes) =>
+  plan: (dataSource: DataSource) => new PeekableLoader<string, PlanEntity | undefined>(async (codes) =>
     byKey(codes, await planCatalog(dataSource), (p) => p.code),
   ),
   ...subAccountLoaders,

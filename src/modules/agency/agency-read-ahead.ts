@@ -31,5 +31,7 @@ async function loadWithPage(ctx: RequestContext, agencyId: string, pageArgs: Sub
   ctx.loaders.agency.prime(agencyId, read.agency);
   ctx.loaders.subAccountPage.prime(query, read.page);
   if (read.activeCount !== null) ctx.loaders.activeSubAccountCount.prime(agencyId, read.activeCount);
+  // The plan (prices, slots) from the process's catalog, so that the page's fields find it at hand.
+  await ctx.loaders.plan.load(read.agency.planCode);
   return read.agency;
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { queryPrepared } from '../../db/prepared-statements';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AppConfig } from '../../config/config';
 import { UnauthenticatedError } from '../../graphql/errors';
@@ -66,7 +67,8 @@ export class AuthService {
     const startedAtMs = Date.now();
     // Every request runs this: a plain statement reading only what a viewer needs (the query
     // builder and entity hydration cost more CPU than the lookup itself).
-    const [key]: Array<{ id: string; role: Role; agency_id: string | null; sub_account_id: string | null }> = await this.dataSource.query(
+    const [key] = await queryPrepared<{ id: string; role: Role; agency_id: string | null; sub_account_id: string | null }>(
+      this.dataSource,
       'SELECT id, role, agency_id, sub_account_id FROM api_keys WHERE secret_sha256 = $1 AND revoked_at IS NULL',
       [hashSecret(secret)],
     );

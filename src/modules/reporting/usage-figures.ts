@@ -1,4 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+import { queryPrepared } from '../../db/prepared-statements';
 import { MINUTE_TIERS, type MinuteTier } from '../pricing/pricing';
 import { CALL_STATUSES, type CallStatus } from '../usage/call.entity';
 import { planRange, type RangePlan } from './range-plan';
@@ -72,9 +73,7 @@ export async function loadUsageFigures(db: DataSource | EntityManager, scopes: r
   });
   const results = scopes.map(() => emptyFigures());
   if (monthly.k.length + daily.k.length + raw.k.length === 0) return results;
-  const rows: Array<{ k: number; tier: MinuteTier; status: CallStatus; calls: string; seconds: string; cost: string; profit: string }> =
-    await db.query(
-      `WITH m AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::date[], $4::date[]) AS t(k, sub, lo, hi)),
+  const text = `WITH m AS (SELECT * FROM unnest($1::int[], $2::uuid[], $3::date[], $4::date[]) AS t(k, sub, lo, hi)),
             d AS (SELECT * FROM unnest($5::int[], $6::uuid[], $7::date[], $8::date[], $9::int[]) AS t(k, sub, lo, hi, sign)),
             r AS (SELECT * FROM unnest($10::int[], $11::uuid[], $12::timestamptz[], $13::timestamptz[]) AS t(k, sub, lo, hi))
        SELECT k, tier, status, sum(calls) AS calls, sum(seconds) AS seconds, sum(cost) AS cost, sum(profit) AS profit
@@ -91,13 +90,15 @@ export async function loadUsageFigures(db: DataSource | EntityManager, scopes: r
              SELECT tier, status, 1, duration_seconds, cost_micros, profit_micros
                FROM calls WHERE sub_account_id = r.sub AND started_at >= r.lo AND started_at < r.hi OFFSET 0) c
          ) pieces
-        GROUP BY k, tier, status`,
-      [
-        monthly.k, monthly.sub, monthly.from, monthly.to,
-        daily.k, daily.sub, daily.from, daily.to, daily.sign,
-        raw.k, raw.sub, raw.from, raw.to,
-      ],
-    );
+        GROUP BY k, tier, status`;
+  const values = [
+    monthly.k, monthly.sub, monthly.from, monthly.to,
+    daily.k, daily.sub, daily.from, daily.to, daily.sign,
+    raw.k, raw.sub, raw.from, raw.to,
+  ];
+  type Row = { k: number; tier: MinuteTier; status: CallStatus; calls: string; seconds: string; cost: string; profit: string };
+  // Outside a transaction, a named prepared statement (parsed and planned once per connection).
+  const rows: Row[] = db instanceof DataSource ? await queryPrepared<Row>(db, text, values) : await db.query(text, values);
   for (const row of rows) addGroup(results[row.k], row.tier, row.status, row.calls, row.seconds, row.cost, row.profit);
   return results;
 }

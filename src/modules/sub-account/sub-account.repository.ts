@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { dateFromEpochMillis, epochMillis } from '../../db/epoch-millis';
+import { queryPrepared } from '../../db/prepared-statements';
 import { AgencyEntity } from '../agency/agency.entity';
 import { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { WalletEntity } from '../wallet/wallet.entity';
@@ -57,7 +58,8 @@ export class SubAccountRepository {
 
   async page(query: SubAccountPageQuery): Promise<SubAccountPageRows> {
     const { values, matching, matchingValues, pageSelect } = pageStatement(query);
-    const rows: PageRow[] = await this.dataSource.query(
+    const rows = await queryPrepared<PageRow>(
+      this.dataSource,
       `SELECT p.*, (SELECT count(*) FROM sub_accounts s WHERE ${matching}) AS total_count FROM (${pageSelect}) p
         ORDER BY p.created_at, p.id`,
       values,
@@ -73,7 +75,8 @@ export class SubAccountRepository {
    */
   async agencyWithPage(query: SubAccountPageQuery, options: { activeCount: boolean }): Promise<AgencyWithPage | undefined> {
     const { values, matching, pageSelect } = pageStatement(query);
-    const rows: Array<Partial<PageRow> & AgencyRow> = await this.dataSource.query(
+    const rows = await queryPrepared<Partial<PageRow> & AgencyRow>(
+      this.dataSource,
       `SELECT a.id AS agency_row_id, a.name AS agency_name, a.plan_code, ${epochMillis('a.plan_started_at')} AS plan_started_at,
               a.default_markup_basic_micros, a.default_markup_premium_micros, ${epochMillis('a.created_at')} AS agency_created_at,
               (SELECT count(*) FROM sub_accounts s WHERE ${matching}) AS total_count,
@@ -97,7 +100,7 @@ export class SubAccountRepository {
 
   /** Only for a page past the end, which has no row to carry the count. */
   private async count(matching: string, values: unknown[]): Promise<number> {
-    const [row] = await this.dataSource.query(`SELECT count(*) AS n FROM sub_accounts s WHERE ${matching}`, values);
+    const [row] = await queryPrepared<{ n: string }>(this.dataSource, `SELECT count(*) AS n FROM sub_accounts s WHERE ${matching}`, values);
     return Number(row.n);
   }
 }

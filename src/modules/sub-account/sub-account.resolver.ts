@@ -54,9 +54,11 @@ export class SubAccountResolver {
     return toGlobalId('SubAccount', sub.id);
   }
 
+  // The rows these read were primed with the page (agency-read-ahead.ts): answered at once,
+  // without a promise per node, when they are at hand (PeekableLoader).
   @FieldResolver(() => AgencyType)
-  async agency(@Root() sub: SubAccountEntity, @Ctx() ctx: RequestContext): Promise<AgencyEntity> {
-    return (await ctx.loaders.agency.load(sub.agencyId))!;
+  agency(@Root() sub: SubAccountEntity, @Ctx() ctx: RequestContext): AgencyEntity | Promise<AgencyEntity> {
+    return ctx.loaders.agency.now(sub.agencyId, (agency) => agency!);
   }
 
   @FieldResolver(() => Boolean, { description: 'true: no markup (always true for the primary)' })
@@ -65,29 +67,28 @@ export class SubAccountResolver {
   }
 
   @FieldResolver(() => Money, { description: 'Flat $ per minute over the base price; 0 with applyBasePrice' })
-  async markup(
+  markup(
     @Root() sub: SubAccountEntity,
     @Arg('tier', () => MinuteTierEnum) tier: MinuteTierEnum,
     @Ctx() ctx: RequestContext,
-  ): Promise<Money> {
-    const agency = (await ctx.loaders.agency.load(sub.agencyId))!;
-    return Money.ofMicros(effectiveMarkupMicros(sub, agency, tier));
+  ): Money | Promise<Money> {
+    return ctx.loaders.agency.now(sub.agencyId, (agency) => Money.ofMicros(effectiveMarkupMicros(sub, agency!, tier)));
   }
 
   @FieldResolver(() => Money, { description: 'Base price + markup: what this sub-account pays per minute' })
-  async minutePrice(
+  minutePrice(
     @Root() sub: SubAccountEntity,
     @Arg('tier', () => MinuteTierEnum) tier: MinuteTierEnum,
     @Ctx() ctx: RequestContext,
-  ): Promise<Money> {
-    const agency = (await ctx.loaders.agency.load(sub.agencyId))!;
-    const plan = (await ctx.loaders.plan.load(agency.planCode))!;
-    return Money.ofMicros(minutePriceMicros(plan, agency, sub, tier));
+  ): Money | Promise<Money> {
+    return ctx.loaders.agency.now(sub.agencyId, (agency) =>
+      ctx.loaders.plan.now(agency!.planCode, (plan) => Money.ofMicros(minutePriceMicros(plan!, agency!, sub, tier))),
+    );
   }
 
   @FieldResolver(() => WalletType)
-  async wallet(@Root() sub: SubAccountEntity, @Ctx() ctx: RequestContext): Promise<WalletEntity> {
-    return (await ctx.loaders.walletBySubAccount.load(sub.id))!;
+  wallet(@Root() sub: SubAccountEntity, @Ctx() ctx: RequestContext): WalletEntity | Promise<WalletEntity> {
+    return ctx.loaders.walletBySubAccount.now(sub.id, (wallet) => wallet!);
   }
 
   @FieldResolver(() => BillingCycleType, { description: 'The current monthly cycle, UTC' })

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { pgPoolOf } from '../../db/prepared-statements';
 import type { DataSource } from 'typeorm';
 import { runIsolated } from '../../shared/batch-isolation';
 import { BatchQueue } from '../../shared/batch-queue';
@@ -62,8 +63,7 @@ export class PartyLookup {
   private readonly pool: Pool;
 
   constructor(dataSource: DataSource) {
-    // TypeORM's own query path cannot name a statement; its pg pool can.
-    this.pool = (dataSource.driver as unknown as { master: Pool }).master;
+    this.pool = pgPoolOf(dataSource);
   }
 
   /** The rows of the given sub-accounts (unknown ids have none), with `key_used` for the key. */
