@@ -126,6 +126,14 @@ export interface PaymentsConfig {
   stripeMaxNetworkRetries: number;
   /** STRIPE_WEBHOOK_TOLERANCE_SECONDS: oldest accepted webhook signature timestamp. @default 300 (Stripe's) */
   webhookToleranceSeconds: number;
+  /**
+   * STRIPE_CONNECT_REFRESH_URL and STRIPE_CONNECT_RETURN_URL: where Stripe's Connect
+   * onboarding sends the agency back (an expired link, a finished one). https only when
+   * NODE_ENV=production, where they are required with a key; without them
+   * createStripeConnectLink answers STRIPE_CONNECT_NOT_CONFIGURED. @default unset
+   */
+  stripeConnectRefreshUrl: string | undefined;
+  stripeConnectReturnUrl: string | undefined;
 }
 
 /** Sandbox mode books purchases as paid without charging anyone: never in production. */
@@ -345,7 +353,20 @@ function payments(env: Env, production: boolean): PaymentsConfig {
     stripeApi,
     stripeMaxNetworkRetries: integer(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 10),
     webhookToleranceSeconds: integer(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
+    ...connectUrls(env, production, stripeSecretKey !== undefined),
   };
+}
+
+/** The Connect onboarding's refresh and return URLs: https in production, where a key needs them. */
+function connectUrls(env: Env, production: boolean, withKey: boolean): Pick<PaymentsConfig, 'stripeConnectRefreshUrl' | 'stripeConnectReturnUrl'> {
+  const protocols = production ? ['https:'] : ['https:', 'http:'];
+  const stripeConnectRefreshUrl = url(env, 'STRIPE_CONNECT_REFRESH_URL', protocols);
+  const stripeConnectReturnUrl = url(env, 'STRIPE_CONNECT_RETURN_URL', protocols);
+  if (production && withKey) {
+    if (stripeConnectRefreshUrl === undefined) throw new ConfigError('STRIPE_CONNECT_REFRESH_URL', 'is required with STRIPE_SECRET_KEY when NODE_ENV=production');
+    if (stripeConnectReturnUrl === undefined) throw new ConfigError('STRIPE_CONNECT_RETURN_URL', 'is required with STRIPE_SECRET_KEY when NODE_ENV=production');
+  }
+  return { stripeConnectRefreshUrl, stripeConnectReturnUrl };
 }
 
 /** The counters are PostgreSQL `integer`s: a budget stays well below 2^31 with room for overshoot. */

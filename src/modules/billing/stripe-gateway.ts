@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import type { PaymentsConfig } from '../../config/config';
 import {
-  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type WebhookEvent,
+  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type TransferOutcome,
+  type TransferRequest, type WebhookEvent,
 } from './payment-gateway';
 
 /** How long one request may take before the SDK gives up on it (and retries, same key). */
@@ -74,6 +75,45 @@ export class StripeGateway implements PaymentGateway {
       return outcomeOf(await this.stripe.paymentIntents.retrieve(paymentIntentId));
     } catch (error) {
       return failureOf(error);
+    }
+  }
+
+  async createConnectAccount(input: { agencyId: string; idempotencyKey: string }): Promise<string> {
+    const account = await this.stripe.accounts.create(
+      { type: 'express', capabilities: { transfers: { requested: true } }, metadata: { agency_id: input.agencyId } },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return account.id;
+  }
+
+  async createAccountLink(accountId: string): Promise<string | undefined> {
+    const { stripeConnectRefreshUrl: refreshUrl, stripeConnectReturnUrl: returnUrl } = this.config;
+    if (refreshUrl === undefined || returnUrl === undefined) return undefined;
+    // No idempotency key: every link is single-use and short-lived, a fresh one each time is what is wanted.
+    const link = await this.stripe.accountLinks.create({ account: accountId, type: 'account_onboarding', refresh_url: refreshUrl, return_url: returnUrl });
+    return link.url;
+  }
+
+  async createTransfer(request: TransferRequest): Promise<TransferOutcome> {
+    try {
+      const transfer = await this.stripe.transfers.create(
+        {
+          amount: Number(request.amountCents), // at most the agency's profit in cents, far below 2^53
+          currency: 'usd',
+          destination: request.destinationAccountId,
+          metadata: request.metadata,
+          description: request.description,
+          transfer_group: request.metadata.payout_id,
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { status: 'paid', transferId: transfer.id, amountCents: BigInt(transfer.amount) };
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      if (error.type === 'StripeInvalidRequestError' || error.type === 'StripeIdempotencyError' || error.type === 'StripePermissionError') {
+        return { status: 'failed', code: error.code ?? error.rawType ?? 'invalid_request_error', message: error.message };
+      }
+      return { status: 'unknown', message: `${error.type}: ${error.message}` };
     }
   }
 
