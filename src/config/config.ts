@@ -128,8 +128,8 @@ export interface PaymentsConfig {
   webhookToleranceSeconds: number;
   /**
    * STRIPE_CONNECT_REFRESH_URL and STRIPE_CONNECT_RETURN_URL: where Stripe's Connect
-   * onboarding sends the agency back (an expired link, a finished one). https only when
-   * NODE_ENV=production, where they are required with a key; without them
+   * onboarding sends the agency back (an expired link, a finished one). Both or neither,
+   * with STRIPE_SECRET_KEY only, https only when NODE_ENV=production; without them
    * createStripeConnectLink answers STRIPE_CONNECT_NOT_CONFIGURED. @default unset
    */
   stripeConnectRefreshUrl: string | undefined;
@@ -357,14 +357,18 @@ function payments(env: Env, production: boolean): PaymentsConfig {
   };
 }
 
-/** The Connect onboarding's refresh and return URLs: https in production, where a key needs them. */
+/** The Connect onboarding's refresh and return URLs: both or neither, with a key only, https in production. */
 function connectUrls(env: Env, production: boolean, withKey: boolean): Pick<PaymentsConfig, 'stripeConnectRefreshUrl' | 'stripeConnectReturnUrl'> {
   const protocols = production ? ['https:'] : ['https:', 'http:'];
   const stripeConnectRefreshUrl = url(env, 'STRIPE_CONNECT_REFRESH_URL', protocols);
   const stripeConnectReturnUrl = url(env, 'STRIPE_CONNECT_RETURN_URL', protocols);
-  if (production && withKey) {
-    if (stripeConnectRefreshUrl === undefined) throw new ConfigError('STRIPE_CONNECT_REFRESH_URL', 'is required with STRIPE_SECRET_KEY when NODE_ENV=production');
-    if (stripeConnectReturnUrl === undefined) throw new ConfigError('STRIPE_CONNECT_RETURN_URL', 'is required with STRIPE_SECRET_KEY when NODE_ENV=production');
+  // Both or neither: one alone is a typo, not a choice.
+  if ((stripeConnectRefreshUrl === undefined) !== (stripeConnectReturnUrl === undefined)) {
+    const missing = stripeConnectRefreshUrl === undefined ? 'STRIPE_CONNECT_REFRESH_URL' : 'STRIPE_CONNECT_RETURN_URL';
+    throw new ConfigError(missing, 'must be set together with the other Connect URL');
+  }
+  if (!withKey && stripeConnectRefreshUrl !== undefined) {
+    throw new ConfigError('STRIPE_CONNECT_REFRESH_URL', 'is set but STRIPE_SECRET_KEY is not (sandbox mode has no onboarding)');
   }
   return { stripeConnectRefreshUrl, stripeConnectReturnUrl };
 }
