@@ -246,6 +246,11 @@ describe('Stripe Connect and payouts', () => {
     // Money out of pending while in flight; the reconciliation job (run twice) pays it once.
     expect((await profit(A)).pendingPayout.amount).toBe('0.006');
     await expectProfitInvariant(A);
+    // The verifier checks the in-flight account against the pending payouts (and would see a difference).
+    expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
+    await app.dataSource.query(`UPDATE payouts SET amount_cents = amount_cents + 1 WHERE agency_id = $1 AND status = 'PENDING'`, [rawId(A)]);
+    expect((await verifyLedger(app.dataSource)).problems).toEqual([expect.stringMatching(/^PAYOUTS_IN_FLIGHT holds 120000000 micro-dollars but the pending payouts sum to 120010000$/)]);
+    await app.dataSource.query(`UPDATE payouts SET amount_cents = amount_cents - 1 WHERE agency_id = $1 AND status = 'PENDING'`, [rawId(A)]);
     await Promise.all([runPayoutJob(), runPayoutJob()]);
     expect(transfersTo(accountId)).toHaveLength(before + 1);
     expect((await payoutRows(A)).map((r: { status: string }) => r.status)).toEqual(['PAID', 'PAID', 'PAID']);
@@ -290,9 +295,40 @@ describe('Stripe Connect and payouts', () => {
     await expectProfitInvariant(A);
   });
 
+  it('should make one payout for 20 concurrent requests', async () => {
+    await earn(A1);
+    const accountId = await accountOf(A);
+    const before = transfersTo(accountId).length;
+    const payloads = await Promise.all(Array.from({ length: 20 }, () => requestPayout(A, tokens.agencyA)));
+    const paid = payloads.filter((p) => p.payout !== null);
+    expect(new Set(paid.map((p) => p.payout.id)).size).toBe(1);
+    expect(paid[0].payout).toMatchObject({ status: 'PAID', amount: { amount: '120.00' } });
+    // The others found it in flight (and answered it) or found nothing left to pay.
+    for (const p of payloads.filter((x) => x.payout === null)) expect(p.userErrors).toEqual([{ code: 'PAYOUT_BELOW_THRESHOLD', field: ['agencyId'] }]);
+    expect(transfersTo(accountId)).toHaveLength(before + 1);
+    await expectProfitInvariant(A);
+  });
+
+  it('should keep one account when Stripe created it but the answer was lost, and learn it from account.updated', async () => {
+    const { agencyId } = await setup('Agency D');
+    const accounts = stripe.accounts.size;
+    stripe.failNext(/^\/v1\/accounts$/, 'drop', 2);
+    expect(errorCode(await app.gql(LINK, { id: agencyId }))).toBe('INTERNAL_SERVER_ERROR');
+    expect(stripe.accounts.size).toBe(accounts + 1);
+    const created = [...stripe.accounts.values()].find((a) => (a.metadata as Record<string, string>).agency_id === rawId(agencyId))!;
+    expect(await status(agencyId)).toBe('PENDING');
+    // Stripe's event names the account before our row does: found by the agency in its metadata.
+    const event = stripe.updateAccount(String(created.id), { details_submitted: true, payouts_enabled: true, transfers: 'active' });
+    expect((await stripe.sendEvent(event)).status).toBe(200);
+    await eventually(() => status(agencyId), (s) => s === 'CONNECTED');
+    expect(await accountOf(agencyId)).toBe(created.id);
+    expect(ok(await app.gql(LINK, { id: agencyId })).createStripeConnectLink.userErrors).toEqual([]);
+    expect(stripe.accounts.size).toBe(accounts + 1);
+  });
+
   it('should return a reversed transfer to pending exactly once', async () => {
     const [last] = await app.dataSource.query(
-      `SELECT id, stripe_transfer_id FROM payouts WHERE agency_id = $1 AND status = 'PAID' ORDER BY created_at DESC LIMIT 1`, [rawId(A)],
+      `SELECT id, stripe_transfer_id, amount_cents::text AS cents FROM payouts WHERE agency_id = $1 AND status = 'PAID' ORDER BY created_at DESC LIMIT 1`, [rawId(A)],
     );
     const pendingBefore = micros((await profit(A)).pendingPayout.amount);
     const event = stripe.reverseTransfer(last.stripe_transfer_id);
@@ -302,8 +338,9 @@ describe('Stripe Connect and payouts', () => {
     expect((await stripe.sendEvent(stripe.event('transfer.reversed', stripe.transfers.get(last.stripe_transfer_id)!))).status).toBe(200);
     await eventually(async () => (await app.dataSource.query(`SELECT status FROM payouts WHERE id = $1`, [last.id]))[0].status, (s) => s === 'REVERSED');
     await eventually(() => app.dataSource.query(`SELECT count(*)::int AS n FROM billing_webhook_events WHERE processed_at IS NULL`), ([r]) => r.n === 0);
-    expect(micros((await profit(A)).pendingPayout.amount)).toBe(pendingBefore + 120_010_000n);
-    expect((await payoutLedger(A)).filter((leg: string) => leg.startsWith('PAYOUTS_OUT -> AGENCY_PROFIT'))).toEqual(['PAYOUTS_OUT -> AGENCY_PROFIT 120010000']);
+    const reversedMicros = BigInt(last.cents) * 10_000n;
+    expect(micros((await profit(A)).pendingPayout.amount)).toBe(pendingBefore + reversedMicros);
+    expect((await payoutLedger(A)).filter((leg: string) => leg.startsWith('PAYOUTS_OUT -> AGENCY_PROFIT'))).toEqual([`PAYOUTS_OUT -> AGENCY_PROFIT ${reversedMicros}`]);
     await expectProfitInvariant(A);
   });
 

@@ -100,14 +100,20 @@ export class PayoutRepository {
 
   /**
    * Sets the status an `account.updated` event of `eventCreated` shows, unless a newer event
-   * already set one (Stripe delivers in any order). False when nothing was written.
+   * already set one (Stripe delivers in any order). The account is found by its id, or, when
+   * the event beat our storing of Stripe's answer, by the agency named in the metadata we sent
+   * at creation (its row still without an id). False when nothing was written.
    */
-  async applyAccountStatus(em: Queryable, stripeAccountId: string, status: 'PENDING' | 'CONNECTED', eventCreated: number): Promise<boolean> {
+  async applyAccountStatus(
+    em: Queryable, input: { stripeAccountId: string; agencyId: string | null; status: 'PENDING' | 'CONNECTED'; eventCreated: number },
+  ): Promise<boolean> {
     const rows = await em.query(
-      `UPDATE payout_connect_accounts SET status = $2, status_event_created = $3, updated_at = now()
-        WHERE stripe_account_id = $1 AND (status_event_created IS NULL OR status_event_created <= $3)
+      `UPDATE payout_connect_accounts
+          SET status = $3, status_event_created = $4, stripe_account_id = $1, updated_at = now()
+        WHERE (stripe_account_id = $1 OR (stripe_account_id IS NULL AND agency_id = $2::uuid))
+          AND (status_event_created IS NULL OR status_event_created <= $4)
         RETURNING agency_id`,
-      [stripeAccountId, status, eventCreated],
+      [input.stripeAccountId, input.agencyId, input.status, input.eventCreated],
     );
     return updatedRows(rows).length > 0;
   }

@@ -23,6 +23,8 @@ export const SANDBOX_PAYOUT_MEMO = 'SANDBOX: payout booked as paid without any S
 
 const MICROS_PER_CENT = 10_000n;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Stripe keeps an idempotency key about 24 hours: past that, asking again could pay twice. */
 const IDEMPOTENCY_WINDOW_MS = 23 * 3600_000;
 
@@ -71,7 +73,7 @@ export class PayoutService {
 
   /** `node(id:)`: a payout of an agency the viewer manages, else null (as if it did not exist). */
   async find(viewer: Viewer, payoutId: string): Promise<PayoutRecord | null> {
-    const payout = /^[0-9a-f-]{36}$/.test(payoutId) ? await this.repository.payout(payoutId) : undefined;
+    const payout = UUID.test(payoutId) ? await this.repository.payout(payoutId) : undefined;
     return payout && canManageAgency(viewer, payout.agencyId) ? payout : null;
   }
 
@@ -160,7 +162,8 @@ export class PayoutService {
   async applyEvent(em: EntityManager, event: WebhookEvent): Promise<void> {
     const object = event.object;
     if (event.type === 'account.updated' && typeof object.id === 'string') {
-      await this.repository.applyAccountStatus(em, object.id, connectStatusOf(object), event.created);
+      const agencyId = typeof object.metadata?.agency_id === 'string' && UUID.test(object.metadata.agency_id) ? object.metadata.agency_id : null;
+      await this.repository.applyAccountStatus(em, { stripeAccountId: object.id, agencyId, status: connectStatusOf(object), eventCreated: event.created });
     } else if (event.type === 'transfer.reversed' && typeof object.id === 'string') {
       await this.applyReversal(em, object);
     }
@@ -279,7 +282,7 @@ export class PayoutService {
   private async applyReversal(em: EntityManager, transfer: Record<string, any>): Promise<void> {
     const metadataId = transfer.metadata?.payout_id;
     const payoutId = (await this.repository.payoutIdByTransfer(em, transfer.id))
-      ?? (typeof metadataId === 'string' && /^[0-9a-f-]{36}$/.test(metadataId) ? metadataId : undefined);
+      ?? (typeof metadataId === 'string' && UUID.test(metadataId) ? metadataId : undefined);
     if (!payoutId) return;
     let payout = await this.repository.lockPayout(em, payoutId);
     if (!payout || (payout.stripeTransferId !== null && payout.stripeTransferId !== transfer.id)) return;
