@@ -11,6 +11,7 @@ import { parseMicros } from '../src/shared/money';
 import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixtures';
 import { startStripeServer, type FakeStripeServer } from './helpers/stripe-server';
 import { errorCode, ok, startTestApp, type TestApp } from './helpers/test-app';
+import { subscribe, wsClient } from './helpers/ws';
 
 /**
  * Stripe Connect and payouts against the real `stripe` SDK pointed at the local
@@ -205,6 +206,18 @@ describe('Stripe Connect and payouts', () => {
     expect(stripe.requests.filter((r) => r.path === '/v1/transfers').map((r) => r.idempotencyKey)).toEqual([`payout/${row.id}`]);
     expect(await profit(A)).toEqual({ earned: { amount: '120.002' }, paidOut: { amount: '120.00' }, pendingPayout: { amount: '0.002' } });
     expect(await payoutLedger(A)).toEqual(['AGENCY_PROFIT -> PAYOUTS_IN_FLIGHT 120000000', 'PAYOUTS_IN_FLIGHT -> PAYOUTS_OUT 120000000']);
+    // agencyActivity's PAYOUT_PAID, written with the settlement, reaches the agency admin's subscription.
+    expect(await app.dataSource.query(`SELECT ref_id::text AS ref FROM outbox_events WHERE type = 'PAYOUT_PAID' AND agency_id = $1`, [rawId(A)]))
+      .toEqual([{ ref: row.id }]);
+    const socket = wsClient(app.wsUrl, tokens.agencyA);
+    try {
+      const stream = subscribe(socket, `subscription($id: ID!) { agencyActivity(agencyId: $id, afterSequence: "0-0") { type agency { id } subAccount { id } } }`, { id: A });
+      const paid = await eventually(async () => stream.events.map((e) => e.agencyActivity).filter((e) => e.type === 'PAYOUT_PAID'), (e) => e.length > 0);
+      expect(paid).toEqual([{ type: 'PAYOUT_PAID', agency: { id: A }, subAccount: null }]);
+      stream.stop();
+    } finally {
+      await socket.dispose();
+    }
     // Nothing left to pay: a second request is refused and changes nothing.
     expect(await requestPayout(A)).toEqual({ payout: null, userErrors: [{ code: 'PAYOUT_BELOW_THRESHOLD', field: ['agencyId'] }] });
     expect(transfersTo(accountId)).toHaveLength(1);

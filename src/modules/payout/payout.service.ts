@@ -9,6 +9,7 @@ import type { Viewer } from '../auth/role';
 import { AgencyEntity } from '../agency/agency.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import type { PaymentGateway, TransferOutcome, WebhookEvent } from '../billing/payment-gateway';
+import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { postTransfer, requestHash, systemAccount } from '../ledger/ledger.service';
 import { PAYOUT_THRESHOLD_MICROS } from '../ledger/profit.service';
 import { connectStatusOf, type ConnectStatus } from './connect-status';
@@ -38,7 +39,7 @@ type Booking =
  * (PENDING) and its ledger row (the amount moved from the agency's pending profit to
  * PAYOUTS_IN_FLIGHT) commit together before Stripe is called; the transfer is created
  * outside any transaction under `payout/<id>`; `settle` locks the record and books the
- * outcome once (PAID: in flight → PAYOUTS_OUT; FAILED: back to the agency). An unknown
+ * outcome once (PAID: in flight → PAYOUTS_OUT, and a PAYOUT_PAID event; FAILED: back to the agency). An unknown
  * outcome leaves the payout PENDING for the reconciliation job, which asks again under the
  * same key. One payout in flight per agency: decisions take the agency's Connect row lock,
  * and a partial unique index backs it.
@@ -257,6 +258,7 @@ export class PayoutService {
       await this.repository.updatePayout(em, payout.id, {
         status: 'PAID', stripeTransferId: outcome.transferId, settledTransferId: posted.transfer.id, lastError: null, attempted: true,
       });
+      await writeOutboxEvent(em, { type: EventType.PAYOUT_PAID, agencyId: payout.agencyId, refId: payout.id });
     } else if (outcome.status === 'failed') {
       const posted = await postTransfer(em, {
         agencyId: payout.agencyId, kind: 'PAYOUT', debit: inFlight, credit: await this.profitAccount(em, payout.agencyId), amountMicros,
