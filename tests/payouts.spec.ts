@@ -387,6 +387,26 @@ describe('Stripe Connect and payouts', () => {
     await expectProfitInvariant(agencyId);
   });
 
+  it('should answer STRIPE_CONNECT_NOT_CONFIGURED without the onboarding URLs, and still keep one account', async () => {
+    const payments = createPaymentGateway({
+      production: false,
+      payments: loadConfig({ STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: stripe.url }).payments,
+    });
+    const bare = await startTestApp({}, { payments });
+    try {
+      const { agencyId } = await createAgency(bare);
+      const accounts = stripe.accounts.size;
+      const links = stripe.accountLinks.length;
+      for (let i = 0; i < 2; i++) {
+        expect(ok(await bare.gql(LINK, { id: agencyId })).createStripeConnectLink).toEqual({ url: null, userErrors: [{ code: 'STRIPE_CONNECT_NOT_CONFIGURED', field: null }] });
+      }
+      expect(stripe.accounts.size).toBe(accounts + 1);
+      expect(stripe.accountLinks).toHaveLength(links);
+    } finally {
+      await bare.close();
+    }
+  });
+
   it('should leave the ledger verifiable after all of it', async () => {
     expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
     for (const agencyId of [A, B]) await expectProfitInvariant(agencyId);
