@@ -408,6 +408,10 @@ describe('Stripe Connect and payouts', () => {
   });
 
   it('should leave the ledger verifiable after all of it', async () => {
+    // Statuses read for a page of agencies at once (one batched read) match each agency's own.
+    const page = ok(await app.gql(`{ agencies(first: 100) { edges { node { id stripeConnectStatus } } } }`)).agencies.edges;
+    const statuses = new Map(page.map((e: { node: { id: string; stripeConnectStatus: string } }) => [e.node.id, e.node.stripeConnectStatus]));
+    expect([statuses.get(A), statuses.get(B)]).toEqual(['CONNECTED', 'NOT_CONNECTED']);
     expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
     for (const agencyId of [A, B]) await expectProfitInvariant(agencyId);
   });

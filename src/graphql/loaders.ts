@@ -11,6 +11,7 @@ import { reportingLoaders } from '../modules/reporting/reporting.loaders';
 import { healthLoaders } from '../modules/health/health.loaders';
 import { statementLoaders } from '../modules/statement/statement.loaders';
 import { billingLoaders } from '../modules/billing/billing.loaders';
+import { payoutLoaders } from '../modules/payout/payout.loaders';
 
 import { byKey } from '../shared/by-key';
 import { lazyRecord } from '../shared/lazy-record';
@@ -70,6 +71,7 @@ const LOADER_FACTORIES = {
   ...healthLoaders,
   ...statementLoaders,
   ...billingLoaders,
+  ...payoutLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -27,7 +27,7 @@ export class PayoutResolver {
 export class AgencyPayoutResolver {
   @FieldResolver(() => String, { description: 'NOT_CONNECTED, PENDING (onboarding not finished), CONNECTED (payouts can be made)' })
   stripeConnectStatus(@Root() agency: AgencyEntity, @Ctx() ctx: RequestContext): Promise<string> {
-    return ctx.services.payout.stripeConnectStatus(ctx.viewer, agency.id);
+    return ctx.services.payout.stripeConnectStatus(ctx.viewer, agency.id, (id) => ctx.loaders.stripeConnectStatus.load(id));
   }
 
   @FieldResolver(() => PayoutConnection, { description: 'Payouts of earned profit, newest first' })

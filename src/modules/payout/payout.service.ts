@@ -58,9 +58,9 @@ export class PayoutService {
   }
 
   /** NOT_CONNECTED without an account row; the viewer must see agency-wide data. */
-  async stripeConnectStatus(viewer: Viewer, agencyId: string): Promise<ConnectStatus> {
+  stripeConnectStatus(viewer: Viewer, agencyId: string, load: (agencyId: string) => Promise<ConnectStatus>): Promise<ConnectStatus> {
     requireAgencyWideAccess(viewer, agencyId);
-    return (await this.repository.connectAccount(agencyId))?.status ?? 'NOT_CONNECTED';
+    return load(agencyId);
   }
 
   /** The agency's payouts, newest first. */
