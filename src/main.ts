@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   // The configured secrets are censored in every line, whatever logs them.
-  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken, config.payments.stripeSecretKey, config.payments.stripeWebhookSecret] });
+  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken, config.payments.stripeSecretKey, config.payments.stripeWebhookSecret, config.payments.stripeConnectWebhookSecret] });
   if (payments.mode === 'sandbox') {
     logger.warn('PAYMENTS IN SANDBOX MODE (no STRIPE_SECRET_KEY): top-ups are booked as paid without charging anyone; refused when NODE_ENV=production');
   }

@@ -33,6 +33,7 @@ describe('Stripe Connect and payouts', () => {
   const paymentsConfig = () => loadConfig({
     STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: stripe.url, STRIPE_MAX_NETWORK_RETRIES: '1',
     STRIPE_CONNECT_REFRESH_URL: 'https://dashboard.example.com/connect/refresh', STRIPE_CONNECT_RETURN_URL: 'https://dashboard.example.com/connect/done',
+    STRIPE_CONNECT_WEBHOOK_SECRET: stripe.connectWebhookSecret,
   });
 
   async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
@@ -187,6 +188,10 @@ describe('Stripe Connect and payouts', () => {
     const t = Math.floor(Date.now() / 1000);
     const older = stripe.updateAccount(accountId, { details_submitted: true }, t - 60);
     const newer = stripe.updateAccount(accountId, { details_submitted: true, payouts_enabled: true, transfers: 'active' }, t);
+    // Connect events are verified against the Connect endpoint's secret: another secret's signature is refused, nothing stored.
+    const forged = JSON.stringify(newer, null, 2);
+    expect((await stripe.sendEvent(newer, { signature: stripe.sign(forged, t, 'whsec_' + randomBytes(16).toString('hex')) })).status).toBe(400);
+    expect(await status(A)).toBe('PENDING');
     expect((await stripe.sendEvent(newer)).status).toBe(200);
     await eventually(() => status(A), (s) => s === 'CONNECTED');
     expect((await stripe.sendEvent(older)).status).toBe(200);

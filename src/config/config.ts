@@ -134,6 +134,13 @@ export interface PaymentsConfig {
    */
   stripeConnectRefreshUrl: string | undefined;
   stripeConnectReturnUrl: string | undefined;
+  /**
+   * STRIPE_CONNECT_WEBHOOK_SECRET (whsec_…): the signing secret of a Stripe *Connect*
+   * webhook endpoint pointed at the same /webhooks/stripe (events of connected accounts, such
+   * as their `account.updated`, are sent through one; it has its own secret). A signature
+   * that either secret verifies is accepted. With STRIPE_SECRET_KEY only. @default unset
+   */
+  stripeConnectWebhookSecret: string | undefined;
 }
 
 /** Sandbox mode books purchases as paid without charging anyone: never in production. */
@@ -354,7 +361,16 @@ function payments(env: Env, production: boolean): PaymentsConfig {
     stripeMaxNetworkRetries: integer(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 10),
     webhookToleranceSeconds: integer(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
     ...connectUrls(env, production, stripeSecretKey !== undefined),
+    stripeConnectWebhookSecret: connectWebhookSecret(env, stripeSecretKey !== undefined),
   };
+}
+
+function connectWebhookSecret(env: Env, withKey: boolean): string | undefined {
+  const secret = optionalString(env, 'STRIPE_CONNECT_WEBHOOK_SECRET');
+  if (secret === undefined) return undefined;
+  if (!/^whsec_[A-Za-z0-9]+$/.test(secret)) throw new ConfigError('STRIPE_CONNECT_WEBHOOK_SECRET', 'must be a webhook signing secret (whsec_…)');
+  if (!withKey) throw new ConfigError('STRIPE_CONNECT_WEBHOOK_SECRET', 'is set but STRIPE_SECRET_KEY is not (sandbox mode receives no webhooks)');
+  return secret;
 }
 
 /** The Connect onboarding's refresh and return URLs: both or neither, with a key only, https in production. */

@@ -84,6 +84,8 @@ const now = () => Math.floor(Date.now() / 1000);
 export class FakeStripeServer {
   readonly secretKey = 'sk_test_' + randomBytes(12).toString('hex');
   readonly webhookSecret = 'whsec_' + randomBytes(16).toString('hex');
+  /** The secret of the Connect endpoint, which carries connected accounts' events (`account` set). */
+  readonly connectWebhookSecret = 'whsec_' + randomBytes(16).toString('hex');
   readonly customers = new Map<string, Params>();
   readonly setupIntents = new Map<string, Params>();
   readonly paymentMethods = new Map<string, { object: Params; behaviour: CardBehaviour }>();
@@ -178,7 +180,8 @@ export class FakeStripeServer {
     const { transfers, ...flags } = change;
     Object.assign(account, flags);
     if (transfers) (account.capabilities as Params).transfers = transfers;
-    return this.event('account.updated', account, created);
+    // An event of the connected account: Stripe names it in `account` and sends it to Connect endpoints.
+    return { ...this.event('account.updated', account, created), account: accountId };
   }
 
   /** The platform reverses a transfer (all of it, or `cents`); returns the `transfer.reversed` event. */
@@ -204,9 +207,11 @@ export class FakeStripeServer {
   async sendEvent(event: Params, options: { signature?: string; timestamp?: number } = {}): Promise<{ status: number; body: string }> {
     if (!this.webhookUrl) throw new Error('webhookUrl is not set');
     const payload = JSON.stringify(event, null, 2);
+    // A connected account's event comes from the Connect endpoint, signed with its secret.
+    const secret = event.account === undefined ? this.webhookSecret : this.connectWebhookSecret;
     const response = await fetch(this.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': options.signature ?? this.sign(payload, options.timestamp) },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': options.signature ?? this.sign(payload, options.timestamp, secret) },
       body: payload,
     });
     return { status: response.status, body: await response.text() };

@@ -119,12 +119,18 @@ export class StripeGateway implements PaymentGateway {
 
   verifyWebhook(rawBody: Buffer, signatureHeader: string | undefined): WebhookEvent {
     if (!signatureHeader) throw new WebhookSignatureError('No Stripe-Signature header');
-    let event: Stripe.Event;
-    try {
-      event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, this.config.stripeWebhookSecret, this.config.webhookToleranceSeconds);
-    } catch (error) {
-      throw new WebhookSignatureError((error as Error).message);
+    let event: Stripe.Event | undefined;
+    let failure: Error | undefined;
+    // The platform endpoint's secret, then the Connect endpoint's (connected accounts' events), if one is set.
+    for (const secret of [this.config.stripeWebhookSecret, this.config.stripeConnectWebhookSecret]) {
+      if (secret === undefined || event) continue;
+      try {
+        event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, this.config.webhookToleranceSeconds);
+      } catch (error) {
+        failure ??= error as Error;
+      }
     }
+    if (!event) throw new WebhookSignatureError(failure?.message ?? 'No signature matched');
     return { id: event.id, type: event.type, created: event.created, object: event.data.object as unknown as Record<string, any> };
   }
 }
