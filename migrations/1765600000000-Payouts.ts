@@ -62,6 +62,7 @@ export class Payouts1765600000000 implements MigrationInterface {
     await q.query(`CREATE INDEX payouts_agency_created_idx ON payouts (agency_id, created_at DESC, id DESC)`);
   }
 
+  /** Refused once a payout was booked: its ledger rows name PAYOUTS_IN_FLIGHT and the ledger is append-only. */
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE payouts`);
     await q.query(`DROP TABLE payout_connect_accounts`);
