@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     throw error;
   }
   // The configured secrets are censored in every line, whatever logs them.
-  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken, config.payments.stripeSecretKey, config.payments.stripeWebhookSecret] });
+  logger = new Logger(config.logLevel, { secrets: [config.platformAdminKey, config.jwtSecret, config.metricsToken, config.payments.stripeSecretKey, config.payments.stripeWebhookSecret, config.payments.stripeConnectWebhookSecret] });
   if (payments.mode === 'sandbox') {
     logger.warn('PAYMENTS IN SANDBOX MODE (no STRIPE_SECRET_KEY): top-ups are booked as paid without charging anyone; refused when NODE_ENV=production');
   }
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const metrics = new ApiMetrics();
   const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments, metrics });
   const jobs = config.jobsEnabled
-    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing })
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing, payouts: server.services.payout })
     : undefined;
   const port = await server.listen(config.port);
 

@@ -1,8 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency } from './helpers/fixtures';
-import { bankWorkload, checkBank, runBank, type BankTransfer, type TransferOutcome } from './helpers/bank';
+import { bankWorkload, checkBank, random, runBank, type BankTransfer, type TransferOutcome } from './helpers/bank';
 import { decodeId } from '../src/shared/global-id';
+import { verifyLedger } from '../src/modules/ledger/ledger-verify';
+import { parseMicros } from '../src/shared/money';
 
 const ACCOUNTS = 10;
 const CLIENTS = 16;
@@ -14,6 +16,7 @@ const TRANSFER = `mutation($input: TransferMinutesInput!) {
 }`;
 
 interface Bank {
+  agencyId: string;
   subAccountIds: string[];
   walletIds: string[];
   initialTotalMicros: bigint;
@@ -45,7 +48,7 @@ async function openBank(app: TestApp): Promise<Bank> {
     walletIds.push(row.id);
     initialTotalMicros += BigInt(row.balance_micros);
   }
-  return { subAccountIds, walletIds, initialTotalMicros };
+  return { agencyId, subAccountIds, walletIds, initialTotalMicros };
 }
 
 /**
@@ -133,6 +136,90 @@ describe('the bank test: concurrent transfers never lose or create money', () =>
     expect(check.retriedKeys).toBeGreaterThan(100);
     const refusals = [...outcomes.values()].flat().filter((o) => 'error' in o).map((o) => (o as { error: string }).error);
     expect(new Set(refusals)).toEqual(new Set(['INSUFFICIENT_FUNDS']));
+  });
+
+  it('should keep Agency.profit equal to the markups purchased minus the payouts, with purchases, payouts and transfers racing', async () => {
+    // Sandbox mode (the test app has no Stripe key): top-ups and payouts are booked as paid at once.
+    const bank = await openBank(app);
+    const link = ok(await app.gql(`mutation($id: ID!) { createStripeConnectLink(agencyId: $id) { userErrors { code } } }`, { id: bank.agencyId }));
+    expect(link.createStripeConnectLink.userErrors).toEqual([]);
+    const next = random(20261204);
+    const pick = (n: number) => Math.floor(next() * n);
+    type Op = { kind: 'topUp'; sub: number; amount: string; key: string } | { kind: 'transfer'; transfer: BankTransfer } | { kind: 'payout' };
+    const transfers = bankWorkload(200, ACCOUNTS, 99);
+    const ops: Op[] = [];
+    for (let i = 0; i < 600; i++) {
+      const roll = next();
+      if (roll < 0.55) {
+        const earlier = ops.filter((op) => op.kind === 'topUp');
+        // About one in eight is a retry of an earlier top-up: same key, same terms.
+        if (earlier.length > 0 && next() < 0.125) ops.push(earlier[pick(earlier.length)]);
+        else ops.push({ kind: 'topUp', sub: 1 + pick(ACCOUNTS - 1), amount: `${5 + pick(145)}.${String(pick(1_000_000)).padStart(6, '0')}`, key: `bank-topup-${i}` });
+      } else if (roll < 0.9) {
+        ops.push({ kind: 'transfer', transfer: transfers[pick(transfers.length)] });
+      } else {
+        ops.push({ kind: 'payout' });
+      }
+    }
+    const toppedUp = new Map<string, { sub: number; amount: string; transferId: string }>();
+    const payouts = new Map<string, string>();
+    const refusals = new Set<string>();
+    let cursor = 0;
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
+      while (cursor < ops.length) {
+        const op = ops[cursor++];
+        if (op.kind === 'topUp') {
+          const payload = ok(await app.gql(`mutation($input: TopUpWalletInput!) { topUpWallet(input: $input) { transfer { id } userErrors { code } } }`,
+            { input: { subAccountId: bank.subAccountIds[op.sub], amount: op.amount, idempotencyKey: op.key } })).topUpWallet;
+          expect(payload.userErrors).toEqual([]);
+          const first = toppedUp.get(op.key);
+          // A retry answers the first purchase, never a second one.
+          if (first) expect(payload.transfer.id).toBe(first.transferId);
+          toppedUp.set(op.key, { sub: op.sub, amount: op.amount, transferId: payload.transfer.id });
+        } else if (op.kind === 'transfer') {
+          const t = op.transfer;
+          const payload = ok(await app.gql(TRANSFER, { input: {
+            fromSubAccountId: bank.subAccountIds[t.from], toSubAccountId: bank.subAccountIds[t.to], tier: 'PREMIUM', minutes: t.minutes, idempotencyKey: t.key,
+          } })).transferMinutes;
+          if (!payload.transfer) refusals.add(payload.userErrors[0].code);
+        } else {
+          const payload = ok(await app.gql(`mutation($id: ID!) { requestPayout(agencyId: $id) { payout { id amount { amount } status } userErrors { code } } }`,
+            { id: bank.agencyId })).requestPayout;
+          if (payload.payout) {
+            expect(payload.payout.status).toBe('PAID');
+            payouts.set(payload.payout.id, payload.payout.amount.amount);
+          } else {
+            refusals.add(payload.userErrors[0].code);
+          }
+        }
+      }
+    }));
+    // Expected from the rule alone: a purchase rounded up to the cent buys charged ÷ price Premium
+    // minutes (to 1/10,000, down) and earns minutes × markup (down); sub-account i has a $0.0i markup.
+    let earned = 0n;
+    let charged = 0n;
+    for (const { sub, amount } of toppedUp.values()) {
+      const cents = (parseMicros(amount)! + 9_999n) / 10_000n;
+      const markup = BigInt(sub) * 10_000n;
+      const units = (cents * 10_000n * 10_000n) / (160_000n + markup);
+      earned += (units * markup) / 10_000n;
+      charged += cents * 10_000n;
+    }
+    const paidOut = [...payouts.values()].reduce((sum, amount) => sum + parseMicros(amount)!, 0n);
+    expect(payouts.size).toBeGreaterThan(3);
+    expect(new Set([...refusals].filter((code) => code !== 'INSUFFICIENT_FUNDS' && code !== 'PAYOUT_BELOW_THRESHOLD'))).toEqual(new Set());
+    const figures = ok(await app.gql(`query($id: ID!) { agency(id: $id) { profit { earned { amount } paidOut { amount } pendingPayout { amount } }
+      payouts(first: 100) { totalCount } } }`, { id: bank.agencyId })).agency;
+    expect(parseMicros(figures.profit.earned.amount)).toBe(earned);
+    expect(parseMicros(figures.profit.paidOut.amount)).toBe(paidOut);
+    expect(parseMicros(figures.profit.pendingPayout.amount)).toBe(earned - paidOut);
+    expect(figures.payouts.totalCount).toBe(payouts.size);
+    // Every payout paid whole cents of what was pending: less than a cent remains per payout made since.
+    expect(paidOut % 10_000n).toBe(0n);
+    // Wallets: transfers move dollars between them, purchases add exactly what was charged.
+    const [total] = await app.dataSource.query(`SELECT sum(balance_micros)::text AS micros FROM ledger_accounts WHERE id = ANY($1)`, [bank.walletIds]);
+    expect(BigInt(total.micros)).toBe(bank.initialTotalMicros + charged);
+    expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
   });
 
   it('should catch the lost updates of a deliberately weakened balance check (a test of the test)', async () => {

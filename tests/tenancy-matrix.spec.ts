@@ -639,6 +639,8 @@ describe('the tenancy matrix', () => {
     defaultMarkup: 'defaultMarkup(tier: BASIC) { amount }',
     health: 'health { atRisk }',
     subAccountsAtRisk: 'subAccountsAtRisk { totalCount }',
+    stripeConnectStatus: 'stripeConnectStatus',
+    payouts: 'payouts { totalCount }',
   };
 
   type Path = 'viewer.agency' | 'subAccount(own).agency' | 'node(own agency)' | 'node(own wallet).subAccount.agency';
@@ -786,6 +788,8 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.createApiKey(input.subAccountId)': 'createApiKey(subAccountId) in the matrix',
   'Mutation.createPaymentMethodSetup(subAccountId)': 'tests/payments.spec.ts: refused like a missing id for another agency and a sibling (needs Stripe)',
   'Mutation.createScenario(input.subAccountId)': 'createScenario',
+  'Mutation.createStripeConnectLink(agencyId)': 'tests/payouts.spec.ts: NOT_FOUND for another agency, FORBIDDEN for a client admin (needs Stripe)',
+  'Mutation.requestPayout(agencyId)': 'tests/payouts.spec.ts: NOT_FOUND for another agency, FORBIDDEN for a client admin',
   'Mutation.recordCallUsage(input.subAccountId)': 'recordCallUsage for a foreign sub-account',
   'Mutation.recordCallUsage(input.scenarioId)': 'recordCallUsage with a foreign scenario',
   'Mutation.recordCallUsageBatch(inputs.subAccountId)': 'recordCallUsageBatch for a foreign sub-account',
@@ -812,6 +816,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
 const NODE_TYPES_COVERED: Record<string, string> = {
   Agency: 'the matrix', SubAccount: 'the matrix', Wallet: 'the matrix', ApiKey: 'the matrix',
   Transfer: 'below', Scenario: 'below', Call: 'below',
+  Payout: 'tests/payouts.spec.ts: null for another agency\'s admin and a client admin',
 };
 
 describe('the tenancy matrix, schema-wide', () => {

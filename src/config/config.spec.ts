@@ -194,6 +194,16 @@ describe('payments configuration', () => {
     expect(loadConfig({ ...KEYS, STRIPE_API_BASE: 'https://stripe.test' }).payments.stripeApi).toEqual({ host: 'stripe.test', port: 443, protocol: 'https' });
   });
 
+  it('should read the Connect onboarding URLs (https in production) and the Connect endpoint secret', () => {
+    const urls = { STRIPE_CONNECT_REFRESH_URL: 'https://app.example.com/refresh', STRIPE_CONNECT_RETURN_URL: 'https://app.example.com/done' };
+    expect(loadConfig({ ...KEYS, NODE_ENV: 'production', ...urls }).payments).toMatchObject({
+      stripeConnectRefreshUrl: 'https://app.example.com/refresh', stripeConnectReturnUrl: 'https://app.example.com/done',
+    });
+    expect(loadConfig({ ...KEYS, STRIPE_CONNECT_REFRESH_URL: 'http://localhost:5173/r', STRIPE_CONNECT_RETURN_URL: 'http://localhost:5173/d' }).payments)
+      .toMatchObject({ stripeConnectRefreshUrl: 'http://localhost:5173/r', stripeConnectReturnUrl: 'http://localhost:5173/d' });
+    expect(loadConfig({ ...KEYS, STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_connect1' }).payments.stripeConnectWebhookSecret).toBe('whsec_connect1');
+  });
+
   it.each([
     ['STRIPE_SECRET_KEY', { STRIPE_SECRET_KEY: 'pk_test_abc', STRIPE_WEBHOOK_SECRET: 'whsec_a' }],
     ['STRIPE_SECRET_KEY', { STRIPE_SECRET_KEY: 'sk_test_a b', STRIPE_WEBHOOK_SECRET: 'whsec_a' }],
@@ -206,6 +216,18 @@ describe('payments configuration', () => {
     ['STRIPE_API_BASE', { ...KEYS, NODE_ENV: 'production', STRIPE_API_BASE: 'http://127.0.0.1:12111' }],
     ['STRIPE_MAX_NETWORK_RETRIES', { STRIPE_MAX_NETWORK_RETRIES: '11' }],
     ['STRIPE_WEBHOOK_TOLERANCE_SECONDS', { STRIPE_WEBHOOK_TOLERANCE_SECONDS: '0' }],
+    ['STRIPE_CONNECT_RETURN_URL', { ...KEYS, STRIPE_CONNECT_REFRESH_URL: 'https://app.example.com/refresh' }],
+    ['STRIPE_CONNECT_REFRESH_URL', { ...KEYS, STRIPE_CONNECT_RETURN_URL: 'https://app.example.com/done' }],
+    ['STRIPE_CONNECT_REFRESH_URL', { ...KEYS, STRIPE_CONNECT_REFRESH_URL: 'javascript:alert(1)', STRIPE_CONNECT_RETURN_URL: 'https://app.example.com/done' }],
+    ['STRIPE_CONNECT_REFRESH_URL', {
+      ...KEYS, NODE_ENV: 'production', STRIPE_CONNECT_REFRESH_URL: 'http://app.example.com/refresh', STRIPE_CONNECT_RETURN_URL: 'https://app.example.com/done',
+    }],
+    ['STRIPE_CONNECT_RETURN_URL', {
+      ...KEYS, NODE_ENV: 'production', STRIPE_CONNECT_REFRESH_URL: 'https://app.example.com/refresh', STRIPE_CONNECT_RETURN_URL: 'http://app.example.com/done',
+    }],
+    ['STRIPE_CONNECT_REFRESH_URL', { STRIPE_CONNECT_REFRESH_URL: 'https://app.example.com/refresh', STRIPE_CONNECT_RETURN_URL: 'https://app.example.com/done' }],
+    ['STRIPE_CONNECT_WEBHOOK_SECRET', { ...KEYS, STRIPE_CONNECT_WEBHOOK_SECRET: 'secret' }],
+    ['STRIPE_CONNECT_WEBHOOK_SECRET', { STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_abc' }],
   ])('should refuse an invalid %s (%p)', (name, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
   });

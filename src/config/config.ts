@@ -126,6 +126,21 @@ export interface PaymentsConfig {
   stripeMaxNetworkRetries: number;
   /** STRIPE_WEBHOOK_TOLERANCE_SECONDS: oldest accepted webhook signature timestamp. @default 300 (Stripe's) */
   webhookToleranceSeconds: number;
+  /**
+   * STRIPE_CONNECT_REFRESH_URL and STRIPE_CONNECT_RETURN_URL: where Stripe's Connect
+   * onboarding sends the agency back (an expired link, a finished one). Both or neither,
+   * with STRIPE_SECRET_KEY only, https only when NODE_ENV=production; without them
+   * createStripeConnectLink answers STRIPE_CONNECT_NOT_CONFIGURED. @default unset
+   */
+  stripeConnectRefreshUrl: string | undefined;
+  stripeConnectReturnUrl: string | undefined;
+  /**
+   * STRIPE_CONNECT_WEBHOOK_SECRET (whsec_…): the signing secret of a Stripe *Connect*
+   * webhook endpoint pointed at the same /webhooks/stripe (events of connected accounts, such
+   * as their `account.updated`, are sent through one; it has its own secret). A signature
+   * that either secret verifies is accepted. With STRIPE_SECRET_KEY only. @default unset
+   */
+  stripeConnectWebhookSecret: string | undefined;
 }
 
 /** Sandbox mode books purchases as paid without charging anyone: never in production. */
@@ -345,7 +360,33 @@ function payments(env: Env, production: boolean): PaymentsConfig {
     stripeApi,
     stripeMaxNetworkRetries: integer(env, 'STRIPE_MAX_NETWORK_RETRIES', 2, 0, 10),
     webhookToleranceSeconds: integer(env, 'STRIPE_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 3600),
+    ...connectUrls(env, production, stripeSecretKey !== undefined),
+    stripeConnectWebhookSecret: connectWebhookSecret(env, stripeSecretKey !== undefined),
   };
+}
+
+function connectWebhookSecret(env: Env, withKey: boolean): string | undefined {
+  const secret = optionalString(env, 'STRIPE_CONNECT_WEBHOOK_SECRET');
+  if (secret === undefined) return undefined;
+  if (!/^whsec_[A-Za-z0-9]+$/.test(secret)) throw new ConfigError('STRIPE_CONNECT_WEBHOOK_SECRET', 'must be a webhook signing secret (whsec_…)');
+  if (!withKey) throw new ConfigError('STRIPE_CONNECT_WEBHOOK_SECRET', 'is set but STRIPE_SECRET_KEY is not (sandbox mode receives no webhooks)');
+  return secret;
+}
+
+/** The Connect onboarding's refresh and return URLs: both or neither, with a key only, https in production. */
+function connectUrls(env: Env, production: boolean, withKey: boolean): Pick<PaymentsConfig, 'stripeConnectRefreshUrl' | 'stripeConnectReturnUrl'> {
+  const protocols = production ? ['https:'] : ['https:', 'http:'];
+  const stripeConnectRefreshUrl = url(env, 'STRIPE_CONNECT_REFRESH_URL', protocols);
+  const stripeConnectReturnUrl = url(env, 'STRIPE_CONNECT_RETURN_URL', protocols);
+  // Both or neither: one alone is a typo, not a choice.
+  if ((stripeConnectRefreshUrl === undefined) !== (stripeConnectReturnUrl === undefined)) {
+    const missing = stripeConnectRefreshUrl === undefined ? 'STRIPE_CONNECT_REFRESH_URL' : 'STRIPE_CONNECT_RETURN_URL';
+    throw new ConfigError(missing, 'must be set together with the other Connect URL');
+  }
+  if (!withKey && stripeConnectRefreshUrl !== undefined) {
+    throw new ConfigError('STRIPE_CONNECT_REFRESH_URL', 'is set but STRIPE_SECRET_KEY is not (sandbox mode has no onboarding)');
+  }
+  return { stripeConnectRefreshUrl, stripeConnectReturnUrl };
 }
 
 /** The counters are PostgreSQL `integer`s: a budget stays well below 2^31 with room for overshoot. */

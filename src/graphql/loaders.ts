@@ -12,6 +12,7 @@ import { healthLoaders } from '../modules/health/health.loaders';
 import { statementLoaders } from '../modules/statement/statement.loaders';
 import { billingLoaders } from '../modules/billing/billing.loaders';
 import { subAccountLoaders } from '../modules/sub-account/sub-account.loaders';
+import { payoutLoaders } from '../modules/payout/payout.loaders';
 
 import { byKey } from '../shared/by-key';
 import { PeekableLoader } from '../shared/peekable-loader';
@@ -75,6 +76,7 @@ const LOADER_FACTORIES = {
   ...healthLoaders,
   ...statementLoaders,
   ...billingLoaders,
+  ...payoutLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -2,6 +2,7 @@ import { Arg, Ctx, ID, Query, Resolver } from 'type-graphql';
 import { fromGlobalId } from '../shared/global-id';
 import { canManageAgency, canReadSubAccount, READER_ROLES, requireRole } from '../modules/auth/access';
 import { Node } from './common.types';
+import { toPayoutType } from '../modules/payout/payout.type';
 import type { RequestContext } from './context';
 
 /**
@@ -43,6 +44,10 @@ export class NodeResolver {
         const call = await loaders.call.load(decoded.id);
         const sub = call && (await loaders.subAccount.load(call.subAccountId));
         return call && sub && canReadSubAccount(viewer, sub) ? call : null;
+      }
+      case 'Payout': {
+        const payout = await services.payout.find(viewer, decoded.id);
+        return payout && toPayoutType(payout);
       }
       case 'ApiKey':
         return viewer.role === 'CLIENT_ADMIN' ? null : services.apiKey.find(viewer, decoded.id);

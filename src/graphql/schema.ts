@@ -18,6 +18,7 @@ import { AgencyEventHealthResolver, AgencyHealthResolver, SubAccountHealthResolv
 import { SubAccountStatementResolver } from '../modules/statement/statement.resolver';
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
 import { BillingResolver, SubAccountPaymentMethodResolver } from '../modules/billing/billing.resolver';
+import { AgencyPayoutResolver, PayoutResolver } from '../modules/payout/payout.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
@@ -27,7 +28,7 @@ export const RESOLVERS = [
   TransferResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
   SubAccountHealthResolver, AgencyHealthResolver, AgencyEventHealthResolver, SubAccountStatementResolver,
-  BillingResolver, SubAccountPaymentMethodResolver,
+  BillingResolver, SubAccountPaymentMethodResolver, PayoutResolver, AgencyPayoutResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

@@ -19,6 +19,7 @@ import { systemClock, type Clock } from '../shared/clock';
 import { BillingService } from '../modules/billing/billing.service';
 import type { PaymentGateway } from '../modules/billing/payment-gateway';
 import { SandboxGateway } from '../modules/billing/sandbox-gateway';
+import { PAYOUT_EVENT_TYPES, PayoutService } from '../modules/payout/payout.service';
 
 /**
  * The service instances, created once at startup and shared by every request.
@@ -37,6 +38,11 @@ export function createServices(
 ) {
   const { revocations, logger, clock = systemClock, onBatch } = options;
   const transferBatcher = new TransferBatcher(dataSource, 1, onBatch && ((size) => onBatch('transfer', size)));
+  const payments = options.payments ?? new SandboxGateway();
+  const billing = new BillingService(dataSource, payments, logger);
+  const payout = new PayoutService(dataSource, payments, logger);
+  // Connect's events arrive at billing's one webhook and are processed there exactly once.
+  billing.handleEvents(PAYOUT_EVENT_TYPES, (em, event) => payout.applyEvent(em, event));
   return {
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,
@@ -53,7 +59,8 @@ export function createServices(
     usageReport: new UsageReportService(),
     health: new HealthService(),
     statement: new StatementService(dataSource, clock),
-    billing: new BillingService(dataSource, options.payments ?? new SandboxGateway(), logger),
+    billing,
+    payout,
   };
 }
 export type Services = ReturnType<typeof createServices>;

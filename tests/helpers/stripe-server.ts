@@ -84,10 +84,18 @@ const now = () => Math.floor(Date.now() / 1000);
 export class FakeStripeServer {
   readonly secretKey = 'sk_test_' + randomBytes(12).toString('hex');
   readonly webhookSecret = 'whsec_' + randomBytes(16).toString('hex');
+  /** The secret of the Connect endpoint, which carries connected accounts' events (`account` set). */
+  readonly connectWebhookSecret = 'whsec_' + randomBytes(16).toString('hex');
   readonly customers = new Map<string, Params>();
   readonly setupIntents = new Map<string, Params>();
   readonly paymentMethods = new Map<string, { object: Params; behaviour: CardBehaviour }>();
   readonly paymentIntents = new Map<string, Params>();
+  /** Connect: Express accounts, the onboarding links made for them, transfers to them. */
+  readonly accounts = new Map<string, Params>();
+  readonly accountLinks: Params[] = [];
+  readonly transfers = new Map<string, Params>();
+  /** The platform's available balance in cents: a transfer beyond it is refused (balance_insufficient). */
+  availableBalanceCents = 100_000_000;
   /** Every request received (method, path, idempotency key), for assertions. */
   readonly requests: Array<{ method: string; path: string; idempotencyKey?: string; replayed: boolean }> = [];
   /** Where `sendEvent` posts (the API's /webhooks/stripe). */
@@ -163,6 +171,27 @@ export class FakeStripeServer {
     return this.event('payment_intent.succeeded', intent);
   }
 
+  /**
+   * The agency finishes (or not) Connect onboarding in the browser: the account's flags
+   * change; returns the `account.updated` event to deliver (dated `created`).
+   */
+  updateAccount(accountId: string, change: { details_submitted?: boolean; payouts_enabled?: boolean; charges_enabled?: boolean; transfers?: 'active' | 'inactive' | 'pending' }, created = now()): Params {
+    const account = this.found(this.accounts.get(accountId), 'account', accountId);
+    const { transfers, ...flags } = change;
+    Object.assign(account, flags);
+    if (transfers) (account.capabilities as Params).transfers = transfers;
+    // An event of the connected account: Stripe names it in `account` and sends it to Connect endpoints.
+    return { ...this.event('account.updated', account, created), account: accountId };
+  }
+
+  /** The platform reverses a transfer (all of it, or `cents`); returns the `transfer.reversed` event. */
+  reverseTransfer(transferId: string, cents?: number): Params {
+    const transfer = this.found(this.transfers.get(transferId), 'transfer', transferId);
+    const reversed = Math.min(Number(transfer.amount), Number(transfer.amount_reversed) + (cents ?? Number(transfer.amount)));
+    Object.assign(transfer, { amount_reversed: reversed, reversed: reversed === transfer.amount });
+    return this.event('transfer.reversed', transfer);
+  }
+
   /** An event as Stripe builds it (a snapshot of the object now). */
   event(type: string, object: Params, created = now()): Params {
     return { id: id('evt'), object: 'event', api_version: '2025-01-01', created, type, livemode: false, data: { object: structuredClone(object) } };
@@ -178,9 +207,11 @@ export class FakeStripeServer {
   async sendEvent(event: Params, options: { signature?: string; timestamp?: number } = {}): Promise<{ status: number; body: string }> {
     if (!this.webhookUrl) throw new Error('webhookUrl is not set');
     const payload = JSON.stringify(event, null, 2);
+    // A connected account's event comes from the Connect endpoint, signed with its secret.
+    const secret = event.account === undefined ? this.webhookSecret : this.connectWebhookSecret;
     const response = await fetch(this.webhookUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': options.signature ?? this.sign(payload, options.timestamp) },
+      headers: { 'content-type': 'application/json; charset=utf-8', 'stripe-signature': options.signature ?? this.sign(payload, options.timestamp, secret) },
       body: payload,
     });
     return { status: response.status, body: await response.text() };
@@ -270,6 +301,15 @@ export class FakeStripeServer {
       allowOnly(params, ['payment_method', 'off_session']);
       return this.confirm(intent, Boolean(params.off_session === 'true'));
     }
+    if (method === 'POST' && path === '/v1/accounts') return this.createAccount(params);
+    if (method === 'GET' && (match = /^\/v1\/accounts\/([^/]+)$/.exec(path))) {
+      return structuredClone(this.found(this.accounts.get(match[1]), 'account', match[1]));
+    }
+    if (method === 'POST' && path === '/v1/account_links') return this.createAccountLink(params);
+    if (method === 'POST' && path === '/v1/transfers') return this.createTransfer(params);
+    if (method === 'GET' && (match = /^\/v1\/transfers\/([^/]+)$/.exec(path))) {
+      return structuredClone(this.found(this.transfers.get(match[1]), 'transfer', match[1]));
+    }
     if (method === 'GET' && (match = /^\/v1\/payment_methods\/([^/]+)$/.exec(path))) {
       return structuredClone(this.found(this.paymentMethods.get(match[1])?.object, 'payment_method', match[1]));
     }
@@ -330,6 +370,73 @@ export class FakeStripeServer {
     this.paymentIntents.set(intentId, intent);
     if (params.confirm === 'true') return this.confirm(intent, params.off_session === 'true');
     return structuredClone(intent);
+  }
+
+  private createAccount(params: Params): Params {
+    allowOnly(params, ['type', 'controller', 'country', 'email', 'capabilities', 'metadata', 'business_type', 'default_currency']);
+    if (params.type === undefined && params.controller === undefined) throw invalid('You must provide `type` or `controller`.', 'type');
+    if (params.type !== undefined && !['express', 'standard', 'custom'].includes(String(params.type))) {
+      throw invalid(`Invalid type: must be one of custom, express, or standard`, 'type');
+    }
+    const capabilities: Params = {};
+    for (const [name, value] of Object.entries((params.capabilities ?? {}) as Record<string, Params>)) {
+      if (value.requested !== 'true' && value.requested !== 'false') throw invalid(`Invalid boolean: ${String(value.requested)}`, `capabilities[${name}][requested]`);
+      if (value.requested === 'true') capabilities[name] = 'inactive';
+    }
+    const account = {
+      id: id('acct'), object: 'account', type: params.type ?? 'custom', created: now(), country: params.country ?? 'US',
+      charges_enabled: false, payouts_enabled: false, details_submitted: false, capabilities, metadata: params.metadata ?? {},
+    };
+    this.accounts.set(account.id, account);
+    return structuredClone(account);
+  }
+
+  private createAccountLink(params: Params): Params {
+    allowOnly(params, ['account', 'type', 'refresh_url', 'return_url', 'collect', 'collection_options']);
+    requireParams(params, ['account', 'type']);
+    if (!['account_onboarding', 'account_update'].includes(String(params.type))) throw invalid('Invalid type', 'type');
+    const account = this.accounts.get(String(params.account));
+    if (!account) throw invalid(`No such account: '${String(params.account)}'`, 'account');
+    if (params.type === 'account_onboarding') requireParams(params, ['refresh_url', 'return_url']);
+    for (const name of ['refresh_url', 'return_url']) {
+      if (params[name] !== undefined && !/^https?:\/\/[^\s]+$/.test(String(params[name]))) throw invalid(`Not a valid URL`, name);
+    }
+    const link = {
+      object: 'account_link', created: now(), expires_at: now() + 300,
+      url: `https://connect.stripe.com/setup/e/${account.id}/${randomBytes(12).toString('hex')}`,
+    };
+    this.accountLinks.push({ ...link, account: account.id, refresh_url: params.refresh_url, return_url: params.return_url });
+    return link;
+  }
+
+  private createTransfer(params: Params): Params {
+    allowOnly(params, ['amount', 'currency', 'destination', 'description', 'metadata', 'transfer_group', 'source_transaction', 'source_type']);
+    requireParams(params, ['amount', 'currency', 'destination']);
+    if (!/^\d+$/.test(String(params.amount)) || Number(params.amount) < 1) throw invalid('Invalid positive integer', 'amount');
+    if (!/^[a-z]{3}$/.test(String(params.currency))) throw invalid('Invalid currency: ' + String(params.currency), 'currency');
+    const destination = this.accounts.get(String(params.destination));
+    if (!destination) throw invalid(`No such destination: '${String(params.destination)}'`, 'destination');
+    if ((destination.capabilities as Params).transfers !== 'active') {
+      throw new StripeRequestError(400, {
+        type: 'invalid_request_error', code: 'insufficient_capabilities_for_transfer', param: 'destination',
+        message: 'Your destination account needs to have at least one of the following capabilities enabled: transfers, crypto_transfers, legacy_payments',
+      });
+    }
+    const amount = Number(params.amount);
+    if (amount > this.availableBalanceCents) {
+      throw new StripeRequestError(400, {
+        type: 'invalid_request_error', code: 'balance_insufficient',
+        message: 'You have insufficient available funds in your Stripe account. Try adding funds directly to your available balance by creating Top-ups.',
+      });
+    }
+    this.availableBalanceCents -= amount;
+    const transfer = {
+      id: id('tr'), object: 'transfer', created: now(), amount, amount_reversed: 0, reversed: false, currency: params.currency,
+      destination: destination.id, description: params.description ?? null, metadata: params.metadata ?? {},
+      transfer_group: params.transfer_group ?? null,
+    };
+    this.transfers.set(transfer.id, transfer);
+    return structuredClone(transfer);
   }
 
   private confirm(intent: Params, offSession: boolean): Params {

@@ -39,6 +39,9 @@ const MAX_THRESHOLD_MICROS = 1_000_000n * 1_000_000n;
 /** Where the webhook hands an event id for processing (pg-boss when this process runs jobs). */
 export type EventQueue = (eventId: string) => Promise<void>;
 
+/** Another module's work for a Stripe event type, run in the event's processing transaction (see `handleEvents`). */
+export type StripeEventHandler = (em: EntityManager, event: WebhookEvent) => Promise<void>;
+
 /**
  * Payments: a Stripe customer and a saved card per sub-account, wallet top-ups charged
  * off-session, Stripe's webhooks, and the reconciliation of payments whose outcome was lost.
@@ -55,6 +58,8 @@ export class BillingService {
   /** One Stripe call per payment at a time in this process; others await its outcome. */
   private readonly inFlight = new Map<string, Promise<ChargeOutcome>>();
   private queue: EventQueue | undefined;
+  /** Event types other modules act on (payouts: account.updated, transfer.reversed), by type. */
+  private readonly eventHandlers = new Map<string, StripeEventHandler>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -67,6 +72,14 @@ export class BillingService {
   /** Set by the job scheduler of a process that runs jobs; without it, the periodic sweep processes stored events. */
   attachQueue(queue: EventQueue | undefined): void {
     this.queue = queue;
+  }
+
+  /**
+   * Lets another module act on Stripe event types through this one webhook: the events are
+   * verified, stored once, queued and processed exactly once like billing's own.
+   */
+  handleEvents(types: readonly string[], handler: StripeEventHandler): void {
+    for (const type of types) this.eventHandlers.set(type, handler);
   }
 
   /** The saved card of a sub-account the viewer holds; null when none (or for another tenant's). */
@@ -338,7 +351,7 @@ export class BillingService {
    */
   async receiveWebhook(rawBody: Buffer, signature: string | undefined): Promise<{ duplicate: boolean }> {
     const event = this.gateway.verifyWebhook(rawBody, signature);
-    const handled = (HANDLED_EVENT_TYPES as readonly string[]).includes(event.type);
+    const handled = (HANDLED_EVENT_TYPES as readonly string[]).includes(event.type) || this.eventHandlers.has(event.type);
     const fresh = await this.repository.recordEvent({ id: event.id, type: event.type, created: event.created, payload: handled ? event.object : null });
     if (fresh && handled && this.queue) {
       // The row is the durable record: if this send is lost, the periodic sweep picks the event up.
@@ -393,6 +406,7 @@ export class BillingService {
         return;
       }
       default:
+        await this.eventHandlers.get(event.type)?.(em, event);
     }
   }
 

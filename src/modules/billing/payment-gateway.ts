@@ -50,7 +50,34 @@ export interface WebhookEvent {
 
 export class WebhookSignatureError extends Error {}
 
-export interface PaymentGateway {
+/** The outcome of a Connect transfer (a payout), as far as Stripe said. */
+export type TransferOutcome =
+  /** The transfer exists: the money is on the connected account. */
+  | { status: 'paid'; transferId: string; amountCents: bigint }
+  /** Stripe refused the request (no such account, capability missing, platform balance): nothing moved. */
+  | { status: 'failed'; code: string; message: string }
+  /** No answer we can trust (5xx, dropped connection): the transfer may exist; ask again under the same key. */
+  | { status: 'unknown'; message: string };
+
+export interface TransferRequest {
+  destinationAccountId: string;
+  amountCents: bigint;
+  /** Sent as Stripe's Idempotency-Key: every attempt of one payout sends the same key. */
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+  description: string;
+}
+
+/** Stripe Connect: an Express account per agency, its onboarding link, and transfers to it (payouts). */
+export interface ConnectGateway {
+  /** The agency's Express account, created once per key (Stripe's idempotency). */
+  createConnectAccount(input: { agencyId: string; idempotencyKey: string }): Promise<string>;
+  /** An onboarding Account Link; undefined when the refresh/return URLs are not configured. */
+  createAccountLink(accountId: string): Promise<string | undefined>;
+  createTransfer(request: TransferRequest): Promise<TransferOutcome>;
+}
+
+export interface PaymentGateway extends ConnectGateway {
   readonly mode: 'stripe' | 'sandbox';
   createCustomer(input: { subAccountId: string; agencyId: string; email: string; name: string }): Promise<string>;
   /** A SetupIntent for saving a card for off-session use; returns its client secret. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
-  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type WebhookEvent,
+  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type TransferOutcome, type TransferRequest, type WebhookEvent,
 } from './payment-gateway';
 
 /** Every transfer booked by sandbox mode says so in its memo. */
@@ -32,6 +32,20 @@ export class SandboxGateway implements PaymentGateway {
 
   async retrieveCharge(paymentIntentId: string): Promise<ChargeOutcome> {
     return { status: 'unknown', message: `sandbox mode has no PaymentIntent ${paymentIntentId}` };
+  }
+
+  /** No onboarding in sandbox mode: the account is treated as connected at once (see PayoutService). */
+  async createConnectAccount(input: { agencyId: string }): Promise<string> {
+    return `sandbox_acct_${input.agencyId.replace(/-/g, '')}`;
+  }
+
+  async createAccountLink(accountId: string): Promise<string> {
+    return `sandbox:stripe-connect/${accountId}`;
+  }
+
+  /** Payouts are booked as paid without any network call (the payout's ledger memo says so). */
+  async createTransfer(request: TransferRequest): Promise<TransferOutcome> {
+    return { status: 'paid', transferId: `sandbox_tr_${randomUUID()}`, amountCents: request.amountCents };
   }
 
   verifyWebhook(): WebhookEvent {

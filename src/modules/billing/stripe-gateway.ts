@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import type { PaymentsConfig } from '../../config/config';
 import {
-  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type WebhookEvent,
+  WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type TransferOutcome,
+  type TransferRequest, type WebhookEvent,
 } from './payment-gateway';
 
 /** How long one request may take before the SDK gives up on it (and retries, same key). */
@@ -77,14 +78,59 @@ export class StripeGateway implements PaymentGateway {
     }
   }
 
+  async createConnectAccount(input: { agencyId: string; idempotencyKey: string }): Promise<string> {
+    const account = await this.stripe.accounts.create(
+      { type: 'express', capabilities: { transfers: { requested: true } }, metadata: { agency_id: input.agencyId } },
+      { idempotencyKey: input.idempotencyKey },
+    );
+    return account.id;
+  }
+
+  async createAccountLink(accountId: string): Promise<string | undefined> {
+    const { stripeConnectRefreshUrl: refreshUrl, stripeConnectReturnUrl: returnUrl } = this.config;
+    if (refreshUrl === undefined || returnUrl === undefined) return undefined;
+    // No idempotency key: every link is single-use and short-lived, a fresh one each time is what is wanted.
+    const link = await this.stripe.accountLinks.create({ account: accountId, type: 'account_onboarding', refresh_url: refreshUrl, return_url: returnUrl });
+    return link.url;
+  }
+
+  async createTransfer(request: TransferRequest): Promise<TransferOutcome> {
+    try {
+      const transfer = await this.stripe.transfers.create(
+        {
+          amount: Number(request.amountCents), // at most the agency's profit in cents, far below 2^53
+          currency: 'usd',
+          destination: request.destinationAccountId,
+          metadata: request.metadata,
+          description: request.description,
+          transfer_group: request.metadata.payout_id,
+        },
+        { idempotencyKey: request.idempotencyKey },
+      );
+      return { status: 'paid', transferId: transfer.id, amountCents: BigInt(transfer.amount) };
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      if (error.type === 'StripeInvalidRequestError' || error.type === 'StripeIdempotencyError' || error.type === 'StripePermissionError') {
+        return { status: 'failed', code: error.code ?? error.rawType ?? 'invalid_request_error', message: error.message };
+      }
+      return { status: 'unknown', message: `${error.type}: ${error.message}` };
+    }
+  }
+
   verifyWebhook(rawBody: Buffer, signatureHeader: string | undefined): WebhookEvent {
     if (!signatureHeader) throw new WebhookSignatureError('No Stripe-Signature header');
-    let event: Stripe.Event;
-    try {
-      event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, this.config.stripeWebhookSecret, this.config.webhookToleranceSeconds);
-    } catch (error) {
-      throw new WebhookSignatureError((error as Error).message);
+    let event: Stripe.Event | undefined;
+    let failure: Error | undefined;
+    // The platform endpoint's secret, then the Connect endpoint's (connected accounts' events), if one is set.
+    for (const secret of [this.config.stripeWebhookSecret, this.config.stripeConnectWebhookSecret]) {
+      if (secret === undefined || event) continue;
+      try {
+        event = this.stripe.webhooks.constructEvent(rawBody, signatureHeader, secret, this.config.webhookToleranceSeconds);
+      } catch (error) {
+        failure ??= error as Error;
+      }
     }
+    if (!event) throw new WebhookSignatureError(failure?.message ?? 'No signature matched');
     return { id: event.id, type: event.type, created: event.created, object: event.data.object as unknown as Record<string, any> };
   }
 }

@@ -34,7 +34,7 @@ export class AgencyEventType {
   @Field(() => String) sequence!: string;
   @Field(() => String, {
     description: 'SUB_ACCOUNT_ADDED, SUB_ACCOUNT_UPDATED, SUB_ACCOUNT_REMOVED, SUB_ACCOUNT_RESTORED, BALANCE_CHANGED, ' +
-      'USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED, HEALTH_CHANGED',
+      'USAGE_RECORDED, LOW_BALANCE, BALANCE_DEPLETED, BALANCE_RECOVERED, HEALTH_CHANGED, AUTO_RECHARGE_FAILED, PAYOUT_PAID',
   })
   type!: string;
   @Field(() => AgencyType) agency!: AgencyType;

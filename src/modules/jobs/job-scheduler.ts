@@ -5,6 +5,8 @@ import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.servic
 import { deleteExpiredEvents } from '../events/retention';
 import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../health/health-monitor';
 import type { BillingService } from '../billing/billing.service';
+import type { PayoutService } from '../payout/payout.service';
+import { startPayoutJobs } from '../payout/payout.jobs';
 import type { ApiMetrics } from '../observability/api-metrics';
 
 /** A job's handler timed and counted by outcome (a failure is rethrown: pg-boss retries the job). */
@@ -34,6 +36,8 @@ export const JOBS = {
   PAYMENTS_RECONCILE: 'payments-reconcile',
   /** Wallets below their auto-recharge threshold, recharged (one in flight each). */
   AUTO_RECHARGE: 'auto-recharge',
+  /** Connected agencies due a payout this billing cycle, paid; pending payouts reconciled (src/modules/payout/payout.jobs.ts). */
+  PAYOUTS: 'payouts',
 } as const;
 
 /** A payment or an event untouched this long is reconciled by the sweep (younger ones are still in flight). */
@@ -56,7 +60,7 @@ export class JobScheduler {
   private watching: Promise<void> | undefined;
 
   /** @param deps.metrics where job outcomes are counted (the process's /metrics). @default none */
-  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService; metrics?: ApiMetrics }): Promise<JobScheduler> {
+  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService; payouts?: PayoutService; metrics?: ApiMetrics }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
     boss.on('error', (error) => deps.logger.error('job queue error', { message: error.message }));
     await boss.start();
@@ -82,6 +86,7 @@ export class JobScheduler {
     const timer = setInterval(() => void offerRetention(), 10 * 60_000);
     timer.unref();
     if (deps.billing) await JobScheduler.startBilling(boss, deps.billing, deps.logger);
+    if (deps.payouts) await startPayoutJobs(boss, JOBS.PAYOUTS, deps.payouts, deps.logger);
     // Health levels: re-assessed from the outbox every few seconds in every worker (one at a time:
     // the watcher skips a locked cursor), and all of them every 10 minutes for what time alone
     // changes (src/modules/health/health-monitor.ts).

@@ -15,6 +15,7 @@ export interface LedgerVerification {
  * 2. every tracked account's stored debits, credits and balance equal the sums of its transfers;
  * 3. untracked (platform) accounts store nothing, their balances are derived;
  * 4. no AGENCY_PROFIT balance is negative, and every wallet row has its ledger account;
+ * 4b. PAYOUTS_IN_FLIGHT holds exactly the payouts still PENDING (docs/payments.md, "Connect and payouts");
  * 5. every call's transfer is a USAGE debit of its own sub-account's wallet, of the call's cost,
  *    dated at the call's recording instant: so each billing statement's usage (the calls recorded
  *    in its cycle) is exactly its USAGE debits (docs/health-and-statements.md).
@@ -66,6 +67,15 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerifi
           AND (t.id IS NULL OR t.kind <> 'USAGE' OR t.debit_account_id <> w.id OR t.amount_micros <> c.cost_micros
                OR t.created_at <> c.recorded_at)`,
     );
+    const [inFlight] = await em.query(
+      `SELECT (SELECT coalesce(sum(CASE WHEN t.credit_account_id = a.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
+                 FROM ledger_transfers t WHERE t.credit_account_id = a.id OR t.debit_account_id = a.id)::text AS ledger,
+              (SELECT coalesce(sum(amount_cents), 0) * 10000 FROM payouts WHERE status = 'PENDING')::text AS pending
+         FROM ledger_accounts a WHERE a.type = 'PAYOUTS_IN_FLIGHT'`,
+    );
+    if (inFlight && inFlight.ledger !== inFlight.pending) {
+      problems.push(`PAYOUTS_IN_FLIGHT holds ${inFlight.ledger} micro-dollars but the pending payouts sum to ${inFlight.pending}`);
+    }
     if (Number(unmatched.n) > 0) problems.push(`${unmatched.n} calls do not match their USAGE debit (wallet, amount or instant)`);
     return {
       ok: problems.length === 0,

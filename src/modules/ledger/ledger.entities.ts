@@ -1,7 +1,7 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import { bigintTransformer } from '../../db/transformers';
 
-export type LedgerAccountType = 'WALLET' | 'AGENCY_PROFIT' | 'PLATFORM_REVENUE' | 'PLATFORM_GRANTS' | 'PAYMENTS_IN' | 'PAYOUTS_OUT';
+export type LedgerAccountType = 'WALLET' | 'AGENCY_PROFIT' | 'PLATFORM_REVENUE' | 'PLATFORM_GRANTS' | 'PAYMENTS_IN' | 'PAYOUTS_OUT' | 'PAYOUTS_IN_FLIGHT';
 
 export const TRANSFER_KINDS = [
   'TOP_UP', 'MINUTE_TRANSFER', 'USAGE', 'AUTO_ALLOCATION', 'AUTO_RECHARGE', 'PLAN_ALLOCATION', 'SUB_ACCOUNT_CLOSURE',

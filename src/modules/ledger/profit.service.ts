@@ -11,8 +11,10 @@ export interface AgencyProfitFigures {
 }
 
 /**
- * The agency profit account: credited with markup on purchases (MARKUP_PROFIT), debited
- * by payouts. Earned and paid out follow the range; pending is what is owed now.
+ * The agency profit account: credited with markup on purchases (MARKUP_PROFIT), debited by
+ * payouts (PAYOUT rows to PAYOUTS_IN_FLIGHT, moved on to PAYOUTS_OUT when Stripe paid, or
+ * back to the agency when it failed or was reversed). Earned and paid out follow the range;
+ * pending is what is owed now, and earned − paid out − in flight = pending over all time.
  */
 export class ProfitService {
   constructor(private readonly dataSource: DataSource) {}
@@ -20,14 +22,16 @@ export class ProfitService {
   async figures(agencyId: string, range?: { from: Date; to: Date }): Promise<AgencyProfitFigures> {
     const [row] = await this.dataSource.query(
       `SELECT a.balance_micros,
-              coalesce(sum(t.amount_micros) FILTER (WHERE t.credit_account_id = a.id), 0) AS earned,
-              coalesce(sum(t.amount_micros) FILTER (WHERE t.debit_account_id = a.id), 0) AS paid_out
+              (SELECT coalesce(sum(t.amount_micros), 0) FROM ledger_transfers t
+                WHERE t.credit_account_id = a.id AND t.kind <> 'PAYOUT'
+                  AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)) AS earned,
+              (SELECT coalesce(sum(CASE WHEN t.credit_account_id = o.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
+                 FROM ledger_transfers t
+                WHERE t.agency_id = a.agency_id AND t.kind = 'PAYOUT' AND (t.credit_account_id = o.id OR t.debit_account_id = o.id)
+                  AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)) AS paid_out
          FROM ledger_accounts a
-         LEFT JOIN ledger_transfers t
-           ON (t.credit_account_id = a.id OR t.debit_account_id = a.id)
-          AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)
-        WHERE a.type = 'AGENCY_PROFIT' AND a.agency_id = $1
-        GROUP BY a.id, a.balance_micros`,
+         CROSS JOIN (SELECT id FROM ledger_accounts WHERE type = 'PAYOUTS_OUT') o
+        WHERE a.type = 'AGENCY_PROFIT' AND a.agency_id = $1`,
       [agencyId, range?.from ?? null, range?.to ?? null],
     );
     return {
