@@ -70,7 +70,7 @@ describe('the benchmark harness', () => {
     const floor = await startFloorServer(env.databaseUrl, 2);
     try {
       const key = created.data.createApiKey.secret;
-      for (const query of QUERIES) {
+      for (const query of QUERIES.filter((q) => !q.floorInstead)) {
         await assertSameAnswers({ name: 'this API', port: env.port, key }, { name: 'floor', port: floor.port, key }, query.ours, { id: agencyId });
       }
       // Another agency's id reads as nothing on both; a wrong key is refused on both.
