@@ -31,7 +31,7 @@ describe('PartyLookup: the parties of concurrent transfers in shared lookups', (
 
     const lookup = new PartyLookup(app.dataSource);
     const pool = (app.dataSource.driver as unknown as { master: Pool }).master;
-    const queries = jest.spyOn(pool, 'query'); // counts calls; the real pool still runs them
+    const queries = jest.spyOn(pool, 'connect'); // counts checkouts (one per statement); the real pool still runs them
     try {
       const requests = Array.from({ length: 60 }, (_, i) => {
         const [a, b] = subs[i % 2];

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Pool, QueryResultRow } from 'pg';
+import type { Pool, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -28,6 +28,30 @@ export async function queryPrepared<Row extends QueryResultRow>(dataSource: Data
     names.set(text, name);
   }
   dataSource.logger.logQuery(text, values);
-  const result = await pgPoolOf(dataSource).query<Row>({ name, text, values });
+  const result = await queryOnPool<Row>(pgPoolOf(dataSource), { name, text, values });
   return result.rows;
+}
+
+const ignoreLateError = () => {};
+
+/**
+ * `pool.query`, but safe against a connection that dies twice: pg-pool listens for one
+ * `error` event while its query runs, and a backend terminated by the server can emit a
+ * second one (the FATAL message, then the closed socket) after that listener is gone,
+ * which Node turns into an uncaught exception that ends the process. Here a listener
+ * stays on a connection that failed, until it is gone; a healthy one goes back to the
+ * pool, whose own idle listener takes over. The query's own error still reaches the caller.
+ */
+export async function queryOnPool<Row extends QueryResultRow>(pool: Pool, config: QueryConfig): Promise<QueryResult<Row>> {
+  const client = await pool.connect();
+  client.on('error', ignoreLateError);
+  try {
+    const result = await client.query<Row>(config);
+    client.removeListener('error', ignoreLateError);
+    client.release();
+    return result;
+  } catch (error) {
+    client.release(error as Error); // destroyed, not reused; the listener stays with it
+    throw error;
+  }
 }

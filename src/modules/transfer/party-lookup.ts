@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { pgPoolOf } from '../../db/prepared-statements';
+import { pgPoolOf, queryOnPool } from '../../db/prepared-statements';
 import type { DataSource } from 'typeorm';
 import { runIsolated } from '../../shared/batch-isolation';
 import { BatchQueue } from '../../shared/batch-queue';
@@ -96,7 +96,7 @@ export class PartyLookup {
         keys.push(request.idempotencyKey);
       }
     });
-    const { rows } = await this.pool.query<PartyRow & { request: number }>({ ...STATEMENT, values: [requests, ids, keys] });
+    const { rows } = await queryOnPool<PartyRow & { request: number }>(this.pool, { ...STATEMENT, values: [requests, ids, keys] });
     const byRequest = batch.map((): PartyRow[] => []);
     for (const { request, ...row } of rows) byRequest[request].push(row);
     batch.forEach((request, index) => request.resolve(byRequest[index]));
