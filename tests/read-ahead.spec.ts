@@ -37,6 +37,21 @@ describe('agency read-ahead of its sub-account page', () => {
     expect(count).toBe(1);
   });
 
+  it('should answer the dashboard (prices, cycle usage, slots) of 50 sub-accounts in as many statements as of 5', async () => {
+    const { agencyId: dashboardAgency } = await createAgency(app, { planCode: 'AGENCY_UNLIMITED' });
+    const query = `query($id: ID!, $first: Int!) { agency(id: $id) { name subAccountSlotsRemaining subAccounts(first: $first) { totalCount edges { node {
+      id name status wallet { balance { amount } } markup(tier: PREMIUM) { amount } minutePrice(tier: PREMIUM) { amount } usage { totalMinutes spent { amount } } } } } } }`;
+    for (let i = 0; i < 49; i++) await addSubAccount(app, dashboardAgency);
+    await app.gql(query, { id: dashboardAgency, first: 5 }); // warm-up: the plan catalog is read once a minute per process
+    const small = await statements(query, { id: dashboardAgency, first: 5 });
+    const large = await statements(query, { id: dashboardAgency, first: 50 });
+    expect(ok(large.response).agency.subAccounts.edges).toHaveLength(50);
+    expect(ok(small.response).agency.subAccounts.edges).toHaveLength(5);
+    // The agency with its page, counts, wallets and balances; then every sub-account's cycle usage.
+    expect(large.count).toBe(small.count);
+    expect(large.count).toBe(2);
+  });
+
   it('should answer two aliased pages with different arguments each with its own rows', async () => {
     const data = ok(await app.gql(
       `query($id: ID!) { agency(id: $id) { a: subAccounts(first: 2) { edges { node { name } } } b: subAccounts(first: 4) { totalCount edges { node { name } } } } }`,
