@@ -1,3 +1,4 @@
+import { Client as PgClient } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixtures';
@@ -663,11 +664,11 @@ describe('the ledger', () => {
   describe('transfers priced from remembered sub-accounts', () => {
     /** Sub-account lookups (PartyLookup's named statement) while `run` runs; a spy, the pool still queries. */
     async function lookupsDuring(run: () => Promise<unknown>): Promise<number> {
-      const pool = (app.dataSource.driver as unknown as { master: { query: (...args: unknown[]) => unknown } }).master;
-      const spy = jest.spyOn(pool, 'query');
+      // Every statement of the process goes through a pg Client, whichever pool path sent it.
+      const spy = jest.spyOn(PgClient.prototype, 'query');
       try {
         await run();
-        return spy.mock.calls.filter(([config]) => (config as { name?: string } | undefined)?.name === 'transfer_parties_v1').length;
+        return spy.mock.calls.filter(([config]: unknown[]) => (config as { name?: string } | undefined)?.name === 'transfer_parties_v1').length;
       } finally {
         spy.mockRestore();
       }
