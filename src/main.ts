@@ -51,7 +51,8 @@ async function main(): Promise<void> {
   const metrics = new ApiMetrics();
   const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments, metrics });
   const jobs = config.jobsEnabled
-    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing, payouts: server.services.payout })
+    ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing, payouts: server.services.payout,
+        allocations: server.services.autoAllocation })
     : undefined;
   const port = await server.listen(config.port);
 

@@ -1,7 +1,8 @@
 import { createPaymentGateway } from '../src/modules/billing/create-payment-gateway';
 import { SANDBOX_MEMO } from '../src/modules/billing/sandbox-gateway';
 import { loadConfig } from '../src/config/config';
-import { addSubAccount, createAgency } from './helpers/fixtures';
+import { addMonthsClamped } from '../src/modules/billing-cycle/billing-cycle';
+import { addSubAccount, createAgency, rawId } from './helpers/fixtures';
 import { ok, startTestApp, type TestApp } from './helpers/test-app';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
 
@@ -45,5 +46,33 @@ describe('payments in sandbox mode', () => {
     const response = await fetch(app.url.replace(/\/graphql$/, '/webhooks/stripe'), { method: 'POST', headers: { 'stripe-signature': 't=1,v1=00' }, body: '{}' });
     expect(response.status).toBe(400);
     expect(await app.dataSource.query(`SELECT count(*)::int AS n FROM billing_webhook_events`)).toEqual([{ n: 0 }]);
+  });
+
+  it('should book a monthly auto allocation as paid without a card, with the sandbox memo and its markup', async () => {
+    const { agencyId } = await createAgency(app);
+    ok(await app.gql(`mutation($id: ID!) { setAgencyMarkup(input: { agencyId: $id, basic: "0.02", premium: "0.04" }) { userErrors { code } } }`, { id: agencyId }));
+    // Its current cycle ends in 1.5 s: the allocation is due then.
+    const client = await addSubAccount(app, agencyId, { subscriptionStartedAt: addMonthsClamped(new Date(Date.now() + 1_500), -1).toISOString() });
+    const saved = ok(await app.gql(
+      `mutation($input: SetAutoAllocationInput!) { setAutoAllocation(input: $input) { subAccount { autoAllocation { nextRunAt } } userErrors { code } } }`,
+      { input: { subAccountId: client, enabled: true, basicMinutes: '100', premiumMinutes: '50' } },
+    )).setAutoAllocation;
+    expect(saved.userErrors).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, Date.parse(saved.subAccount.autoAllocation.nextRunAt) - Date.now() + 100)));
+    expect(await app.server.services.autoAllocation.runAllocation(rawId(client))).toBe('bought');
+    const rows = await app.dataSource.query(
+      `SELECT kind, tier, amount_micros::text AS amount, memo FROM ledger_transfers WHERE idempotency_key LIKE 'system/payment/%' AND agency_id = $1 ORDER BY kind, tier`,
+      [rawId(agencyId)],
+    );
+    const read = ok(await app.gql(`query($a: ID!, $s: ID!) { agency(id: $a) { profit { earned { amount } } } subAccount(id: $s) { wallet { balance { amount } } } }`,
+      { a: agencyId, s: client }));
+    // 100 Basic and 50 Premium at their client prices; earned 100 × $0.02 + 50 × $0.04 = $4.
+    expect(rows.map((r: { kind: string; tier: string | null; memo: string }) => [r.kind, r.tier, r.memo])).toEqual([
+      ['AUTO_ALLOCATION', 'BASIC', SANDBOX_MEMO], ['AUTO_ALLOCATION', 'PREMIUM', SANDBOX_MEMO], ['MARKUP_PROFIT', null, SANDBOX_MEMO],
+    ]);
+    expect(read.agency.profit.earned.amount).toBe('4.00');
+    expect(rows.filter((r: { kind: string }) => r.kind === 'AUTO_ALLOCATION').reduce((sum: bigint, r: { amount: string }) => sum + BigInt(r.amount), 0n))
+      .toBe(BigInt(read.subAccount.wallet.balance.amount.replace('.', '')) * 10_000n);
+    expect((await verifyLedger(app.dataSource)).problems).toEqual([]);
   });
 });

@@ -801,6 +801,7 @@ const ID_ARGUMENTS_COVERED: Record<string, string> = {
   'Mutation.setLowBalanceThreshold(input.subAccountId)': 'setLowBalanceThreshold',
   'Mutation.topUpWallet(input.subAccountId)': 'topUpWallet for a foreign sub-account',
   'Mutation.setAutoRecharge(input.subAccountId)': 'setAutoRecharge for a foreign sub-account',
+  'Mutation.setAutoAllocation(input.subAccountId)': 'setAutoAllocation for a foreign sub-account',
   'Mutation.transferMinutes(input.fromSubAccountId)': 'transferMinutes from a foreign sub-account',
   'Mutation.transferMinutes(input.toSubAccountId)': 'transferMinutes to a foreign sub-account',
   'Mutation.updateSubAccount(input.id)': 'updateSubAccount in the matrix',
@@ -1075,6 +1076,15 @@ describe('the tenancy matrix, schema-wide', () => {
             variables: { input: { subAccountId: id, enabled: true, threshold: '0', rechargeAmount: '10' } },
           }),
           succeeded: payloadOk('setAutoRecharge'),
+        },
+        {
+          // The first purchase is the next cycle start: saving charges nothing now.
+          coordinate: 'Mutation.setAutoAllocation(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,
+          call: (id) => ({
+            query: `mutation($input: SetAutoAllocationInput!) { setAutoAllocation(input: $input) { subAccount { id autoAllocation { enabled } } userErrors { code field message } } }`,
+            variables: { input: { subAccountId: id, enabled: true, basicMinutes: '1', premiumMinutes: '0' } },
+          }),
+          succeeded: payloadOk('setAutoAllocation'),
         },
         {
           coordinate: 'Mutation.createScenario(input.subAccountId)', idType: 'SubAccount', kind: 'mutation', owner, target, refused,

@@ -13,6 +13,7 @@ import { statementLoaders } from '../modules/statement/statement.loaders';
 import { billingLoaders } from '../modules/billing/billing.loaders';
 import { subAccountLoaders } from '../modules/sub-account/sub-account.loaders';
 import { payoutLoaders } from '../modules/payout/payout.loaders';
+import { autoAllocationLoaders } from '../modules/auto-allocation/auto-allocation.loaders';
 
 import { byKey } from '../shared/by-key';
 import { PeekableLoader } from '../shared/peekable-loader';
@@ -77,6 +78,7 @@ const LOADER_FACTORIES = {
   ...statementLoaders,
   ...billingLoaders,
   ...payoutLoaders,
+  ...autoAllocationLoaders,
 };
 
 export const createLoaders = lazyRecord<DataSource, typeof LOADER_FACTORIES>(LOADER_FACTORIES);

@@ -19,6 +19,7 @@ import { SubAccountStatementResolver } from '../modules/statement/statement.reso
 import { EVENT_RESOLVERS } from '../modules/events/event.resolver';
 import { BillingResolver, SubAccountPaymentMethodResolver } from '../modules/billing/billing.resolver';
 import { AgencyPayoutResolver, PayoutResolver } from '../modules/payout/payout.resolver';
+import { AutoAllocationResolver, SubAccountAutoAllocationResolver } from '../modules/auto-allocation/auto-allocation.resolver';
 import {
   AgencyUsageResolver, SubAccountUsageFieldResolver, WalletSpentResolver,
 } from '../modules/reporting/usage-report.resolver';
@@ -29,6 +30,7 @@ export const RESOLVERS = [
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
   SubAccountHealthResolver, AgencyHealthResolver, AgencyEventHealthResolver, SubAccountStatementResolver,
   BillingResolver, SubAccountPaymentMethodResolver, PayoutResolver, AgencyPayoutResolver,
+  AutoAllocationResolver, SubAccountAutoAllocationResolver,
   ...EVENT_RESOLVERS,
 ] as const;
 

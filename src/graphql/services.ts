@@ -20,6 +20,7 @@ import { BillingService } from '../modules/billing/billing.service';
 import type { PaymentGateway } from '../modules/billing/payment-gateway';
 import { SandboxGateway } from '../modules/billing/sandbox-gateway';
 import { PAYOUT_EVENT_TYPES, PayoutService } from '../modules/payout/payout.service';
+import { AutoAllocationService } from '../modules/auto-allocation/auto-allocation.service';
 
 /**
  * The service instances, created once at startup and shared by every request.
@@ -61,6 +62,7 @@ export function createServices(
     statement: new StatementService(dataSource, clock),
     billing,
     payout,
+    autoAllocation: new AutoAllocationService(dataSource, billing, clock, logger),
   };
 }
 export type Services = ReturnType<typeof createServices>;

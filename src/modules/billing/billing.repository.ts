@@ -5,7 +5,16 @@ type Queryable = Pick<EntityManager, 'query'>;
 
 export type PaymentStatus = 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'FAILED';
 
-export type PaymentKind = 'TOP_UP' | 'AUTO_RECHARGE';
+export type PaymentKind = 'TOP_UP' | 'AUTO_RECHARGE' | 'AUTO_ALLOCATION';
+
+/** What a monthly auto allocation buys, fixed when its payment record is written (src/modules/auto-allocation/). */
+export interface AllocationTerms {
+  cycleStart: Date;
+  basicMinutesUnits: bigint;
+  basicPriceMicros: bigint;
+  basicMarkupMicros: bigint;
+  premiumMinutesUnits: bigint;
+}
 
 export interface PaymentRecord {
   id: string;
@@ -26,6 +35,8 @@ export interface PaymentRecord {
   lastError: string | null;
   walletTransferId: string | null;
   createdAt: Date;
+  /** Only for AUTO_ALLOCATION (the Premium price and markup are the record's premium fields). */
+  allocation?: AllocationTerms | null;
 }
 
 export interface CustomerRecord {
@@ -55,6 +66,12 @@ function toPayment(row: Record<string, any>): PaymentRecord {
     lastError: row.last_error,
     walletTransferId: row.wallet_transfer_id,
     createdAt: row.created_at,
+    allocation: row.allocation_cycle_start
+      ? {
+        cycleStart: row.allocation_cycle_start, basicMinutesUnits: BigInt(row.basic_minutes_units), basicPriceMicros: BigInt(row.basic_price_micros),
+        basicMarkupMicros: BigInt(row.basic_markup_micros), premiumMinutesUnits: BigInt(row.premium_minutes_units),
+      }
+      : null,
   };
 }
 
@@ -126,13 +143,16 @@ export class BillingRepository {
   ): Promise<PaymentRecord | undefined> {
     const [row] = await em.query(
       `INSERT INTO billing_payments (agency_id, sub_account_id, kind, idempotency_key, request_sha256, amount_cents, premium_price_micros,
-                                     premium_markup_micros, sandbox, status, stripe_customer_id, stripe_payment_method_id)
-       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10)
+                                     premium_markup_micros, sandbox, status, stripe_customer_id, stripe_payment_method_id,
+                                     allocation_cycle_start, basic_minutes_units, basic_price_micros, basic_markup_micros, premium_minutes_units)
+       VALUES ($1, $2, $11, $3, $4, $5, $6, $7, $8, 'PENDING', $9, $10, $12, $13, $14, $15, $16)
        ON CONFLICT DO NOTHING
        RETURNING *`,
       [input.agencyId, input.subAccountId, input.idempotencyKey, input.requestSha256, input.amountCents.toString(),
         input.premiumPriceMicros.toString(), input.premiumMarkupMicros.toString(), input.sandbox, input.stripeCustomerId,
-        input.stripePaymentMethodId, input.kind],
+        input.stripePaymentMethodId, input.kind, input.allocation?.cycleStart ?? null, input.allocation?.basicMinutesUnits.toString() ?? null,
+        input.allocation?.basicPriceMicros.toString() ?? null, input.allocation?.basicMarkupMicros.toString() ?? null,
+        input.allocation?.premiumMinutesUnits.toString() ?? null],
     );
     return row ? toPayment(row) : undefined;
   }

@@ -19,6 +19,7 @@ import { BillingRepository, type AutoRechargeSettings, type PaymentRecord } from
 import type { ChargeOutcome, PaymentGateway, SavedCard, WebhookEvent } from './payment-gateway';
 import { SANDBOX_MEMO } from './sandbox-gateway';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { creditAllocation } from '../auto-allocation/allocation-credit';
 import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from './top-up-terms';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
@@ -197,12 +198,22 @@ export class BillingService {
         // Ours, not the client's: a client key is unique only within its agency.
         idempotencyKey: `payment/${payment.id}`,
         metadata: { payment_id: payment.id, sub_account_id: payment.subAccountId, agency_id: payment.agencyId },
-        description: 'Voice minutes top-up',
+        description: payment.kind === 'AUTO_ALLOCATION' ? 'Voice minutes monthly auto allocation' : 'Voice minutes top-up',
       })
       .catch((error: Error): ChargeOutcome => ({ status: 'unknown', message: error.message }))
       .finally(() => this.inFlight.delete(payment.id));
     this.inFlight.set(payment.id, call);
     return call;
+  }
+
+  /**
+   * Takes another module's committed payment record (auto allocation) through the same charge
+   * and settlement as a top-up: our Idempotency-Key `payment/<id>`, credited once. Its final
+   * record (PENDING when Stripe's answer was lost: the reconciliation job settles it).
+   */
+  async runPayment(payment: PaymentRecord): Promise<PaymentRecord> {
+    if (payment.status !== 'PENDING') return payment;
+    return this.settle(payment.id, await this.charge(payment));
   }
 
   /** Applies what Stripe said about a payment, in one transaction; see `settleIn`. */
@@ -292,6 +303,7 @@ export class BillingService {
    * could not post even if the record's lock were bypassed.
    */
   private async credit(em: EntityManager, payment: PaymentRecord, paymentIntentId: string) {
+    if (payment.allocation) return creditAllocation(em, payment, paymentIntentId);
     const terms = topUpTerms(payment.amountCents * MICROS_PER_CENT, payment.premiumPriceMicros, payment.premiumMarkupMicros);
     const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: payment.subAccountId });
     const memo = payment.sandbox ? SANDBOX_MEMO : `Stripe payment ${paymentIntentId}`;

@@ -16,6 +16,8 @@ export const EventType = {
   HEALTH_CHANGED: 'HEALTH_CHANGED',
   /** Auto-recharge disabled after its 3rd consecutive failed charge (billing module). */
   AUTO_RECHARGE_FAILED: 'AUTO_RECHARGE_FAILED',
+  /** A monthly auto allocation's charge failed (auto-allocation module); `ref_id` is the payment when there was one. */
+  AUTO_ALLOCATION_FAILED: 'AUTO_ALLOCATION_FAILED',
   /** A payout reached the agency's Connect account (payout module); `ref_id` is the payout. */
   PAYOUT_PAID: 'PAYOUT_PAID',
   /** Internal: ends the streams opened with that key; never delivered. */

@@ -7,6 +7,8 @@ import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../hea
 import type { BillingService } from '../billing/billing.service';
 import type { PayoutService } from '../payout/payout.service';
 import { startPayoutJobs } from '../payout/payout.jobs';
+import type { AutoAllocationService } from '../auto-allocation/auto-allocation.service';
+import { AUTO_ALLOCATION_QUEUES, startAutoAllocationJobs } from '../auto-allocation/auto-allocation.jobs';
 import type { ApiMetrics } from '../observability/api-metrics';
 
 /** A job's handler timed and counted by outcome (a failure is rethrown: pg-boss retries the job). */
@@ -38,6 +40,8 @@ export const JOBS = {
   AUTO_RECHARGE: 'auto-recharge',
   /** Connected agencies due a payout this billing cycle, paid; pending payouts reconciled (src/modules/payout/payout.jobs.ts). */
   PAYOUTS: 'payouts',
+  /** Due monthly auto allocations, one run job each (src/modules/auto-allocation/auto-allocation.jobs.ts). */
+  AUTO_ALLOCATION_SWEEP: AUTO_ALLOCATION_QUEUES.SWEEP,
 } as const;
 
 /** A payment or an event untouched this long is reconciled by the sweep (younger ones are still in flight). */
@@ -59,8 +63,14 @@ export class JobScheduler {
   /** The health watch step in flight, if any (awaited by dispose). */
   private watching: Promise<void> | undefined;
 
-  /** @param deps.metrics where job outcomes are counted (the process's /metrics). @default none */
-  static async start(deps: { databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService; payouts?: PayoutService; metrics?: ApiMetrics }): Promise<JobScheduler> {
+  /**
+   * @param deps.metrics where job outcomes are counted (the process's /metrics). @default none
+   * @param deps.allocationRetryDelaySeconds first retry delay of a declined auto allocation (then exponential). @default 60
+   */
+  static async start(deps: {
+    databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService; payouts?: PayoutService; metrics?: ApiMetrics;
+    allocations?: AutoAllocationService; allocationRetryDelaySeconds?: number;
+  }): Promise<JobScheduler> {
     const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: 4 });
     boss.on('error', (error) => deps.logger.error('job queue error', { message: error.message }));
     await boss.start();
@@ -87,6 +97,7 @@ export class JobScheduler {
     timer.unref();
     if (deps.billing) await JobScheduler.startBilling(boss, deps.billing, deps.logger);
     if (deps.payouts) await startPayoutJobs(boss, JOBS.PAYOUTS, deps.payouts, deps.logger);
+    if (deps.allocations) await startAutoAllocationJobs(boss, deps.allocations, deps.logger, deps.allocationRetryDelaySeconds);
     // Health levels: re-assessed from the outbox every few seconds in every worker (one at a time:
     // the watcher skips a locked cursor), and all of them every 10 minutes for what time alone
     // changes (src/modules/health/health-monitor.ts).
