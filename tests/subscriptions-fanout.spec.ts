@@ -97,9 +97,10 @@ describe('a burst of resumes older than the kept rows', () => {
     await waitUntil(() => hub.subscriberCount === 0);
     for (let i = 0; i < 3; i++) await adjust(primaryId, '1');
     // With no stream, a poll moves the frontier without reading rows and forgets the kept ones
-    // (what a restarted process, or one whose sockets all dropped, starts from).
-    await sleep(400);
+    // (what a restarted process, or one whose sockets all dropped, starts from). Waited for
+    // rather than slept on: under load the next poll can come late.
     const all = await committedSequences(agencyId);
+    await waitUntil(() => !hub.keepsRowsAbove(decodeSequence(all[0])!));
     const before = { ...hub.replays };
     const resumed = Array.from({ length: 12 }, () => subscribe(client(app.platformKey), BALANCE, { agencyId, after: all[0] }));
     for (const s of resumed) await s.waitFor(all.length - 1);

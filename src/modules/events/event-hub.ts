@@ -113,6 +113,11 @@ export class EventHub {
    */
   replays = { fromTable: 0, fromMemory: 0, backfills: 0 };
 
+  /** Whether a resume from `after` would replay from the kept rows without reading the table (tests). */
+  keepsRowsAbove(after: Cursor): boolean {
+    return this.kept.covers(after);
+  }
+
   /**
    * The hub's own small pool (polls, replays, the wake-up signal): it never waits behind
    * request traffic for a connection, and its statements stay out of the request pool's
