@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import { signalCommitted } from '../../db/commit-signal';
 import { BatchQueue } from '../../shared/batch-queue';
-import { runIsolated, sqlState } from '../../shared/batch-isolation';
+import { runIsolated } from '../../shared/batch-isolation';
+import { retryLostRace } from '../../shared/retry-lost-race';
 import {
   postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type PostingResult, type TransferRequest,
 } from './ledger.service';
@@ -15,9 +16,6 @@ interface Pending {
 
 /** Largest batch posted in one statement (a bound on one statement's lock set and latency). */
 const MAX_BATCH = 128;
-/** Retries of a batch that lost a deadlock or serialization race to another process's batch. */
-const MAX_ATTEMPTS = 5;
-const RETRYABLE = new Set(['40P01', '40001']);
 
 /**
  * Group commit for standalone transfers (TigerBeetle's batching, in PostgreSQL): requests
@@ -100,22 +98,16 @@ export class TransferBatcher {
   /** One statement for the group (retried whole on a lost deadlock or serialization race); settles its transfers only on success. */
   private async writeGroup(group: Pending[]): Promise<void> {
     const items = group.map((pending, idx) => ({ ...pending.item, idx }));
-    let results: PostingResult[];
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const sentAt = performance.now();
-        results = await postItems(this.dataSource, items);
-        this.stats.batches += 1;
-        this.stats.transfers += items.length;
-        this.stats.writeMs += performance.now() - sentAt;
-        this.onBatch?.(items.length);
-        break;
-      } catch (error) {
-        const code = sqlState(error);
-        if (attempt < MAX_ATTEMPTS && code && RETRYABLE.has(code)) continue;
-        throw error;
-      }
-    }
+    // Another process's batch can win a deadlock or serialization race: the statement wrote nothing, so it runs again.
+    const results: PostingResult[] = await retryLostRace(async () => {
+      const sentAt = performance.now();
+      const posted = await postItems(this.dataSource, items);
+      this.stats.batches += 1;
+      this.stats.transfers += items.length;
+      this.stats.writeMs += performance.now() - sentAt;
+      this.onBatch?.(items.length);
+      return posted;
+    });
     signalCommitted(this.dataSource);
     await Promise.all(
       results.map(async (result) => {
