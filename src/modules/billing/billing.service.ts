@@ -21,6 +21,7 @@ import { SANDBOX_MEMO } from './sandbox-gateway';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { creditAllocation } from '../auto-allocation/allocation-credit';
 import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from './top-up-terms';
+import { lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
 export const HANDLED_EVENT_TYPES = ['setup_intent.succeeded', 'payment_intent.succeeded', 'payment_intent.payment_failed'] as const;
@@ -122,9 +123,7 @@ export class BillingService {
     const id = decodeId(input.subAccountId, 'SubAccount');
     const hash = requestHash('TOP_UP', [id ?? input.subAccountId, amountMicros.toString()]);
     const payment = await this.dataSource.transaction(async (em) => {
-      const sub = id
-        ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('pessimistic_read').where('s.id = :id', { id }).getOne()
-        : null;
+      const sub = await lockSubAccount(em, id, 'share');
       if (!sub || !canReadSubAccount(viewer, sub)) throw notFound('Sub-account', ['subAccountId']);
       const existing = await this.repository.paymentByKey(em, sub.agencyId, idempotencyKey);
       if (existing) return sameTermsOrConflict(existing, hash);

@@ -1,10 +1,29 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { dateFromEpochMillis, epochMillis } from '../../db/epoch-millis';
 import { queryPrepared } from '../../db/prepared-statements';
 import { AgencyEntity } from '../agency/agency.entity';
 import { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { WalletEntity } from '../wallet/wallet.entity';
 import { SubAccountEntity, type SubAccountKind, type SubAccountStatus } from './sub-account.entity';
+
+/**
+ * How a write locks the sub-account it works on, for the rest of its transaction:
+ * - `share` (FOR SHARE): a change beside the sub-account (its wallet's settings, a top-up)
+ *   that a removal or restore (FOR UPDATE) must find wholly before or after it;
+ * - `no-key-update` (FOR NO KEY UPDATE): writers of the sub-account's own children that must
+ *   run one after another (scenario creates count and compare names) without waiting for
+ *   usage ingestion, which holds KEY SHARE;
+ * - `update` (FOR UPDATE): changes of the sub-account itself (edit, remove, restore).
+ */
+export type SubAccountLock = 'share' | 'no-key-update' | 'update';
+
+const TYPEORM_LOCK = { share: 'pessimistic_read', 'no-key-update': 'for_no_key_update', update: 'pessimistic_write' } as const;
+
+/** The sub-account, locked as `mode` says until the transaction `em` ends; null when there is no such row (or no id). */
+export function lockSubAccount(em: EntityManager, id: string | undefined, mode: SubAccountLock): Promise<SubAccountEntity | null> {
+  if (!id) return Promise.resolve(null);
+  return em.createQueryBuilder(SubAccountEntity, 's').setLock(TYPEORM_LOCK[mode]).where('s.id = :id', { id }).getOne();
+}
 
 /** What a page of an agency's sub-accounts is filtered by; the cursor is the last row's keyset. */
 export interface SubAccountPageQuery {

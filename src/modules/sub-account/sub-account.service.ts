@@ -11,7 +11,7 @@ import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgen
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
-import { SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
+import { lockSubAccount, SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { BadUserInputError } from '../../graphql/errors';
@@ -250,9 +250,7 @@ export class SubAccountService {
 
   private async lockManagedOrThrow(em: EntityManager, viewer: Viewer, globalId: string): Promise<SubAccountEntity> {
     const id = decodeId(globalId, 'SubAccount');
-    const sub = id
-      ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('pessimistic_write').where('s.id = :id', { id }).getOne()
-      : null;
+    const sub = await lockSubAccount(em, id, 'update');
     if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['id']);
     return sub;
   }

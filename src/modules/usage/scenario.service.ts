@@ -4,8 +4,8 @@ import { decodeId } from '../../shared/global-id';
 import { validName } from '../../shared/validation';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { ScenarioEntity } from './scenario.entity';
+import { lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** `SubAccount.scenarios` is a plain list: a sub-account has at most this many. */
 export const MAX_SCENARIOS_PER_SUB_ACCOUNT = 1_000;
@@ -45,9 +45,7 @@ export class ScenarioService {
     const name = validName(input.name, ['name']);
     return this.dataSource.transaction(async (em) => {
       const id = decodeId(input.subAccountId, 'SubAccount');
-      const sub = id
-        ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('for_no_key_update').where('s.id = :id', { id }).getOne()
-        : null;
+      const sub = await lockSubAccount(em, id, 'no-key-update');
       if (!sub || !canCreateScenario(viewer, sub)) throw notFound('Sub-account', ['subAccountId']);
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before adding scenarios', ['subAccountId']);

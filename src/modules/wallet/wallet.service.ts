@@ -11,6 +11,7 @@ import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletEntity } from './wallet.entity';
 import { validLowBalanceThresholdMicros } from './low-balance-threshold';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** Largest single manual adjustment: $1,000,000. */
 const MAX_ADJUSTMENT_MICROS = 1_000_000n * 1_000_000n;
@@ -87,9 +88,7 @@ export class WalletService {
     const id = decodeId(input.subAccountId, 'SubAccount');
     return this.dataSource.transaction(async (em) => {
       // FOR SHARE: a concurrent removal (FOR UPDATE) lands wholly before or after this change.
-      const sub = id
-        ? await em.createQueryBuilder(SubAccountEntity, 's').setLock('pessimistic_read').where('s.id = :id', { id }).getOne()
-        : null;
+      const sub = await lockSubAccount(em, id, 'share');
       if (!sub || !canReadSubAccount(viewer, sub)) throw notFound('Sub-account', ['subAccountId']);
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before changing its wallet', ['subAccountId']);
