@@ -1,7 +1,6 @@
 import { isEmail } from 'class-validator';
 import { DomainError, ErrorCode } from './domain-error';
 import { MINUTES_SCALE, parseMicros, parseScaled } from './money';
-import { MAX_MARKUP_MICROS } from '../modules/pricing/pricing';
 
 /** Trimmed display name, 1–200 characters, no control characters. */
 export function validName(value: string, field: string[]): string {
@@ -34,16 +33,6 @@ export function validMicrosUpTo(
   const micros = parseMicros(value);
   if (micros === undefined || micros < 0n || micros > maxMicros) throw new DomainError(error.code, error.message, field);
   return micros;
-}
-
-/** A markup in dollars per minute: 0 to $10, at most 6 fractional digits. */
-export function validMarkupMicros(value: string, field: string[]): bigint {
-  return validMicrosUpTo(
-    value,
-    MAX_MARKUP_MICROS,
-    { code: ErrorCode.INVALID_MARKUP, message: 'A markup is a dollar amount per minute from 0 to 10 with at most 6 decimals' },
-    field,
-  );
 }
 
 /** Postgres error code for unique violations, with the constraint that fired. */

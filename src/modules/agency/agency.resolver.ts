@@ -18,7 +18,7 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { AgencyEntity } from './agency.entity';
 import { AgencyProfitType } from './agency-profit.type';
 import { agencyLoaderFor } from './agency-read-ahead';
-import { DateRangeInput, validRange } from '../../shared/date-range';
+import { DateRangeInput, validRange } from '../../graphql/date-range';
 import {
   AgencyConnection, AgencyType, ChangeAgencyPlanInput, ChangeAgencyPlanPayload, CreateAgencyInput, CreateAgencyPayload,
   SetAgencyMarkupInput, SetAgencyMarkupPayload,

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
-import { validEmail, validMarkupMicros, validName, isUniqueViolation } from '../../shared/validation';
+import { validEmail, validName, isUniqueViolation } from '../../shared/validation';
 import { canManageAgency, canReadAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { canChangeToPlan, findPlanOrThrow, fitsPlan, planNotAvailable } from '../plan/plan.service';
@@ -12,6 +12,7 @@ import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service
 import { AgencyEntity } from './agency.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
 import { systemClock, type Clock } from '../../shared/clock';
+import { validMarkupMicros } from '../pricing/pricing';
 
 export interface CreateAgencyCommand {
   name: string;

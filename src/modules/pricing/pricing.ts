@@ -1,10 +1,22 @@
+import { ErrorCode } from '../../shared/domain-error';
 import { MINUTES_SCALE, divCeil, divFloor } from '../../shared/money';
+import { validMicrosUpTo } from '../../shared/validation';
 
 export type MinuteTier = 'BASIC' | 'PREMIUM';
 export const MINUTE_TIERS: MinuteTier[] = ['BASIC', 'PREMIUM'];
 
 /** The largest markup an agency may set: $10.00 per minute (far above any real resale price). */
 export const MAX_MARKUP_MICROS = 10_000_000n;
+
+/** A markup in dollars per minute: 0 to $10, at most 6 fractional digits. */
+export function validMarkupMicros(value: string, field: string[]): bigint {
+  return validMicrosUpTo(
+    value,
+    MAX_MARKUP_MICROS,
+    { code: ErrorCode.INVALID_MARKUP, message: 'A markup is a dollar amount per minute from 0 to 10 with at most 6 decimals' },
+    field,
+  );
+}
 
 export interface PlanPrices {
   basicPriceMicros: bigint;

@@ -2,7 +2,7 @@ import { Arg, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import { Money } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
-import { DateRangeInput, validRange } from '../../shared/date-range';
+import { DateRangeInput, validRange } from '../../graphql/date-range';
 import { AgencyType } from '../agency/agency.type';
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountType } from '../sub-account/sub-account.type';

@@ -3,7 +3,7 @@ import { GraphQLError } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { sendJson } from '../../graphql/http-handler';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { validRange } from '../../shared/date-range';
+import { validRange } from '../../graphql/date-range';
 import { decodeId, toGlobalId } from '../../shared/global-id';
 import { formatMicros } from '../../shared/money';
 import type { Logger } from '../../shared/logger';

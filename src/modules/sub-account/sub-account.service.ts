@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
-import { isUniqueViolation, validEmail, validMarkupMicros, validName } from '../../shared/validation';
+import { isUniqueViolation, validEmail, validName } from '../../shared/validation';
 import { canManageAgency, canReadSubAccount, MANAGER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
@@ -17,6 +17,7 @@ import type { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { BadUserInputError } from '../../graphql/errors';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { systemClock, type Clock } from '../../shared/clock';
+import { validMarkupMicros } from '../pricing/pricing';
 
 export interface AddSubAccountCommand {
   agencyId: string;

@@ -3,7 +3,7 @@ import { MaxLength } from 'class-validator';
 import type { RequestContext } from '../../graphql/context';
 import { MaxItems } from '../../graphql/list-size';
 import { PageArgs } from '../../graphql/page.args';
-import { DateRangeInput, validRange } from '../../shared/date-range';
+import { DateRangeInput, validRange } from '../../graphql/date-range';
 import { ALL_TIME } from '../reporting/range-plan';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';

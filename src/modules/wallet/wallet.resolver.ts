@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { PageArgs } from '../../graphql/page.args';
-import { DateRangeInput, validRange } from '../../shared/date-range';
+import { DateRangeInput, validRange } from '../../graphql/date-range';
 import { TransferConnection, TransferKindEnum } from '../transfer/transfer.type';
 import type { TransferKind } from '../ledger/ledger.entities';
 import { MinuteTierEnum, Money } from '../../graphql/common.types';

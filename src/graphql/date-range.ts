@@ -1,6 +1,6 @@
 import { Field, InputType } from 'type-graphql';
-import { DateTimeScalar } from '../graphql/scalars';
-import { BadUserInputError } from '../graphql/errors';
+import { DateTimeScalar } from './scalars';
+import { BadUserInputError } from './errors';
 
 @InputType('DateRangeInput', { description: 'A half-open range of instants: [from, to).' })
 export class DateRangeInput {
