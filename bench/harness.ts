@@ -149,6 +149,41 @@ export async function runLoad(concurrency: number, seconds: number, operation: (
   };
 }
 
+/**
+ * Runs `operation` at a fixed overall rate (`perSecond`) from up to `concurrency` loops for
+ * `seconds`: request k is due at start + k / perSecond. Latency is counted from when a request
+ * was due, not from when a loop got round to sending it, so a server that falls behind shows
+ * its queueing in the percentiles (no coordinated omission).
+ */
+export async function runPacedLoad(
+  perSecond: number,
+  concurrency: number,
+  seconds: number,
+  operation: (worker: number) => Promise<boolean>,
+): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let failures = 0;
+  let next = 0;
+  const started = performance.now();
+  const total = Math.max(1, Math.floor(perSecond * seconds));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, worker) => {
+      for (let k = next++; k < total; k = next++) {
+        const due = started + (k * 1000) / perSecond;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        const ok = await operation(worker);
+        latencies.push(performance.now() - due);
+        if (!ok) failures += 1;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return { operations: latencies.length, failures, seconds: elapsed, perSecond: (latencies.length - failures) / elapsed, p50Ms: at(0.5), p99Ms: at(0.99) };
+}
+
 /** Ranks 0..n-1 drawn with probability ∝ 1/(rank+1)^s (Zipf), by inverse CDF. */
 export function zipfSampler(n: number, s: number): () => number {
   const cdf: number[] = [];

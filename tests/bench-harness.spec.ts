@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { openBenchEnv, runLoad, seedAgency, type BenchEnv } from '../bench/harness';
+import { openBenchEnv, runLoad, runPacedLoad, seedAgency, type BenchEnv } from '../bench/harness';
 import { startFloorServer } from '../bench/read-floor-server';
 import { assertSameAnswers, QUERIES } from '../bench/read';
 import { formatTable, mergeRows, readRows, recordRow, recordedRows, writeRows, type BenchRow } from '../bench/results';
@@ -41,6 +41,23 @@ describe('the benchmark harness', () => {
     expect(row.met).toBe(true);
     expect(recordedRows()).toContain(row);
     expect(formatTable([row])).toMatch(/^\| scenario \| metric \| ours \| baselines \| ratio \| goal \| met \|\n\| --- .*\n\| smoke: viewer \| requests\/s \(1\/s\) \| .* \| SELECT 1 .* \| .*× \| ratio > 0 \| yes \|$/);
+  });
+
+  it('should send exactly rate × seconds requests at a fixed rate, and count a failed answer as a failure', async () => {
+    let calls = 0;
+    const result = await runPacedLoad(100, 4, 0.2, async () => ++calls % 5 !== 0);
+    expect(result.operations).toBe(20);
+    expect(calls).toBe(20);
+    expect(result.failures).toBe(4);
+  });
+
+  it('should count latency from when a paced request was due, so a server that falls behind shows its queue', async () => {
+    // One loop, 40 requests due within 0.2 s, each taking at least 20 ms: the last is served
+    // at least 800 ms after the start, some 600 ms after it was due. Measured from its send
+    // instead, every latency would be about 20 ms.
+    const result = await runPacedLoad(200, 1, 0.2, () => new Promise((resolve) => setTimeout(() => resolve(true), 20)));
+    expect(result.operations).toBe(40);
+    expect(result.p99Ms).toBeGreaterThan(400);
   });
 
   it('should keep rows of scenarios the run did not measure and replace those it did', () => {
