@@ -2,7 +2,8 @@ import type { DataSource } from 'typeorm';
 import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination';
 import type { PageInfo } from '../../graphql/common.types';
 import { decodeId } from '../../shared/global-id';
-import { CallEntity, type CallStatus } from './call.entity';
+import type { CallEntity, CallStatus } from './call.entity';
+import { CallRepository, type CallFilter } from './call.repository';
 
 export interface CallListArgs {
   first?: number | null;
@@ -17,28 +18,39 @@ export interface CallPage {
   pageInfo: PageInfo;
 }
 
+/** Loads the calls of one sub-account that a filter names (the request's batching loader, or the repository directly). */
+export type LoadCalls = (subAccountId: string, filter: CallFilter) => Promise<CallEntity[]>;
+
 /** Calls of one sub-account, newest first by start instant. The caller has authorized the sub-account. */
 export class CallService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly repository: CallRepository;
+
+  constructor(dataSource: DataSource) {
+    this.repository = new CallRepository(dataSource);
+  }
 
   /**
    * Keyset pages over (started_at, id) descending, served by the index of the same shape.
    * A scenario id that is not a scenario of this sub-account simply matches no call.
+   * `load` is the request's loader when the field is resolved on many sub-accounts at once
+   * (one statement for the lot); alone, the repository.
    */
-  async list(subAccountId: string, args: CallListArgs): Promise<CallPage> {
+  async list(
+    subAccountId: string,
+    args: CallListArgs,
+    load: LoadCalls = async (id, filter) => (await this.repository.newestOf([id], filter)).get(id) ?? [],
+  ): Promise<CallPage> {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
     const scenarioId = args.scenarioId == null ? undefined : decodeId(args.scenarioId, 'Scenario') ?? null;
     if (scenarioId === null) return { edges: [], pageInfo: emptyPageInfo(after !== undefined) };
-    const query = this.dataSource
-      .getRepository(CallEntity)
-      .createQueryBuilder('c')
-      .where('c.sub_account_id = :subAccountId', { subAccountId });
-    if (args.range) query.andWhere('c.started_at >= :from AND c.started_at < :to', args.range);
-    if (args.status) query.andWhere('c.status = :status', { status: args.status });
-    if (scenarioId) query.andWhere('c.scenario_id = :scenarioId', { scenarioId });
-    if (after) query.andWhere('(c.started_at, c.id) < (:startedAt, :id)', { startedAt: after.createdAt, id: after.id });
-    const rows = await query.orderBy('c.started_at', 'DESC').addOrderBy('c.id', 'DESC').limit(limit + 1).getMany();
+    const rows = await load(subAccountId, {
+      range: args.range,
+      status: args.status ?? undefined,
+      scenarioId,
+      before: after && { startedAt: after.createdAt, id: after.id },
+      take: limit + 1,
+    });
     const edges = rows.slice(0, limit).map((node) => ({ cursor: encodeCursor({ createdAt: node.startedAt, id: node.id }), node }));
     return {
       edges,
@@ -55,13 +67,7 @@ export class CallService {
   async countForScenario(subAccountId: string, scenarioGlobalId: string, args: Pick<CallListArgs, 'range' | 'status'>): Promise<number> {
     const scenarioId = decodeId(scenarioGlobalId, 'Scenario');
     if (!scenarioId) return 0;
-    const query = this.dataSource
-      .getRepository(CallEntity)
-      .createQueryBuilder('c')
-      .where('c.sub_account_id = :subAccountId AND c.scenario_id = :scenarioId', { subAccountId, scenarioId });
-    if (args.range) query.andWhere('c.started_at >= :from AND c.started_at < :to', args.range);
-    if (args.status) query.andWhere('c.status = :status', { status: args.status });
-    return query.getCount();
+    return this.repository.countForScenario(subAccountId, scenarioId, { range: args.range, status: args.status ?? undefined });
   }
 }
 

@@ -32,7 +32,9 @@ export class SubAccountCallsResolver {
   ): Promise<CallPage & { readonly totalCount: Promise<number> }> {
     assertCanReadUsage(ctx.viewer, sub);
     const range = validRange(args.range);
-    const page = await ctx.services.call.list(sub.id, { ...args, range });
+    const page = await ctx.services.call.list(sub.id, { ...args, range }, (subAccountId, filter) =>
+      ctx.loaders.callsOfSubAccount.load({ subAccountId, filter }),
+    );
     const count = async (): Promise<number> => {
       if (args.scenarioId) return ctx.services.call.countForScenario(sub.id, args.scenarioId, { range, status: args.status });
       // Without a scenario filter the rollups know the count: no scan of the calls.

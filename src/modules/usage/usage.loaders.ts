@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, type DataSource } from 'typeorm';
 import { CallEntity } from './call.entity';
+import { callFilterKey, CallRepository, type CallFilter } from './call.repository';
 import { ScenarioEntity } from './scenario.entity';
 import { MAX_SCENARIOS_PER_SUB_ACCOUNT } from './scenario.service';
 
@@ -30,6 +31,27 @@ export const usageLoaders = {
       .getMany();
     return subAccountIds.map((id) => rows.filter((row) => row.subAccountId === id));
   }),
+  /**
+   * Calls of sub-accounts by filter: the sub-accounts of one request asked with the same
+   * filter (a page of them, each showing its calls) are read in one statement.
+   */
+  callsOfSubAccount: (dataSource: DataSource) => {
+    const repository = new CallRepository(dataSource);
+    return new DataLoader<{ subAccountId: string; filter: CallFilter }, CallEntity[], string>(
+      async (keys) => {
+        const groups = new Map<string, { filter: CallFilter; ids: string[] }>();
+        for (const { subAccountId, filter } of keys) {
+          const key = callFilterKey(filter);
+          const group = groups.get(key) ?? groups.set(key, { filter, ids: [] }).get(key)!;
+          group.ids.push(subAccountId);
+        }
+        const loaded = new Map<string, Map<string, CallEntity[]>>();
+        await Promise.all([...groups].map(async ([key, { filter, ids }]) => loaded.set(key, await repository.newestOf([...new Set(ids)], filter))));
+        return keys.map(({ subAccountId, filter }) => loaded.get(callFilterKey(filter))!.get(subAccountId) ?? []);
+      },
+      { cacheKeyFn: ({ subAccountId, filter }) => `${subAccountId} ${callFilterKey(filter)}` },
+    );
+  },
   call: (dataSource: DataSource) => new DataLoader<string, CallEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(CallEntity).findBy({ id: In([...ids]) }), (c) => c.id),
   ),

@@ -1,0 +1,66 @@
+import type { DataSource } from 'typeorm';
+import { CallEntity, callColumns, toCallEntity, type CallStatus } from './call.entity';
+
+/** Which of a sub-account's calls a page holds: newest first by (started_at, id), below `before` when set. */
+export interface CallFilter {
+  range?: { from: Date; to: Date };
+  status?: CallStatus;
+  /** A scenario's row id (a scenario of another sub-account simply matches nothing). */
+  scenarioId?: string;
+  /** The keyset of the previous page's last call. */
+  before?: { startedAt: Date; id: string };
+  /** Rows per sub-account: the page size plus one, which says whether there is a next page. */
+  take: number;
+}
+
+/** The same filter written the same way: the key that groups sub-accounts into one statement. */
+export const callFilterKey = (filter: CallFilter): string =>
+  JSON.stringify([
+    filter.range?.from.toISOString() ?? null, filter.range?.to.toISOString() ?? null, filter.status ?? null, filter.scenarioId ?? null,
+    filter.before?.startedAt.toISOString() ?? null, filter.before?.id ?? null, filter.take,
+  ]);
+
+/** The SQL of reading calls (recording them is usage-ingest.repository.ts). */
+export class CallRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * The newest calls of each sub-account that pass the filter, `take` at most each, in one
+   * statement for all of them: a page of 50 sub-accounts that each show their calls costs
+   * one round trip, not 50. Each sub-account's part is an index range scan of
+   * (sub_account_id, started_at DESC, id DESC) that stops after `take` rows. Only the
+   * conditions the filter has are written, so every plan can use the index's bounds.
+   */
+  async newestOf(subAccountIds: readonly string[], filter: CallFilter): Promise<Map<string, CallEntity[]>> {
+    const params: unknown[] = [[...subAccountIds]];
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const conditions = ['c.sub_account_id = s.id'];
+    if (filter.range) conditions.push(`c.started_at >= ${param(filter.range.from)} AND c.started_at < ${param(filter.range.to)}`);
+    if (filter.status) conditions.push(`c.status = ${param(filter.status)}`);
+    if (filter.scenarioId) conditions.push(`c.scenario_id = ${param(filter.scenarioId)}::uuid`);
+    if (filter.before) conditions.push(`(c.started_at, c.id) < (${param(filter.before.startedAt)}::timestamptz, ${param(filter.before.id)}::uuid)`);
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT ${callColumns('c')}
+         FROM unnest($1::uuid[]) AS s(id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM calls c WHERE ${conditions.join(' AND ')}
+            ORDER BY c.started_at DESC, c.id DESC LIMIT ${param(filter.take)}
+         ) c`,
+      params,
+    );
+    const bySubAccount = new Map<string, CallEntity[]>(subAccountIds.map((id) => [id, []]));
+    for (const row of rows) bySubAccount.get(row.sub_account_id as string)?.push(toCallEntity(row));
+    return bySubAccount;
+  }
+
+  /** Calls of one scenario of a sub-account (the rollups are not per scenario, so this count reads the calls). */
+  countForScenario(subAccountId: string, scenarioId: string, filter: Pick<CallFilter, 'range' | 'status'>): Promise<number> {
+    const query = this.dataSource
+      .getRepository(CallEntity)
+      .createQueryBuilder('c')
+      .where('c.sub_account_id = :subAccountId AND c.scenario_id = :scenarioId', { subAccountId, scenarioId });
+    if (filter.range) query.andWhere('c.started_at >= :from AND c.started_at < :to', filter.range);
+    if (filter.status) query.andWhere('c.status = :status', { status: filter.status });
+    return query.getCount();
+  }
+}
