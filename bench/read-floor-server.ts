@@ -31,7 +31,11 @@ const SCHEMA = buildSchema(`
     minutePrice(tier: MinuteTier!): Money!
     wallet: Wallet!
     usage: UsageSummary!
+    calls(first: Int): CallConnection!
   }
+  type Call { id: ID! externalCallId: String! status: String! durationSeconds: Int! }
+  type CallEdge { node: Call! }
+  type CallConnection { edges: [CallEdge!]! }
   type SubAccountEdge { cursor: String! node: SubAccount! }
   type SubAccountConnection { totalCount: Int! edges: [SubAccountEdge!]! }
   type Agency { id: ID! name: String! subAccountSlotsRemaining: Int subAccounts(first: Int): SubAccountConnection! }
@@ -42,6 +46,8 @@ const SCHEMA = buildSchema(`
 interface Needs {
   wallet: boolean;
   usage: boolean;
+  /** `first` of each sub-account's `calls` (a literal in the bench's document), 0 when not asked. */
+  calls: number;
 }
 
 interface CachedDocument {
@@ -50,11 +56,15 @@ interface CachedDocument {
 }
 
 function needsOf(document: DocumentNode): Needs {
-  const needs: Needs = { wallet: false, usage: false };
+  const needs: Needs = { wallet: false, usage: false, calls: 0 };
   visit(document, {
     Field(node: FieldNode) {
       if (node.name.value === 'wallet') needs.wallet = true;
       if (node.name.value === 'usage') needs.usage = true;
+      if (node.name.value === 'calls') {
+        const first = node.arguments?.find((a) => a.name.value === 'first')?.value;
+        needs.calls = first?.kind === 'IntValue' ? Math.min(100, Number(first.value)) : 20;
+      }
     },
   });
   return needs;
@@ -77,6 +87,15 @@ function statementFor(needs: Needs): string {
        ) u ON true`
     : '';
   const usageColumns = needs.usage ? ', u.seconds, u.spent' : '';
+  // The API's order: newest first by start instant, the id breaking ties.
+  const callsJoin = needs.calls
+    ? `LEFT JOIN LATERAL (
+         SELECT coalesce(json_agg(json_build_object('id', c.id, 'external_call_id', c.external_call_id, 'status', c.status,
+                                                    'duration_seconds', c.duration_seconds) ORDER BY c.started_at DESC, c.id DESC), '[]'::json) AS calls
+           FROM (SELECT * FROM calls c WHERE c.sub_account_id = s.id ORDER BY c.started_at DESC, c.id DESC LIMIT ${needs.calls}) c
+       ) cl ON true`
+    : '';
+  const callsColumns = needs.calls ? ', cl.calls' : '';
   const cycle = needs.usage
     ? `CROSS JOIN LATERAL (
          SELECT s.subscription_started_at + make_interval(months => greatest(0,
@@ -92,8 +111,8 @@ function statementFor(needs: Needs): string {
            (SELECT coalesce(json_agg(page ORDER BY page.created_at, page.id), '[]'::json) FROM (
               SELECT s.id, s.name, s.status, s.kind, s.apply_base_price, s.created_at,
                      s.markup_basic_micros::text AS markup_basic, s.markup_premium_micros::text AS markup_premium
-                     ${walletColumns} ${usageColumns}
-                FROM sub_accounts s ${walletJoin} ${cycle} ${usageJoin}
+                     ${walletColumns} ${usageColumns} ${callsColumns}
+                FROM sub_accounts s ${walletJoin} ${cycle} ${usageJoin} ${callsJoin}
                WHERE s.agency_id = a.id
                ORDER BY s.created_at, s.id
                LIMIT $2) page) AS sub_accounts
@@ -104,6 +123,7 @@ function statementFor(needs: Needs): string {
 interface SubAccountRow {
   id: string; name: string; status: string; kind: string; apply_base_price: boolean; created_at: string;
   markup_basic: string | null; markup_premium: string | null; wallet_id?: string; balance?: string; seconds?: string; spent?: string;
+  calls?: Array<{ id: string; external_call_id: string; status: string; duration_seconds: number }>;
 }
 
 const money = (micros: bigint) => ({ amount: formatMicros(micros), currencyCode: 'USD' });
@@ -133,6 +153,11 @@ function toAgency(row: any) {
           minutePrice: ({ tier }: { tier: 'BASIC' | 'PREMIUM' }) => money(prices[tier] + markupOf(s, tier)),
           wallet: s.wallet_id ? { id: toGlobalId('Wallet', s.wallet_id), balance: money(BigInt(s.balance!)) } : null,
           usage: s.seconds !== undefined ? { totalMinutes: formatMinutes(BigInt(s.seconds)), spent: money(BigInt(s.spent!)) } : null,
+          calls: {
+            edges: (s.calls ?? []).map((c) => ({
+              node: { id: toGlobalId('Call', c.id), externalCallId: c.external_call_id, status: c.status, durationSeconds: c.duration_seconds },
+            })),
+          },
         },
       })),
     }),
@@ -171,7 +196,7 @@ export async function startFloorServer(databaseUrl: string, poolSize: number): P
         if (!uuid || (key.role !== 'PLATFORM_ADMIN' && !(key.role === 'AGENCY_ADMIN' && key.agency_id === uuid))) return null;
         const first = firstOf(info);
         const { rows } = await pool.query({
-          name: `floor-agency-${doc.needs.wallet ? 'w' : ''}${doc.needs.usage ? 'u' : ''}`,
+          name: `floor-agency-${doc.needs.wallet ? 'w' : ''}${doc.needs.usage ? 'u' : ''}${doc.needs.calls ? `c${doc.needs.calls}` : ''}`,
           text: statementFor(doc.needs),
           values: [uuid, first],
         });
