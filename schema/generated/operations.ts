@@ -151,15 +151,17 @@ export type SubAccountStatus =
   | 'ACTIVE'
   | 'REMOVED';
 
-/** Why money moved. MARKUP_PROFIT: the agency earns its markup on a purchase. */
+/** Why money moved. MARKUP_PROFIT: the agency earns its markup on a purchase (or gives it back when the purchase is refunded or disputed). REFUND: Stripe refunded a purchase, the wallet gives it back. DISPUTE: a cardholder disputed a purchase, the wallet gives it back while Stripe holds the funds (and gets it back when the dispute is won). */
 export type TransferKind =
   | 'ADJUSTMENT'
   | 'AUTO_ALLOCATION'
   | 'AUTO_RECHARGE'
+  | 'DISPUTE'
   | 'MARKUP_PROFIT'
   | 'MINUTE_TRANSFER'
   | 'PAYOUT'
   | 'PLAN_ALLOCATION'
+  | 'REFUND'
   | 'SUB_ACCOUNT_CLOSURE'
   | 'TOP_UP'
   | 'USAGE';

@@ -34,7 +34,7 @@ interface StoredAnswer {
   body: unknown;
 }
 
-type Params = Record<string, unknown>;
+export type Params = Record<string, unknown>;
 
 class StripeRequestError extends Error {
   constructor(
@@ -190,6 +190,57 @@ export class FakeStripeServer {
     const reversed = Math.min(Number(transfer.amount), Number(transfer.amount_reversed) + (cents ?? Number(transfer.amount)));
     Object.assign(transfer, { amount_reversed: reversed, reversed: reversed === transfer.amount });
     return this.event('transfer.reversed', transfer);
+  }
+
+  /** Charges (one per succeeded PaymentIntent, made when first needed) and disputes, by id. */
+  readonly charges = new Map<string, Params>();
+  readonly disputes = new Map<string, Params>();
+
+  /** The Charge of a succeeded PaymentIntent, as Stripe keeps it (`latest_charge`). */
+  chargeOf(paymentIntentId: string): Params {
+    const intent = this.found(this.paymentIntents.get(paymentIntentId), 'payment_intent', paymentIntentId);
+    if (intent.status !== 'succeeded') throw new Error(`payment intent ${paymentIntentId} has not succeeded`);
+    if (typeof intent.latest_charge === 'string') return this.charges.get(intent.latest_charge)!;
+    const charge = {
+      id: id('ch'), object: 'charge', created: now(), amount: intent.amount, amount_captured: intent.amount_received, amount_refunded: 0,
+      captured: true, paid: true, refunded: false, disputed: false, currency: intent.currency, customer: intent.customer,
+      payment_intent: intent.id, payment_method: intent.payment_method, metadata: {}, status: 'succeeded', // Stripe does not copy the intent's metadata
+    };
+    this.charges.set(charge.id, charge);
+    intent.latest_charge = charge.id;
+    return charge;
+  }
+
+  /** The platform refunds (part of) a charge from its dashboard; returns `charge.refunded` (the charge, cumulative `amount_refunded`). */
+  refund(paymentIntentId: string, cents?: number, created = now()): Params {
+    const charge = this.chargeOf(paymentIntentId);
+    const refunded = Math.min(Number(charge.amount), Number(charge.amount_refunded) + (cents ?? Number(charge.amount)));
+    Object.assign(charge, { amount_refunded: refunded, refunded: refunded === charge.amount });
+    return this.event('charge.refunded', charge, created);
+  }
+
+  /**
+   * A cardholder disputes (part of) a charge: `needs_response` (funds withdrawn), or an
+   * inquiry (`warning_needs_response`, nothing withdrawn). Returns the dispute's id and `charge.dispute.created`.
+   */
+  dispute(paymentIntentId: string, options: { cents?: number; inquiry?: boolean; created?: number } = {}): { disputeId: string; event: Params } {
+    const charge = this.chargeOf(paymentIntentId);
+    const dispute = {
+      id: id('dp'), object: 'dispute', created: now(), amount: options.cents ?? charge.amount, currency: charge.currency, charge: charge.id,
+      payment_intent: paymentIntentId, reason: 'fraudulent', status: options.inquiry ? 'warning_needs_response' : 'needs_response',
+      is_charge_refundable: false, metadata: {},
+    };
+    this.disputes.set(dispute.id, dispute);
+    charge.disputed = true;
+    return { disputeId: dispute.id, event: this.event('charge.dispute.created', dispute, options.created) };
+  }
+
+  /** The dispute moves on; returns the event Stripe sends for it (`closed` for won and lost, `funds_reinstated`, or `updated`). */
+  updateDispute(disputeId: string, status: string, type?: string, created = now()): Params {
+    const dispute = this.found(this.disputes.get(disputeId), 'dispute', disputeId);
+    dispute.status = status;
+    const eventType = type ?? (['won', 'lost', 'warning_closed'].includes(status) ? 'charge.dispute.closed' : 'charge.dispute.updated');
+    return this.event(eventType, dispute, created);
   }
 
   /** An event as Stripe builds it (a snapshot of the object now). */

@@ -34,7 +34,13 @@ export interface PaymentRecord {
   clientSecret: string | null;
   lastError: string | null;
   walletTransferId: string | null;
+  profitTransferId: string | null;
   createdAt: Date;
+  /** Refunds and disputes (payment-reversal.service.ts): what Stripe reported refunded, and what the ledger holds reversed. */
+  refundedCents: bigint;
+  reversedCents: bigint;
+  reversedProfitMicros: bigint;
+  reversalPostings: number;
   /** Only for AUTO_ALLOCATION (the Premium price and markup are the record's premium fields). */
   allocation?: AllocationTerms | null;
 }
@@ -65,7 +71,12 @@ function toPayment(row: Record<string, any>): PaymentRecord {
     clientSecret: row.client_secret,
     lastError: row.last_error,
     walletTransferId: row.wallet_transfer_id,
+    profitTransferId: row.profit_transfer_id,
     createdAt: row.created_at,
+    refundedCents: BigInt(row.refunded_cents),
+    reversedCents: BigInt(row.reversed_cents),
+    reversedProfitMicros: BigInt(row.reversed_profit_micros),
+    reversalPostings: row.reversal_postings,
     allocation: row.allocation_cycle_start
       ? {
         cycleStart: row.allocation_cycle_start, basicMinutesUnits: BigInt(row.basic_minutes_units), basicPriceMicros: BigInt(row.basic_price_micros),
@@ -139,7 +150,8 @@ export class BillingRepository {
    */
   async insertPayment(
     em: Queryable,
-    input: Omit<PaymentRecord, 'id' | 'status' | 'stripePaymentIntentId' | 'clientSecret' | 'lastError' | 'walletTransferId' | 'createdAt'>,
+    input: Omit<PaymentRecord, 'id' | 'status' | 'stripePaymentIntentId' | 'clientSecret' | 'lastError' | 'walletTransferId' | 'profitTransferId'
+      | 'createdAt' | 'refundedCents' | 'reversedCents' | 'reversedProfitMicros' | 'reversalPostings'>,
   ): Promise<PaymentRecord | undefined> {
     const [row] = await em.query(
       `INSERT INTO billing_payments (agency_id, sub_account_id, kind, idempotency_key, request_sha256, amount_cents, premium_price_micros,

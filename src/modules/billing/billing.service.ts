@@ -16,15 +16,18 @@ import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletEntity } from '../wallet/wallet.entity';
 import { BillingError, BillingErrorCode } from './billing.errors';
 import { BillingRepository, type AutoRechargeSettings, type PaymentRecord } from './billing.repository';
-import type { ChargeOutcome, PaymentGateway, SavedCard, WebhookEvent } from './payment-gateway';
+import type { ChargeOutcome, PaymentGateway, PaymentIntentOwner, SavedCard, WebhookEvent } from './payment-gateway';
 import { SANDBOX_MEMO } from './sandbox-gateway';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { creditAllocation } from '../auto-allocation/allocation-credit';
 import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from './top-up-terms';
 import { lockSubAccount } from '../sub-account/sub-account.repository';
+import { idOf, PaymentReversalService, REVERSAL_EVENT_TYPES } from './payment-reversal.service';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
-export const HANDLED_EVENT_TYPES = ['setup_intent.succeeded', 'payment_intent.succeeded', 'payment_intent.payment_failed'] as const;
+export const HANDLED_EVENT_TYPES = [
+  'setup_intent.succeeded', 'payment_intent.succeeded', 'payment_intent.payment_failed', ...REVERSAL_EVENT_TYPES,
+] as const;
 
 /**
  * Stripe keeps an idempotency key about 24 hours: past that, asking again under the key of
@@ -57,6 +60,8 @@ export type StripeEventHandler = (em: EntityManager, event: WebhookEvent) => Pro
  */
 export class BillingService {
   private readonly repository: BillingRepository;
+  /** Refunds and disputes: applied inside this module's event processing. */
+  private readonly reversals: PaymentReversalService;
   /** One Stripe call per payment at a time in this process; others await its outcome. */
   private readonly inFlight = new Map<string, Promise<ChargeOutcome>>();
   private queue: EventQueue | undefined;
@@ -69,6 +74,7 @@ export class BillingService {
     private readonly logger?: Logger,
   ) {
     this.repository = new BillingRepository(dataSource);
+    this.reversals = new PaymentReversalService(this.repository, logger);
   }
 
   /** Set by the job scheduler of a process that runs jobs; without it, the periodic sweep processes stored events. */
@@ -379,21 +385,37 @@ export class BillingService {
     const card = event.type === 'setup_intent.succeeded' && typeof event.object.payment_method === 'string'
       ? await this.gateway.retrieveCard(event.object.payment_method)
       : undefined;
+    const owner = await this.intentOwnerOf(event);
     await this.dataSource.transaction(async (em) => {
       if (!(await this.repository.claimEvent(em, eventId))) return;
-      await this.apply(em, event, card);
+      await this.apply(em, event, card, owner);
       await this.repository.markEventProcessed(em, eventId);
     });
+  }
+
+  /**
+   * For a refund or dispute of a PaymentIntent no payment of ours names yet (its create's
+   * answer was lost): whom Stripe says it belongs to. Their events carry no metadata of
+   * ours, and an event's object is not trusted to say which payment it is about.
+   */
+  private async intentOwnerOf(event: WebhookEvent): Promise<PaymentIntentOwner | null> {
+    if (!(REVERSAL_EVENT_TYPES as readonly string[]).includes(event.type)) return null;
+    const intentId = idOf(event.object.payment_intent);
+    if (!intentId || (await this.repository.paymentIdByIntent(this.dataSource, intentId))) return null;
+    return this.gateway.retrievePaymentIntentOwner(intentId);
   }
 
   /** Events stored but not processed after `minAgeSeconds` (a lost queue send, a crash). */
   async processStoredEvents(minAgeSeconds: number): Promise<number> {
     const ids = await this.repository.unprocessedEventIds(minAgeSeconds);
-    for (const id of ids) await this.processEvent(id);
+    for (const id of ids) {
+      // One event that cannot be applied yet (a refund of a payment still being reconciled) does not hold up the others.
+      await this.processEvent(id).catch((error: Error) => this.logger?.warn('a stored Stripe event was not processed; tried again later', { eventId: id, message: error.message }));
+    }
     return ids.length;
   }
 
-  private async apply(em: EntityManager, event: WebhookEvent, card: SavedCard | undefined): Promise<void> {
+  private async apply(em: EntityManager, event: WebhookEvent, card: SavedCard | undefined, owner: PaymentIntentOwner | null): Promise<void> {
     const object = event.object;
     switch (event.type) {
       case 'setup_intent.succeeded': {
@@ -416,6 +438,18 @@ export class BillingService {
         await this.settleIn(em, paymentId, outcome);
         return;
       }
+      case 'charge.refunded':
+      case 'charge.dispute.created':
+      case 'charge.dispute.updated':
+      case 'charge.dispute.funds_withdrawn':
+      case 'charge.dispute.funds_reinstated':
+      case 'charge.dispute.closed':
+        await this.reversals.apply(em, event, {
+          paymentOf: async (intentId) => (await this.repository.paymentIdByIntent(em, intentId))
+            ?? (owner?.id === intentId ? this.paymentOf(em, owner) : undefined),
+          settle: (paymentId, outcome) => this.settleIn(em, paymentId, outcome),
+        });
+        return;
       default:
         await this.eventHandlers.get(event.type)?.(em, event);
     }

@@ -41,6 +41,12 @@ export interface ChargeRequest {
 }
 
 /** A verified webhook event (only the fields the product reads). */
+export interface PaymentIntentOwner {
+  id: string;
+  customer: string | null;
+  metadata: Record<string, string>;
+}
+
 export interface WebhookEvent {
   id: string;
   type: string;
@@ -86,6 +92,11 @@ export interface PaymentGateway extends ConnectGateway {
   chargeOffSession(request: ChargeRequest): Promise<ChargeOutcome>;
   /** The PaymentIntent as Stripe has it now, as an outcome ('unknown' when Stripe cannot be reached). */
   retrieveCharge(paymentIntentId: string): Promise<ChargeOutcome>;
+  /**
+   * Who a PaymentIntent belongs to, as Stripe has it (events about its charge carry no
+   * metadata of ours): null when Stripe has no such PaymentIntent; throws when Stripe cannot answer.
+   */
+  retrievePaymentIntentOwner(paymentIntentId: string): Promise<PaymentIntentOwner | null>;
   /** Verifies the signature of a raw webhook body (WebhookSignatureError when it does not hold). */
   verifyWebhook(rawBody: Buffer, signatureHeader: string | undefined): WebhookEvent;
 }

@@ -30,6 +30,11 @@ export class SandboxGateway implements PaymentGateway {
     return { status: 'succeeded', paymentIntentId: `sandbox_pi_${randomUUID()}`, amountReceivedCents: request.amountCents };
   }
 
+  /** Sandbox payments are never refunded or disputed: no Stripe knows them. */
+  async retrievePaymentIntentOwner(): Promise<null> {
+    return null;
+  }
+
   async retrieveCharge(paymentIntentId: string): Promise<ChargeOutcome> {
     return { status: 'unknown', message: `sandbox mode has no PaymentIntent ${paymentIntentId}` };
   }

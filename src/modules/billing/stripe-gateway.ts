@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import type { PaymentsConfig } from '../../config/config';
 import {
   WebhookSignatureError, type ChargeOutcome, type ChargeRequest, type PaymentGateway, type SavedCard, type TransferOutcome,
-  type TransferRequest, type WebhookEvent,
+  type TransferRequest, type WebhookEvent, type PaymentIntentOwner,
 } from './payment-gateway';
 
 /** How long one request may take before the SDK gives up on it (and retries, same key). */
@@ -75,6 +75,17 @@ export class StripeGateway implements PaymentGateway {
       return outcomeOf(await this.stripe.paymentIntents.retrieve(paymentIntentId));
     } catch (error) {
       return failureOf(error);
+    }
+  }
+
+  async retrievePaymentIntentOwner(paymentIntentId: string): Promise<PaymentIntentOwner | null> {
+    try {
+      const intent = await this.stripe.paymentIntents.retrieve(paymentIntentId);
+      const customer = typeof intent.customer === 'string' ? intent.customer : intent.customer?.id ?? null;
+      return { id: intent.id, customer, metadata: intent.metadata ?? {} };
+    } catch (error) {
+      if (error instanceof Stripe.errors.StripeInvalidRequestError && error.code === 'resource_missing') return null;
+      throw error;
     }
   }
 

@@ -20,6 +20,12 @@ export const EventType = {
   AUTO_ALLOCATION_FAILED: 'AUTO_ALLOCATION_FAILED',
   /** A payout reached the agency's Connect account (payout module); `ref_id` is the payout. */
   PAYOUT_PAID: 'PAYOUT_PAID',
+  /** Stripe refunded (part of) a purchase: the wallet and the earned profit gave it back (billing module); `ref_id` is the payment. */
+  PAYMENT_REFUNDED: 'PAYMENT_REFUNDED',
+  /** A cardholder disputed a purchase (billing module; respond in Stripe's dashboard); `ref_id` is the payment. */
+  PAYMENT_DISPUTED: 'PAYMENT_DISPUTED',
+  /** A dispute was closed (won: the money came back; lost: it stays reversed); `ref_id` is the payment. */
+  PAYMENT_DISPUTE_CLOSED: 'PAYMENT_DISPUTE_CLOSED',
   /** Internal: ends the streams opened with that key; never delivered. */
   API_KEY_REVOKED: 'API_KEY_REVOKED',
 } as const;

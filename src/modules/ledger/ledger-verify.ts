@@ -15,6 +15,8 @@ export interface LedgerVerification {
  * 2. every tracked account's stored debits, credits and balance equal the sums of its transfers;
  * 3. untracked (platform) accounts store nothing, their balances are derived;
  * 4. no AGENCY_PROFIT balance is negative, and every wallet row has its ledger account;
+ *     (beyond the markup of refunded or disputed purchases, which is netted from later payouts);
+ * 4a. every payment's refunds and disputes reversed on the ledger exactly what its record says (docs/payments.md);
  * 4b. PAYOUTS_IN_FLIGHT holds exactly the payouts still PENDING (docs/payments.md, "Connect and payouts");
  * 5. every call's transfer is a USAGE debit of its own sub-account's wallet, of the call's cost,
  *    dated at the call's recording instant: so each billing statement's usage (the calls recorded
@@ -29,12 +31,15 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerifi
     );
     const rows: Array<{
       id: string; type: string; stored_debits: string; stored_credits: string; stored_balance: string;
-      debits: string; credits: string;
+      debits: string; credits: string; markup_reversed: string;
     }> = await em.query(`
-      WITH debits AS (SELECT debit_account_id AS id, sum(amount_micros) AS total FROM ledger_transfers GROUP BY 1),
+      WITH debits AS (SELECT debit_account_id AS id, sum(amount_micros) AS total,
+                             coalesce(sum(amount_micros) FILTER (WHERE kind = 'MARKUP_PROFIT'), 0) AS markup_reversed
+                        FROM ledger_transfers GROUP BY 1),
            credits AS (SELECT credit_account_id AS id, sum(amount_micros) AS total FROM ledger_transfers GROUP BY 1)
       SELECT a.id, a.type, a.debits_micros AS stored_debits, a.credits_micros AS stored_credits,
-             a.balance_micros AS stored_balance, coalesce(d.total, 0) AS debits, coalesce(c.total, 0) AS credits
+             a.balance_micros AS stored_balance, coalesce(d.total, 0) AS debits, coalesce(c.total, 0) AS credits,
+             coalesce(d.markup_reversed, 0) AS markup_reversed
         FROM ledger_accounts a LEFT JOIN debits d ON d.id = a.id LEFT JOIN credits c ON c.id = a.id`);
     let totalDebits = 0n;
     let totalCredits = 0n;
@@ -51,7 +56,8 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerifi
           `account ${row.id} (${row.type}): stored debits/credits/balance ${stored.join('/')} but transfers give ${expected.join('/')}`,
         );
       }
-      if (row.type === 'AGENCY_PROFIT' && credits - debits < 0n) problems.push(`profit account ${row.id} is negative`);
+      // Only the markup of a refunded or disputed purchase already paid out may take a profit account below zero.
+      if (row.type === 'AGENCY_PROFIT' && credits - debits < -BigInt(row.markup_reversed)) problems.push(`profit account ${row.id} is negative`);
     }
     if (totalDebits !== totalCredits) problems.push(`total debits ${totalDebits} differ from total credits ${totalCredits}`);
     if (totalDebits !== BigInt(totals.amount)) problems.push('transfers reference accounts that do not exist');
@@ -76,6 +82,20 @@ export async function verifyLedger(dataSource: DataSource): Promise<LedgerVerifi
     if (inFlight && inFlight.ledger !== inFlight.pending) {
       problems.push(`PAYOUTS_IN_FLIGHT holds ${inFlight.ledger} micro-dollars but the pending payouts sum to ${inFlight.pending}`);
     }
+    const [reversals] = await em.query(
+      `WITH booked AS (
+         SELECT split_part(t.idempotency_key, '/', 3)::uuid AS payment_id,
+                sum(CASE WHEN t.kind = 'MARKUP_PROFIT' THEN 0 WHEN t.credit_account_id = p.id THEN t.amount_micros ELSE -t.amount_micros END) AS wallet,
+                sum(CASE WHEN t.kind <> 'MARKUP_PROFIT' THEN 0 WHEN t.credit_account_id = r.id THEN t.amount_micros ELSE -t.amount_micros END) AS profit
+           FROM ledger_transfers t
+          CROSS JOIN (SELECT id FROM ledger_accounts WHERE type = 'PAYMENTS_IN') p
+          CROSS JOIN (SELECT id FROM ledger_accounts WHERE type = 'PLATFORM_REVENUE') r
+          WHERE t.idempotency_key LIKE 'system/payment/%/reversal/%'
+          GROUP BY 1)
+       SELECT count(*) AS n FROM billing_payments bp FULL JOIN booked b ON b.payment_id = bp.id
+        WHERE coalesce(bp.reversed_cents, 0) * 10000 <> coalesce(b.wallet, 0) OR coalesce(bp.reversed_profit_micros, 0) <> coalesce(b.profit, 0)`,
+    );
+    if (Number(reversals.n) > 0) problems.push(`${reversals.n} payments' refunds and disputes differ from their ledger rows`);
     if (Number(unmatched.n) > 0) problems.push(`${unmatched.n} calls do not match their USAGE debit (wallet, amount or instant)`);
     return {
       ok: problems.length === 0,

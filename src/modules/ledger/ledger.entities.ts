@@ -5,7 +5,7 @@ export type LedgerAccountType = 'WALLET' | 'AGENCY_PROFIT' | 'PLATFORM_REVENUE' 
 
 export const TRANSFER_KINDS = [
   'TOP_UP', 'MINUTE_TRANSFER', 'USAGE', 'AUTO_ALLOCATION', 'AUTO_RECHARGE', 'PLAN_ALLOCATION', 'SUB_ACCOUNT_CLOSURE',
-  'PAYOUT', 'ADJUSTMENT', 'MARKUP_PROFIT',
+  'PAYOUT', 'ADJUSTMENT', 'MARKUP_PROFIT', 'REFUND', 'DISPUTE',
 ] as const;
 export type TransferKind = (typeof TRANSFER_KINDS)[number];
 

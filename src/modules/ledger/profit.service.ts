@@ -12,7 +12,8 @@ export interface AgencyProfitFigures {
 
 /**
  * The agency profit account: credited with markup on purchases (MARKUP_PROFIT), debited by
- * payouts (PAYOUT rows to PAYOUTS_IN_FLIGHT, moved on to PAYOUTS_OUT when Stripe paid, or
+ * the markup of purchases refunded or disputed (MARKUP_PROFIT the other way: earned is net of
+ * them, docs/payments.md "Refunds and disputes") and by payouts (PAYOUT rows to PAYOUTS_IN_FLIGHT, moved on to PAYOUTS_OUT when Stripe paid, or
  * back to the agency when it failed or was reversed). Earned and paid out follow the range;
  * pending is what is owed now, and earned − paid out − in flight = pending over all time.
  */
@@ -22,8 +23,9 @@ export class ProfitService {
   async figures(agencyId: string, range?: { from: Date; to: Date }): Promise<AgencyProfitFigures> {
     const [row] = await this.dataSource.query(
       `SELECT a.balance_micros,
-              (SELECT coalesce(sum(t.amount_micros), 0) FROM ledger_transfers t
-                WHERE t.credit_account_id = a.id AND t.kind <> 'PAYOUT'
+              (SELECT coalesce(sum(CASE WHEN t.credit_account_id = a.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
+                 FROM ledger_transfers t
+                WHERE (t.credit_account_id = a.id AND t.kind <> 'PAYOUT' OR t.debit_account_id = a.id AND t.kind = 'MARKUP_PROFIT')
                   AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)) AS earned,
               (SELECT coalesce(sum(CASE WHEN t.credit_account_id = o.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
                  FROM ledger_transfers t

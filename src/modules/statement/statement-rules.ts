@@ -11,7 +11,9 @@ import { addMonthsClamped, billingCycleAt, type BillingCycle } from '../billing-
  * cycle's opening). Lines by transfer kind:
  * - purchases: TOP_UP, AUTO_RECHARGE, AUTO_ALLOCATION and PLAN_ALLOCATION (the plan's included
  *   and monthly granted minutes: value that enters the wallet from outside the agency, the
- *   contract's "top-ups, auto-recharges, auto allocations, plan grants"), credits minus debits;
+ *   contract's "top-ups, auto-recharges, auto allocations, plan grants"), credits minus debits,
+ *   less REFUND and DISPUTE (purchases Stripe gave back or holds for a dispute, and the
+ *   DISPUTE credits that return a dispute won);
  * - transfersIn / transfersOut: MINUTE_TRANSFER and SUB_ACCOUNT_CLOSURE (the sweep of a removed
  *   sub-account to the primary) credited / debited;
  * - spent: USAGE debits (minus credits, of which there are none);
@@ -25,6 +27,8 @@ const LINE_OF_KIND: Partial<Record<TransferKind, StatementLine>> = {
   AUTO_RECHARGE: 'purchases',
   AUTO_ALLOCATION: 'purchases',
   PLAN_ALLOCATION: 'purchases',
+  REFUND: 'purchases',
+  DISPUTE: 'purchases',
   MINUTE_TRANSFER: 'transfers',
   SUB_ACCOUNT_CLOSURE: 'transfers',
   USAGE: 'spent',

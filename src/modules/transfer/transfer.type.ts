@@ -8,7 +8,7 @@ import { TRANSFER_KINDS, type TransferKind } from '../ledger/ledger.entities';
 export const TransferKindEnum = Object.fromEntries(TRANSFER_KINDS.map((k) => [k, k])) as { [K in TransferKind]: K };
 registerEnumType(TransferKindEnum, {
   name: 'TransferKind',
-  description: 'Why money moved. MARKUP_PROFIT: the agency earns its markup on a purchase.',
+  description: 'Why money moved. MARKUP_PROFIT: the agency earns its markup on a purchase (or gives it back when the purchase is refunded or disputed). REFUND: Stripe refunded a purchase, the wallet gives it back. DISPUTE: a cardholder disputed a purchase, the wallet gives it back while Stripe holds the funds (and gets it back when the dispute is won).',
 });
 
 @ObjectType('Transfer', { implements: Node, description: 'One immutable movement of money in the ledger.' })
