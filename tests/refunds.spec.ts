@@ -313,15 +313,20 @@ describe('refunds and disputes', () => {
     expect(await balance(attacker.subAccountId)).toBe(micros('20'));
   });
 
-  it('should net the markup of a refund after its payout from the agency\'s pending profit, and show statements net of refunds', async () => {
-    const { agencyId, subAccountId } = await client('Refund after payout');
-    const intent = await purchase(subAccountId, '600'); // $120 earned
+  /** The agency's Connect account, onboarded: payouts can be made. */
+  async function connect(agencyId: string): Promise<void> {
     expect(ok(await app.gql(`mutation($id: ID!) { createStripeConnectLink(agencyId: $id) { userErrors { code } } }`, { id: agencyId }))
       .createStripeConnectLink.userErrors).toEqual([]);
     const [account] = await app.dataSource.query(`SELECT stripe_account_id FROM payout_connect_accounts WHERE agency_id = $1`, [rawId(agencyId)]);
     await deliver(stripe.updateAccount(account.stripe_account_id, { details_submitted: true, payouts_enabled: true, charges_enabled: true, transfers: 'active' }));
     await eventually(async () => ok(await app.gql(`query($id: ID!) { agency(id: $id) { stripeConnectStatus } }`, { id: agencyId })).agency.stripeConnectStatus,
       (s) => s === 'CONNECTED');
+  }
+
+  it('should net the markup of a refund after its payout from the agency\'s pending profit, and show statements net of refunds', async () => {
+    const { agencyId, subAccountId } = await client('Refund after payout');
+    const intent = await purchase(subAccountId, '600'); // $120 earned
+    await connect(agencyId);
     const paid = ok(await app.gql(`mutation($id: ID!) { requestPayout(agencyId: $id) { payout { status } userErrors { code } } }`, { id: agencyId })).requestPayout;
     expect(paid).toEqual({ payout: { status: 'PAID' }, userErrors: [] });
     expect(await profit(agencyId)).toEqual({ earned: micros('120'), paidOut: micros('120'), pending: 0n });
@@ -337,5 +342,108 @@ describe('refunds and disputes', () => {
     // Below zero, no payout: the next purchases pay the markup back first.
     const again = ok(await app.gql(`mutation($id: ID!) { requestPayout(agencyId: $id) { payout { status } userErrors { code } } }`, { id: agencyId })).requestPayout;
     expect(again.userErrors.map((e: { code: string }) => e.code)).toEqual(['PAYOUT_BELOW_THRESHOLD']);
+  });
+
+  it('the bank test with money in and out: purchases, refunds, disputes, transfers and payouts racing conserve every micro-dollar', async () => {
+    // One agency, four clients with cards, all at $0.20 Premium with a $0.04 markup.
+    const { agencyId, subAccountId: first } = await client('Bank in and out');
+    const subs = [first];
+    for (let i = 1; i < 4; i += 1) {
+      const sub = await addSubAccount(app, agencyId, { name: `Bank client ${i}` });
+      const setup = ok(await app.gql(`mutation($id: ID!) { createPaymentMethodSetup(subAccountId: $id) { clientSecret } }`, { id: sub }))
+        .createPaymentMethodSetup;
+      await deliver(stripe.completeSetup(setup.clientSecret.split('_secret_')[0]).event);
+      subs.push(sub);
+    }
+    await connect(agencyId);
+    let seed = 20261204;
+    const next = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+    const pick = (n: number) => Math.floor(next() * n);
+    const intents: string[] = [];
+    const topUpKeys: Array<{ sub: string; amount: string; key: string }> = [];
+    const disputes: string[] = [];
+    const payouts = new Map<string, bigint>();
+    const webhookAnswers: number[] = [];
+    const send = (event: Params) => stripe.sendEvent(event).then((a) => webhookAnswers.push(a.status));
+    let ops = 240;
+    await Promise.all(Array.from({ length: 8 }, async () => {
+      while (ops-- > 0) {
+        const roll = next();
+        if (roll < 0.4 || intents.length === 0) {
+          const retry = topUpKeys.length > 0 && next() < 0.15;
+          const op = retry ? topUpKeys[pick(topUpKeys.length)]
+            : { sub: subs[pick(subs.length)], amount: `${5 + pick(95)}.${String(pick(1_000_000)).padStart(6, '0')}`, key: key() };
+          if (!retry) topUpKeys.push(op);
+          const payload = ok(await app.gql(`mutation($input: TopUpWalletInput!) { topUpWallet(input: $input) { transfer { id } userErrors { code } } }`,
+            { input: { subAccountId: op.sub, amount: op.amount, idempotencyKey: op.key } })).topUpWallet;
+          expect(payload.userErrors).toEqual([]);
+          if (!retry) {
+            const [row] = await app.dataSource.query(`SELECT stripe_payment_intent_id FROM billing_payments WHERE idempotency_key = $1`, [op.key]);
+            intents.push(row.stripe_payment_intent_id);
+          }
+        } else if (roll < 0.6) {
+          const intent = intents[pick(intents.length)];
+          await send(stripe.refund(intent, next() < 0.3 ? undefined : 1 + pick(800)));
+        } else if (roll < 0.7) {
+          const intent = intents[pick(intents.length)];
+          const charge = stripe.chargeOf(intent);
+          const left = Number(charge.amount) - Number(charge.amount_refunded);
+          if (left > 0 && !charge.disputed) {
+            const { disputeId, event } = stripe.dispute(intent, { cents: 1 + pick(left) });
+            disputes.push(disputeId);
+            await send(event);
+          }
+        } else if (roll < 0.75 && disputes.length > 0) {
+          const disputeId = disputes[pick(disputes.length)];
+          if (!['won', 'lost'].includes(String(stripe.disputes.get(disputeId)!.status))) {
+            await send(stripe.updateDispute(disputeId, next() < 0.5 ? 'won' : 'lost', undefined, Math.floor(Date.now() / 1000) + 1));
+          }
+        } else if (roll < 0.92) {
+          const from = pick(subs.length);
+          const payload = ok(await app.gql(`mutation($input: TransferMinutesInput!) { transferMinutes(input: $input) { transfer { id } userErrors { code } } }`, {
+            input: { fromSubAccountId: subs[from], toSubAccountId: subs[(from + 1 + pick(subs.length - 1)) % subs.length], tier: 'PREMIUM', minutes: `${1 + pick(200)}`, idempotencyKey: key() },
+          })).transferMinutes;
+          if (!payload.transfer) expect(payload.userErrors.map((e: { code: string }) => e.code)).toEqual(['INSUFFICIENT_FUNDS']);
+        } else {
+          const payload = ok(await app.gql(`mutation($id: ID!) { requestPayout(agencyId: $id) { payout { id amount { amount } status } userErrors { code } } }`, { id: agencyId }))
+            .requestPayout;
+          if (payload.payout) payouts.set(payload.payout.id, micros(payload.payout.amount.amount));
+          else expect(payload.userErrors.map((e: { code: string }) => e.code)).toEqual(['PAYOUT_BELOW_THRESHOLD']);
+        }
+      }
+    }));
+    expect(webhookAnswers.every((status) => status === 200)).toBe(true);
+    await settled();
+
+    // Expected from Stripe's side alone: each charge held back min(charged, refunded + disputed
+    // with funds withdrawn), and the markup earned on the rest (profit × rest ÷ charged, rounded
+    // down on the cumulative figures).
+    let charged = 0n;
+    let held = 0n;
+    let earned = 0n;
+    for (const intent of intents) {
+      const charge = stripe.chargeOf(intent);
+      const cents = BigInt(Number(charge.amount));
+      const disputed = [...stripe.disputes.values()]
+        .filter((d) => d.payment_intent === intent && ['needs_response', 'under_review', 'lost'].includes(String(d.status)))
+        .reduce((sum, d) => sum + BigInt(Number(d.amount)), 0n);
+      const back = BigInt(Number(charge.amount_refunded)) + disputed > cents ? cents : BigInt(Number(charge.amount_refunded)) + disputed;
+      const profit = ((cents * 10_000n * 10_000n) / 200_000n) * 40_000n / 10_000n;
+      charged += cents * 10_000n;
+      held += back * 10_000n;
+      earned += profit - (profit * back) / cents;
+    }
+    expect(intents.length).toBeGreaterThan(50);
+    expect(held).toBeGreaterThan(0n);
+    expect(payouts.size).toBeGreaterThan(0);
+    const paidOut = [...payouts.values()].reduce((sum, amount) => sum + amount, 0n);
+    expect(await profit(agencyId)).toEqual({ earned, paidOut, pending: earned - paidOut });
+    let total = 0n;
+    for (const sub of subs) total += await balance(sub);
+    const [{ primary }] = await app.dataSource.query(
+      `SELECT w.id AS primary FROM wallets w JOIN sub_accounts s ON s.id = w.sub_account_id WHERE s.agency_id = $1 AND s.kind = 'PRIMARY'`, [rawId(agencyId)],
+    );
+    expect(primary).toBeDefined();
+    expect(total).toBe(charged - held); // the clients' wallets started empty: transfers only move money between them
   });
 });

@@ -28,6 +28,9 @@ function measured(queue: string, metrics: ApiMetrics | undefined, run: () => Pro
 }
 
 /** Queue names, one per recurring job. */
+/** Stripe events fetched and processed per poll of the `stripe-event` queue. */
+const STRIPE_EVENT_BATCH = 25;
+
 export const JOBS = {
   MONTHLY_PLAN_ALLOCATIONS: 'monthly-plan-allocations',
   OUTBOX_RETENTION: 'outbox-retention',
@@ -129,8 +132,15 @@ export class JobScheduler {
    */
   private static async startBilling(boss: PgBoss, billing: BillingService, logger: Logger): Promise<void> {
     await boss.createQueue(JOBS.STRIPE_EVENT, { name: JOBS.STRIPE_EVENT, retryLimit: 5, retryDelay: 5, retryBackoff: true });
-    await boss.work<{ eventId: string }>(JOBS.STRIPE_EVENT, { pollingIntervalSeconds: 1 }, async ([job]) => {
-      await billing.processEvent(job.data.eventId);
+    // pg-boss fetches once per polling interval: one job a fetch would drain a burst of webhooks
+    // at one event a second. A batch is processed event by event; if one fails the batch is
+    // retried, and the events already processed are no-ops then (each is marked in its effect's transaction).
+    await boss.work<{ eventId: string }>(JOBS.STRIPE_EVENT, { pollingIntervalSeconds: 1, batchSize: STRIPE_EVENT_BATCH }, async (jobs) => {
+      let failure: unknown;
+      for (const job of jobs) {
+        await billing.processEvent(job.data.eventId).catch((error: unknown) => { failure ??= error; });
+      }
+      if (failure !== undefined) throw failure;
     });
     await boss.createQueue(JOBS.PAYMENTS_RECONCILE);
     await boss.schedule(JOBS.PAYMENTS_RECONCILE, '* * * * *', {}, { tz: 'UTC' });
