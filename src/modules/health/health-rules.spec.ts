@@ -89,7 +89,7 @@ describe('health rules', () => {
     expect(health({ lastCallAt })).toMatchObject({ signals: raised ? ['NO_RECENT_CALLS'] : [], level: raised ? 'WATCH' : 'HEALTHY', lastCallAt });
   });
 
-  it('should raise AUTO_RECHARGE_FAILING as AT_RISK when told (payments do not exist yet: nothing passes true)', () => {
+  it('should raise AUTO_RECHARGE_FAILING as AT_RISK when auto-recharge was disabled after failures', () => {
     expect(health({ autoRechargeFailing: true })).toMatchObject({ level: 'AT_RISK', signals: ['AUTO_RECHARGE_FAILING'] });
   });
 
