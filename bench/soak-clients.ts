@@ -10,7 +10,8 @@ import { postJson } from './harness';
  * they saw). Every request that got no answer, or a retryable refusal, is retried with its
  * idempotency key (transfers) or external call id (usage) until it is answered, as a careful
  * client does; at the end every subscriber is checked against the outbox: each event of its
- * stream from the first it saw to the last one written, received exactly once, in order.
+ * stream after the sequence it first resumed from to the last one written, received exactly once,
+ * in order.
  */
 export interface SoakAgency {
   agencyId: string;
@@ -31,6 +32,8 @@ export interface SoakClientSpec {
   usageBatchesPerSecond: number;
   callsPerBatch: number;
   reportEverySeconds: number;
+  /** How long a subscriber holds its connection before it leaves and resumes: uniform in [min, max] seconds. */
+  holdSeconds: [number, number];
 }
 
 /** One operation kind's figures over a report window. */
@@ -52,6 +55,8 @@ export interface SoakWindow {
 export interface SoakCheck {
   type: 'checked';
   subscribers: number;
+  /** Subscribers that resumed at least once (the others started "from now" and are not checked for loss). */
+  resumedSubscribers: number;
   checkedEvents: number;
   lost: number;
   duplicated: number;
@@ -210,7 +215,13 @@ interface Subscriber {
   client?: Client;
   generation: number;
   connected: boolean;
-  first?: string;
+  /**
+   * The last sequence seen when this subscriber first resumed: the check starts after it. A
+   * subscription without `afterSequence` starts "from now" (rows of transactions committed
+   * before it are history, even with a greater sequence than its first event), so only
+   * resumes have an exact start.
+   */
+  resumedAfter?: string;
   last?: string;
   seen: Set<string>;
   duplicated: number;
@@ -229,12 +240,14 @@ const scopeId = (s: Subscriber) => s.scope.subAccountId ?? s.scope.agencyId!;
 
 function open(s: Subscriber): void {
   const generation = ++s.generation;
+  s.resumedAfter ??= s.last;
   const client = createClient({
     url: `ws://127.0.0.1:${spec.port}/graphql`, webSocketImpl: WebSocket, retryAttempts: 0, keepAlive: 30_000,
     connectionParams: { authorization: `Bearer ${s.key}` },
   });
   s.client = client;
-  s.leaveAt = churning ? Date.now() + 20_000 + Math.random() * 100_000 : Infinity;
+  const [minHold, maxHold] = spec.holdSeconds;
+  s.leaveAt = churning ? Date.now() + (minHold + Math.random() * (maxHold - minHold)) * 1000 : Infinity;
   const reopen = (reason: string) => {
     if (generation !== s.generation) return;
     reopened[reason] = (reopened[reason] ?? 0) + 1;
@@ -256,7 +269,6 @@ function open(s: Subscriber): void {
         if (s.seen.has(sequence)) s.duplicated += 1;
         else if (s.last !== undefined && sequence < s.last) s.outOfOrder += 1;
         s.seen.add(sequence);
-        s.first ??= sequence;
         if (s.last === undefined || sequence > s.last) s.last = sequence;
       },
       error: (error: unknown) => {
@@ -346,13 +358,13 @@ async function runLoads(): Promise<void> {
 
 /**
  * Waits (at most `waitMs`) until every subscriber has its stream's last event, then checks
- * each against the outbox from the first event it saw to the end: lost, duplicated, out of order.
+ * each against the outbox from its first resume to the end: lost, duplicated, out of order.
  */
 async function check(expected: Record<string, string[]>, waitMs: number): Promise<SoakCheck> {
   const lastOf = (s: Subscriber) => expected[streamKey(s.stream, scopeId(s))]?.at(-1);
   const deadline = Date.now() + waitMs;
   while (Date.now() < deadline && subscribers.some((s) => lastOf(s) !== undefined && s.last !== lastOf(s))) await sleep(250);
-  const result: SoakCheck = { type: 'checked', subscribers: subscribers.length, checkedEvents: 0, lost: 0, duplicated: 0, outOfOrder: 0, behind: 0, lostSample: [], behindSample: [] };
+  const result: SoakCheck = { type: 'checked', subscribers: subscribers.length, resumedSubscribers: 0, checkedEvents: 0, lost: 0, duplicated: 0, outOfOrder: 0, behind: 0, lostSample: [], behindSample: [] };
   for (const s of subscribers) {
     result.duplicated += s.duplicated;
     result.outOfOrder += s.outOfOrder;
@@ -362,9 +374,10 @@ async function check(expected: Record<string, string[]>, waitMs: number): Promis
         result.behindSample.push({ stream: s.stream, scope: scopeId(s), connected: s.connected, seen: s.seen.size, last: s.last, expectedLast: lastOf(s) });
       }
     }
-    if (s.first === undefined) continue;
+    if (s.resumedAfter === undefined) continue;
+    result.resumedSubscribers += 1;
     for (const sequence of expected[streamKey(s.stream, scopeId(s))] ?? []) {
-      if (sequence < s.first) continue;
+      if (sequence <= s.resumedAfter) continue;
       result.checkedEvents += 1;
       if (s.seen.has(sequence)) continue;
       result.lost += 1;

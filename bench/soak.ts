@@ -124,6 +124,7 @@ export async function run(): Promise<boolean> {
       port: env.port, runId, seconds: SECONDS, agencies, subscribers: SUBSCRIBERS, reportEverySeconds: REPORT_EVERY,
       dashboardsPerSecond: num('SOAK_DASHBOARDS_PER_SECOND', 10), transfersPerSecond: num('SOAK_TRANSFERS_PER_SECOND', 30),
       usageBatchesPerSecond: num('SOAK_USAGE_BATCHES_PER_SECOND', 5), callsPerBatch: num('SOAK_CALLS_PER_BATCH', 10),
+      holdSeconds: [num('SOAK_HOLD_MIN_SECONDS', 20), num('SOAK_HOLD_MAX_SECONDS', 120)],
     };
     console.log(`soak: ${SECONDS} s, ${AGENCIES} agencies × ${SUB_ACCOUNTS} sub-accounts, ${SUBSCRIBERS} subscribers, ` +
       `${spec.dashboardsPerSecond} dashboards/s, ${spec.transfersPerSecond} transfers/s, ${spec.usageBatchesPerSecond * spec.callsPerBatch} calls/s, a fault every ${FAULT_EVERY} s`);

@@ -30,6 +30,7 @@ describe('npm run soak, in 20 seconds', () => {
       SOAK_SECONDS: '20', SOAK_SUBSCRIBERS: '40', SOAK_SUB_ACCOUNTS: '4', SOAK_FAULT_EVERY_SECONDS: '4',
       SOAK_REPORT_EVERY_SECONDS: '5', SOAK_DASHBOARDS_PER_SECOND: '4', SOAK_TRANSFERS_PER_SECOND: '10',
       SOAK_USAGE_BATCHES_PER_SECOND: '2', SOAK_CALLS_PER_BATCH: '5', SOAK_WRITE_RESULTS: '0',
+      SOAK_HOLD_MIN_SECONDS: '3', SOAK_HOLD_MAX_SECONDS: '8',
     };
     const child = spawn(process.execPath, [script], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
@@ -45,6 +46,7 @@ describe('npm run soak, in 20 seconds', () => {
     expect(summary.transfers.ledgerRows).toBe(summary.transfers.moved);
     expect(summary.calls.stored).toBe(summary.calls.recorded);
     expect(summary.calls.recorded).toBeGreaterThan(0);
+    expect(summary.streams.resumedSubscribers).toBeGreaterThan(20);
     expect(summary.streams.checkedEvents).toBeGreaterThan(0);
     expect(summary.streams).toMatchObject({ lost: 0, duplicated: 0, outOfOrder: 0, behind: 0 });
     expect(summary.ledger.ok).toBe(true);
