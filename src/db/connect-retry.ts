@@ -12,6 +12,10 @@ export function isTransientConnectionError(error: unknown, depth = 0): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string' && (TRANSIENT_NETWORK.has(code) || TRANSIENT_SQLSTATE.has(code) || code.startsWith('08'))) return true;
   if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message)) return true;
+  // TypeORM releases a transaction's query runner when its connection emits 'error' (a
+  // terminated backend, a restart): the transaction's next query then throws this instead of
+  // the connection's error. Nothing of the transaction committed; found by `npm run soak`.
+  if ((error as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') return true;
   // Wrapped on the way up: graphql-js (originalError; thrownValue for what is not an Error,
   // such as pg's connect failure), `cause`, an AggregateError's `errors` (a dual-stack connect).
   const wrapped = error as { originalError?: unknown; thrownValue?: unknown; cause?: unknown; errors?: unknown };
