@@ -111,6 +111,11 @@ export function postJson(agent: http.Agent, port: number, key: string, body: obj
   });
 }
 
+/** The q-quantile (0..1) of ascending `sorted` latencies; 0 when there are none. */
+export function percentile(sorted: readonly number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
 export interface LoadResult {
   operations: number;
   failures: number;
@@ -138,14 +143,13 @@ export async function runLoad(concurrency: number, seconds: number, operation: (
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   return {
     operations: latencies.length,
     failures,
     seconds: elapsed,
     perSecond: (latencies.length - failures) / elapsed,
-    p50Ms: at(0.5),
-    p99Ms: at(0.99),
+    p50Ms: percentile(latencies, 0.5),
+    p99Ms: percentile(latencies, 0.99),
   };
 }
 
@@ -180,8 +184,7 @@ export async function runPacedLoad(
   );
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  return { operations: latencies.length, failures, seconds: elapsed, perSecond: (latencies.length - failures) / elapsed, p50Ms: at(0.5), p99Ms: at(0.99) };
+  return { operations: latencies.length, failures, seconds: elapsed, perSecond: (latencies.length - failures) / elapsed, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99) };
 }
 
 /** Ranks 0..n-1 drawn with probability ∝ 1/(rank+1)^s (Zipf), by inverse CDF. */

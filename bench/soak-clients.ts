@@ -1,7 +1,7 @@
 import http from 'node:http';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
-import { postJson } from './harness';
+import { percentile, postJson } from './harness';
 
 /**
  * The soak's clients, in a process of their own (forked by soak.ts) so the server's process
@@ -13,6 +13,9 @@ import { postJson } from './harness';
  * stream after the sequence it first resumed from to the last one written, received exactly once,
  * in order.
  */
+/** Subscriber sockets per AGENCY_ADMIN key: under the server's per-key cap (WS_MAX_SOCKETS_PER_KEY, 50). */
+export const SOCKETS_PER_KEY = 40;
+
 export interface SoakAgency {
   agencyId: string;
   /** AGENCY_ADMIN keys: the first for HTTP, all of them for subscribers (a key holds 50 sockets at most). */
@@ -72,7 +75,7 @@ export interface SoakCheck {
 export interface SoakLoadsDone {
   type: 'loads-done';
   transfers: { moved: number; refused: Record<string, number>; retries: number; unresolved: number };
-  calls: { recorded: number; retries: number; unresolved: number };
+  calls: { recorded: number; refused: Record<string, number>; retries: number; unresolved: number };
   /** Each answered transfer key and the transfer id it got (the parent checks the ledger holds each exactly once). */
   transferIds: Record<string, string>;
 }
@@ -105,8 +108,7 @@ class OpStats {
   }
   take(): OpWindow {
     const sorted = this.latencies.sort((a, b) => a - b);
-    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-    const window = { ok: this.ok, failed: this.failed, p50Ms: at(0.5), p99Ms: at(0.99) };
+    const window = { ok: this.ok, failed: this.failed, p50Ms: percentile(sorted, 0.5), p99Ms: percentile(sorted, 0.99) };
     this.latencies = [];
     this.failed = {};
     this.ok = 0;
@@ -149,12 +151,30 @@ async function paced(perSecond: number, operation: () => Promise<void>, inFlight
 
 const transferIds: Record<string, string> = {};
 const refused: Record<string, number> = {};
-let transferRetries = 0;
+const callsRefused: Record<string, number> = {};
 let callsRecorded = 0;
-let callRetries = 0;
-/** Requests sent and not yet answered (each is retried until it is). */
-let pendingTransfers = 0;
-let pendingCalls = 0;
+/** Per kind: requests sent and not yet answered, and the retries they took. */
+const unanswered = { transfer: 0, usage: 0 };
+const retries = { transfer: 0, usage: 0 };
+
+/**
+ * Sends `send` until it is answered (a payload, not a transport error or a retryable refusal),
+ * with the same idempotency key or call ids each time, backing off 200 ms doubling to 2 s.
+ */
+async function untilAnswered<T>(kind: 'transfer' | 'usage', send: () => Promise<T | undefined>): Promise<T> {
+  unanswered[kind] += 1;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      retries[kind] += 1;
+      await sleep(Math.min(2_000, 100 * 2 ** attempt));
+    }
+    const answer = await send();
+    if (answer !== undefined) {
+      unanswered[kind] -= 1;
+      return answer;
+    }
+  }
+}
 
 /** One transfer, retried with the same idempotency key until answered (moved or refused with a userError). */
 async function transfer(n: number): Promise<void> {
@@ -164,20 +184,10 @@ async function transfer(n: number): Promise<void> {
   while (to === from) to = pick(agency.subAccountIds);
   const key = `soak-${spec.runId}-t${n}`;
   const input = { fromSubAccountId: from, toSubAccountId: to, tier: 'PREMIUM', minutes: '0.5', idempotencyKey: key };
-  pendingTransfers += 1;
-  for (let attempt = 0; ; attempt++) {
-    if (attempt > 0) {
-      transferRetries += 1;
-      await sleep(Math.min(2_000, 100 * 2 ** attempt));
-    }
-    const response = await post(agency.adminKeys[0], { query: TRANSFER, variables: { input } }, 'transfer');
-    const payload = response?.data?.transferMinutes;
-    if (!payload) continue;
-    if (payload.transfer) transferIds[key] = payload.transfer.id;
-    else for (const e of payload.userErrors) refused[e.code] = (refused[e.code] ?? 0) + 1;
-    pendingTransfers -= 1;
-    return;
-  }
+  const payload = await untilAnswered('transfer', async () =>
+    (await post(agency.adminKeys[0], { query: TRANSFER, variables: { input } }, 'transfer'))?.data?.transferMinutes);
+  if (payload.transfer) transferIds[key] = payload.transfer.id;
+  else for (const e of payload.userErrors) refused[e.code] = (refused[e.code] ?? 0) + 1;
 }
 
 /** One batch of calls, retried with the same external call ids until answered. */
@@ -188,19 +198,10 @@ async function usageBatch(n: number): Promise<void> {
     status: Math.random() < 0.9 ? 'COMPLETED' : 'FAILED', durationSeconds: 30 + Math.floor(Math.random() * 120),
     startedAt: new Date(Date.now() - 300_000).toISOString(),
   }));
-  pendingCalls += 1;
-  for (let attempt = 0; ; attempt++) {
-    if (attempt > 0) {
-      callRetries += 1;
-      await sleep(Math.min(2_000, 100 * 2 ** attempt));
-    }
-    const response = await post(agency.ingestKey, { query: USAGE, variables: { inputs } }, 'usage');
-    const payload = response?.data?.recordCallUsageBatch;
-    if (!payload) continue;
-    callsRecorded += payload.calls.length;
-    pendingCalls -= 1;
-    return;
-  }
+  const payload = await untilAnswered('usage', async () =>
+    (await post(agency.ingestKey, { query: USAGE, variables: { inputs } }, 'usage'))?.data?.recordCallUsageBatch);
+  callsRecorded += payload.calls.length;
+  for (const e of payload.userErrors) callsRefused[e.code] = (callsRefused[e.code] ?? 0) + 1;
 }
 
 async function dashboard(): Promise<void> {
@@ -298,15 +299,13 @@ async function churn(): Promise<void> {
 }
 
 function openSubscribers(): void {
-  const keysUsed = new Map<string, number>();
   for (let i = 0; i < spec.subscribers; i++) {
     const agency = spec.agencies[i % spec.agencies.length];
     // One in fifty watches the whole agency (every call and transfer of it); the others one client.
     const agencyWide = i % 50 === 0;
     const scope = agencyWide ? { agencyId: agency.agencyId } : { subAccountId: agency.subAccountIds[Math.floor(i / spec.agencies.length) % agency.subAccountIds.length] };
-    // Forty sockets a key: under the per-key cap, like a fleet of dashboards with their own keys.
-    const key = agency.adminKeys[Math.floor(i / spec.agencies.length / 40) % agency.adminKeys.length];
-    keysUsed.set(key, (keysUsed.get(key) ?? 0) + 1);
+    // A fleet of dashboards with keys of their own, each key under the per-key socket cap.
+    const key = agency.adminKeys[Math.floor(i / spec.agencies.length / SOCKETS_PER_KEY) % agency.adminKeys.length];
     const s: Subscriber = { stream: i % 2 === 0 ? 'balance' : 'usage', scope, key, generation: 0, connected: false, seen: new Set(), duplicated: 0, outOfOrder: 0, leaveAt: 0 };
     subscribers.push(s);
     setTimeout(() => open(s), (i / spec.subscribers) * 10_000);
@@ -349,8 +348,8 @@ async function runLoads(): Promise<void> {
   for (const s of subscribers) s.leaveAt = Infinity;
   const done: SoakLoadsDone = {
     type: 'loads-done',
-    transfers: { moved: Object.keys(transferIds).length, refused, retries: transferRetries, unresolved: pendingTransfers },
-    calls: { recorded: callsRecorded, retries: callRetries, unresolved: pendingCalls },
+    transfers: { moved: Object.keys(transferIds).length, refused, retries: retries.transfer, unresolved: unanswered.transfer },
+    calls: { recorded: callsRecorded, refused: callsRefused, retries: retries.usage, unresolved: unanswered.usage },
     transferIds,
   };
   process.send!(done);

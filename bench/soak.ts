@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { fmt, openBenchEnv, seedAgency, type BenchEnv } from './harness';
 import { LATEST_RESULTS, recordRow, recordedRows, writeRows, formatTable } from './results';
 import { injectFault, SOAK_FAULTS, type InjectedFault } from './soak-faults';
-import { streamKey, type SoakAgency, type SoakCheck, type SoakClientSpec, type SoakLoadsDone, type SoakWindow } from './soak-clients';
+import { SOCKETS_PER_KEY, streamKey, type SoakAgency, type SoakCheck, type SoakClientSpec, type SoakLoadsDone, type SoakWindow } from './soak-clients';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
 import { encodeSequence } from '../src/modules/events/outbox.entity';
 import { decodeId, toGlobalId } from '../src/shared/global-id';
@@ -29,7 +29,6 @@ const SUB_ACCOUNTS = num('SOAK_SUB_ACCOUNTS', 20);
 const AGENCIES = 2;
 /** Memory before this share of the run is warm-up (caches, pools, JIT), left out of the trend. */
 const WARM_UP_SHARE = 0.2;
-const SOCKETS_PER_KEY = 40;
 
 interface MemorySample {
   atSeconds: number;
@@ -58,7 +57,7 @@ async function expectedStreams(admin: Client, agencies: SoakAgency[]): Promise<R
   // The aliases shadow the columns: ORDER BY names the table, or it would sort text.
   const { rows } = await admin.query(
     `SELECT xid::text AS xid, id::text AS id, type, agency_id, sub_account_id FROM outbox_events
-     WHERE type IN ('USAGE_RECORDED', 'BALANCE_CHANGED') AND agency_id::text = ANY($1)
+     WHERE type IN ('USAGE_RECORDED', 'BALANCE_CHANGED') AND agency_id = ANY($1::uuid[])
      ORDER BY outbox_events.xid, outbox_events.id`,
     [agencies.map((a) => decodeId(a.agencyId, 'Agency')!)],
   );
@@ -89,13 +88,15 @@ function heapTrend(samples: MemorySample[]): { firstMb: number; lastMb: number; 
 
 function nextMessage<T extends { type: string }>(child: ChildProcess, type: T['type'], onOther?: (m: any) => void): Promise<T> {
   return new Promise((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`soak clients exited with ${code}`));
     const onMessage = (message: { type: string }) => {
       if (message.type !== type) return onOther?.(message);
       child.off('message', onMessage);
+      child.off('exit', onExit);
       resolve(message as T);
     };
     child.on('message', onMessage);
-    child.once('exit', (code) => reject(new Error(`soak clients exited with ${code}`)));
+    child.once('exit', onExit);
   });
 }
 
@@ -138,9 +139,10 @@ export async function run(): Promise<boolean> {
       memory.push({ atSeconds: at(), rssMb: rss / 2 ** 20, heapMb: heapUsed / 2 ** 20 });
     }, 2_000);
     let faultIndex = 0;
+    let injecting: Promise<void> = Promise.resolve();
     const injector = setInterval(() => {
       const fault = SOAK_FAULTS[faultIndex++ % SOAK_FAULTS.length];
-      injectFault(admin, database, fault).then(
+      injecting = injectFault(admin, database, fault).then(
         (terminated) => {
           faults.push({ atSeconds: at(), name: fault.name, terminated });
           console.log(`[soak ${at()} s] fault: terminated ${terminated} backend(s): ${fault.name}`);
@@ -156,13 +158,17 @@ export async function run(): Promise<boolean> {
     });
     clearInterval(injector);
     clearInterval(sampler);
+    await injecting; // a fault under way would otherwise cut the checks' connections
+
 
     // Invariants. The transfer keys: each answered key is exactly one ledger row, no row without an answer.
     const agencyUuids = agencies.map((a) => decodeId(a.agencyId, 'Agency')!);
-    const { rows: [keys] } = await admin.query(
-      `SELECT count(*)::int AS rows, count(DISTINCT idempotency_key)::int AS keys FROM ledger_transfers
-       WHERE kind = 'MINUTE_TRANSFER' AND idempotency_key LIKE $1`, [`soak-${runId}-t%`],
+    // Each key's row is the transfer its answer named (a retry answered with the first posting, not a second one).
+    const { rows: transferRows } = await admin.query(
+      `SELECT idempotency_key, id FROM ledger_transfers WHERE kind = 'MINUTE_TRANSFER' AND idempotency_key LIKE $1`, [`soak-${runId}-t%`],
     );
+    const keys = { rows: transferRows.length, keys: new Set(transferRows.map((r) => r.idempotency_key)).size };
+    const answeredAs = transferRows.filter((r) => decodeId(done.transferIds[r.idempotency_key] ?? '', 'Transfer') === r.id).length;
     const { rows: [calls] } = await admin.query(
       `SELECT count(*)::int AS calls FROM calls c JOIN sub_accounts s ON s.id = c.sub_account_id
        WHERE s.agency_id = ANY($1::uuid[]) AND c.external_call_id LIKE $2`, [agencyUuids, `soak-${runId}-c%`],
@@ -185,16 +191,18 @@ export async function run(): Promise<boolean> {
     const summary = {
       seconds: SECONDS, subscribers: SUBSCRIBERS, faults: faults.length,
       dashboard: totals('dashboard'), transfer: totals('transfer'), usage: totals('usage'),
-      transfers: { ...done.transfers, ledgerRows: keys.rows, ledgerKeys: keys.keys },
+      transfers: { ...done.transfers, ledgerRows: keys.rows, ledgerKeys: keys.keys, answeredAs },
       calls: { ...done.calls, stored: calls.calls },
       streams, ledger: { ok: ledger.ok, problems: ledger.problems.slice(0, 5) },
       memory: { rssMaxMb: Math.max(...memory.map((m) => m.rssMb)), heapTroughFirstMb: trend.firstMb, heapTroughLastMb: trend.lastMb, heapGrowth: trend.growth },
     };
-    const exactlyOnce = keys.rows === done.transfers.moved && keys.keys === keys.rows;
+    const exactlyOnce = keys.rows === done.transfers.moved && keys.keys === keys.rows && answeredAs === keys.rows;
     const checks: Array<[string, boolean]> = [
       ['ledger:verify', ledger.ok],
       ['every answered transfer key moved exactly once', exactlyOnce],
       ['every answered call recorded once', calls.calls === done.calls.recorded],
+      ['no transfer or call refused (funded wallets, fresh keys: a refusal is a bug)',
+        Object.keys(done.transfers.refused).length === 0 && Object.keys(done.calls.refused).length === 0],
       ['no request left unanswered', done.transfers.unresolved === 0 && done.calls.unresolved === 0],
       ['subscribers: 0 lost, 0 duplicated, 0 out of order, none behind', streams.lost + streams.duplicated + streams.outOfOrder + streams.behind === 0],
       ['heap after warm-up grows less than 20%', trend.growth < 0.2],
@@ -218,7 +226,7 @@ export async function run(): Promise<boolean> {
     console.log(`SOAK_RESULT ${JSON.stringify({ ok: checks.every(([, ok]) => ok), summary })}`);
     return checks.every(([, ok]) => ok);
   } finally {
-    child.send({ type: 'exit' });
+    if (child.connected) child.send({ type: 'exit' });
     await admin.end().catch(() => undefined);
     await env.close();
   }

@@ -6,6 +6,9 @@ const TRANSIENT_NETWORK = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 /** SQLSTATEs of a server that is starting or shutting down (57P03 cannot_connect_now, 57P01/02 shutdown, 53300 too many connections). */
 const TRANSIENT_SQLSTATE = new Set(['57P01', '57P02', '57P03', '53300']);
 
+/** TypeORM's errors for a query runner it released, which it does when the connection failed (below). */
+const RELEASED_RUNNER = new Set(['QueryRunnerProviderAlreadyReleasedError', 'QueryRunnerAlreadyReleasedError']);
+
 /** Whether an error of pg (or of a connection it lost) is worth a retry: no answer, or a server not ready. */
 export function isTransientConnectionError(error: unknown, depth = 0): boolean {
   if (error === null || typeof error !== 'object' || depth > 4) return false;
@@ -14,8 +17,9 @@ export function isTransientConnectionError(error: unknown, depth = 0): boolean {
   if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection ended/i.test(message)) return true;
   // TypeORM releases a transaction's query runner when its connection emits 'error' (a
   // terminated backend, a restart): the transaction's next query then throws this instead of
-  // the connection's error. Nothing of the transaction committed; found by `npm run soak`.
-  if ((error as { name?: unknown }).name === 'QueryRunnerProviderAlreadyReleasedError') return true;
+  // the connection's error (through the EntityManager; the runner's own methods throw the
+  // second name). Nothing of the transaction committed; found by `npm run soak`.
+  if (RELEASED_RUNNER.has(String((error as { name?: unknown }).name))) return true;
   // Wrapped on the way up: graphql-js (originalError; thrownValue for what is not an Error,
   // such as pg's connect failure), `cause`, an AggregateError's `errors` (a dual-stack connect).
   const wrapped = error as { originalError?: unknown; thrownValue?: unknown; cause?: unknown; errors?: unknown };
