@@ -18,6 +18,7 @@ import { AutoAllocation1765500000000 } from '../../migrations/1765500000000-Auto
 import { OutboxRetentionMark1765400000000 } from '../../migrations/1765400000000-OutboxRetentionMark';
 import { Payouts1765600000000 } from '../../migrations/1765600000000-Payouts';
 import { PaymentReversals1765700000000 } from '../../migrations/1765700000000-PaymentReversals';
+import { RecordingOrder1765800000000 } from '../../migrations/1765800000000-RecordingOrder';
 import { Payments1765300000000 } from '../../migrations/1765300000000-Payments';
 import { AutoRecharge1765300000001 } from '../../migrations/1765300000001-AutoRecharge';
 import { PlanEntity } from '../modules/plan/plan.entity';
@@ -39,6 +40,7 @@ export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, Ledg
   LedgerPostPriced1764800000000, OutboxByAgency1764900000000, PlanLegacy1765010000000, SubAccountActiveSince1765020000000,
   RateLimits1765100000000, CallsByRecordedAt1765200000000, HealthLevels1765210000000, Payments1765300000000,
   AutoRecharge1765300000001, OutboxRetentionMark1765400000000, AutoAllocation1765500000000, Payouts1765600000000, PaymentReversals1765700000000,
+  RecordingOrder1765800000000,
 ];
 
 /**

@@ -45,6 +45,11 @@ export class LedgerTransferEntity {
   @Column({ name: 'request_sha256', type: 'bytea', nullable: true, select: false }) requestSha256!: Buffer | null;
   @Column({ type: 'text', nullable: true }) memo!: string | null;
   @Column({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
+  /**
+   * Commit order within a wallet (migration RecordingOrder): drawn by the INSERT under the
+   * wallet's lock. Lists page by it; never read into the entity.
+   */
+  @Column({ type: 'bigint', insert: false, update: false, select: false }) seq!: string;
 
   /** Lets the Node interface resolve this row's GraphQL type. */
   get __typename(): 'Transfer' {

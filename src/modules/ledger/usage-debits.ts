@@ -18,9 +18,8 @@ import { systemAccount } from './ledger.service';
  * is written.
  *
  * The caller must hold the wallets' locks (`lockWalletAccounts`) before the UPDATE: a
- * multi-row UPDATE takes its row locks in no particular order. Ingestion inserts the
- * transfer rows before taking them, so the locks are held for the UPDATE, the events and
- * the commit only.
+ * multi-row UPDATE takes its row locks in no particular order. Ingestion takes them before
+ * it inserts the calls and these rows, whose `seq` (commit order) must be drawn under them.
  */
 export interface UsageDebit {
   /** Chosen by the caller, who stores it on the call row. */
@@ -47,9 +46,10 @@ export async function lockWalletAccounts(em: EntityManager, walletIds: string[])
 }
 
 /**
- * Inserts the USAGE transfer rows (and checks their amounts). Needs no wallet lock: the
- * rows are new and only the stored balances are shared, which `applyUsageDebits` then
- * writes. Until both ran in the same transaction, nothing of it is visible.
+ * Inserts the USAGE transfer rows (and checks their amounts). The caller holds the wallets'
+ * locks (`lockWalletAccounts`): each row's `seq` is drawn here, and only under the lock is
+ * seq order the wallet's commit order. Until `applyUsageDebits` ran in the same
+ * transaction, nothing of it is visible.
  */
 export async function insertUsageTransfers(em: EntityManager, debits: UsageDebit[]): Promise<void> {
   if (debits.length === 0) return;

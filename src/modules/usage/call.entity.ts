@@ -28,6 +28,11 @@ export class CallEntity {
   @Column({ name: 'transfer_id', type: 'uuid', nullable: true }) transferId!: string | null;
   @Column({ name: 'request_sha256', type: 'bytea', select: false }) requestSha256!: Buffer;
   @Column({ name: 'recorded_at', type: 'timestamptz' }) recordedAt!: Date;
+  /**
+   * Commit order within a sub-account (migration RecordingOrder): drawn by the INSERT under
+   * the wallet's lock. `calls(order: RECORDED)` pages by it; never read into the entity.
+   */
+  @Column({ type: 'bigint', insert: false, update: false, select: false }) seq!: string;
 
   /** Lets the Node interface resolve this row's GraphQL type. */
   get __typename(): 'Call' {

@@ -1,8 +1,20 @@
 import type { DataSource } from 'typeorm';
 import { CallEntity, callColumns, toCallEntity, type CallStatus } from './call.entity';
 
-/** Which of a sub-account's calls a page holds: newest first by (started_at, id), below `before` when set. */
+/**
+ * The two orders of a sub-account's calls, newest first:
+ * - STARTED_AT: by (started_at, id), the voice platform's clock: a call pushed late lands
+ *   among older ones, so a reader polling the top for new calls can miss it;
+ * - RECORDED: by `seq`, commit order within the sub-account (drawn under the wallet's lock):
+ *   a call never lands behind a row already served, so polling the top until the last call
+ *   seen is gap-free (docs/faults.md, "Late commits and keyset paging").
+ */
+export const CALL_ORDERS = ['STARTED_AT', 'RECORDED'] as const;
+export type CallOrder = (typeof CALL_ORDERS)[number];
+
+/** Which of a sub-account's calls a page holds, newest first in `order`, below `before` when set. */
 export interface CallFilter {
+  order: CallOrder;
   range?: { from: Date; to: Date };
   status?: CallStatus;
   /** A scenario's row id (a scenario of another sub-account simply matches nothing). */
@@ -16,7 +28,7 @@ export interface CallFilter {
 /** The same filter written the same way: the key that groups sub-accounts into one statement. */
 export const callFilterKey = (filter: CallFilter): string =>
   JSON.stringify([
-    filter.range?.from.toISOString() ?? null, filter.range?.to.toISOString() ?? null, filter.status ?? null, filter.scenarioId ?? null,
+    filter.order, filter.range?.from.toISOString() ?? null, filter.range?.to.toISOString() ?? null, filter.status ?? null, filter.scenarioId ?? null,
     filter.before?.startedAt.toISOString() ?? null, filter.before?.id ?? null, filter.take,
   ]);
 
@@ -28,8 +40,10 @@ export class CallRepository {
    * The newest calls of each sub-account that pass the filter, `take` at most each, in one
    * statement for all of them: a page of 50 sub-accounts that each show their calls costs
    * one round trip, not 50. Each sub-account's part is an index range scan of
-   * (sub_account_id, started_at DESC, id DESC) that stops after `take` rows. Only the
-   * conditions the filter has are written, so every plan can use the index's bounds.
+   * (sub_account_id, started_at DESC, id DESC), or (sub_account_id, seq DESC) in recording
+   * order, that stops after `take` rows. Only the conditions the filter has are written, so
+   * every plan can use the index's bounds. In recording order the cursor's id names the row
+   * to continue below; a call of another sub-account matches nothing (an empty page).
    */
   async newestOf(subAccountIds: readonly string[], filter: CallFilter): Promise<Map<string, CallEntity[]>> {
     const params: unknown[] = [[...subAccountIds]];
@@ -38,13 +52,18 @@ export class CallRepository {
     if (filter.range) conditions.push(`c.started_at >= ${param(filter.range.from)} AND c.started_at < ${param(filter.range.to)}`);
     if (filter.status) conditions.push(`c.status = ${param(filter.status)}`);
     if (filter.scenarioId) conditions.push(`c.scenario_id = ${param(filter.scenarioId)}::uuid`);
-    if (filter.before) conditions.push(`(c.started_at, c.id) < (${param(filter.before.startedAt)}::timestamptz, ${param(filter.before.id)}::uuid)`);
+    if (filter.before && filter.order === 'RECORDED') {
+      conditions.push(`c.seq < (SELECT b.seq FROM calls b WHERE b.id = ${param(filter.before.id)}::uuid AND b.sub_account_id = s.id)`);
+    } else if (filter.before) {
+      conditions.push(`(c.started_at, c.id) < (${param(filter.before.startedAt)}::timestamptz, ${param(filter.before.id)}::uuid)`);
+    }
+    const order = filter.order === 'RECORDED' ? 'c.seq DESC' : 'c.started_at DESC, c.id DESC';
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
       `SELECT ${callColumns('c')}
          FROM unnest($1::uuid[]) AS s(id)
          CROSS JOIN LATERAL (
            SELECT * FROM calls c WHERE ${conditions.join(' AND ')}
-            ORDER BY c.started_at DESC, c.id DESC LIMIT ${param(filter.take)}
+            ORDER BY ${order} LIMIT ${param(filter.take)}
          ) c`,
       params,
     );

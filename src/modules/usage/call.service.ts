@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination';
 import type { PageInfo } from '../../graphql/common.types';
 import { decodeId } from '../../shared/global-id';
 import type { CallEntity, CallStatus } from './call.entity';
-import { CallRepository, type CallFilter } from './call.repository';
+import { CallRepository, type CallFilter, type CallOrder } from './call.repository';
 
 export interface CallListArgs {
   first?: number | null;
@@ -11,6 +11,7 @@ export interface CallListArgs {
   range?: { from: Date; to: Date };
   status?: CallStatus | null;
   scenarioId?: string | null;
+  order?: CallOrder | null;
 }
 
 export interface CallPage {
@@ -21,7 +22,7 @@ export interface CallPage {
 /** Loads the calls of one sub-account that a filter names (the request's batching loader, or the repository directly). */
 export type LoadCalls = (subAccountId: string, filter: CallFilter) => Promise<CallEntity[]>;
 
-/** Calls of one sub-account, newest first by start instant. The caller has authorized the sub-account. */
+/** Calls of one sub-account, newest first (by start instant, or in recording order). The caller has authorized the sub-account. */
 export class CallService {
   private readonly repository: CallRepository;
 
@@ -30,7 +31,8 @@ export class CallService {
   }
 
   /**
-   * Keyset pages over (started_at, id) descending, served by the index of the same shape.
+   * Keyset pages over (started_at, id) descending, or `seq` descending in recording order,
+   * each served by the index of the same shape.
    * A scenario id that is not a scenario of this sub-account simply matches no call.
    * `load` is the request's loader when the field is resolved on many sub-accounts at once
    * (one statement for the lot); alone, the repository.
@@ -45,6 +47,7 @@ export class CallService {
     const scenarioId = args.scenarioId == null ? undefined : decodeId(args.scenarioId, 'Scenario') ?? null;
     if (scenarioId === null) return { edges: [], pageInfo: emptyPageInfo(after !== undefined) };
     const rows = await load(subAccountId, {
+      order: args.order ?? 'STARTED_AT',
       range: args.range,
       status: args.status ?? undefined,
       scenarioId,

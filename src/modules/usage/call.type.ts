@@ -5,9 +5,23 @@ import { MaxItems } from '../../graphql/list-size';
 import { WalletType } from '../wallet/wallet.type';
 import { CALL_STATUSES, type CallStatus } from './call.entity';
 import { MAX_CALLS_PER_BATCH } from './call-input';
+import { CALL_ORDERS, type CallOrder } from './call.repository';
 
 export const CallStatusEnum = Object.fromEntries(CALL_STATUSES.map((s) => [s, s])) as { [K in CallStatus]: K };
 registerEnumType(CallStatusEnum, { name: 'CallStatus', description: 'How a call ended.' });
+
+export const CallOrderEnum = Object.fromEntries(CALL_ORDERS.map((o) => [o, o])) as { [K in CallOrder]: K };
+registerEnumType(CallOrderEnum, {
+  name: 'CallOrder',
+  description: 'The order of a sub-account\'s calls, newest first.',
+  valuesConfig: {
+    STARTED_AT: { description: "By start instant (the voice platform's clock). A call pushed late lands among older ones." },
+    RECORDED: {
+      description:
+        'By when the API recorded it (commit order). A call never lands behind one already served: poll the first page until the last call you saw to miss none.',
+    },
+  },
+});
 
 @ObjectType('Call', { implements: Node, description: 'One finished call, with the cost debited from its wallet.' })
 export class CallType extends Node {

@@ -8,7 +8,8 @@ import { ALL_TIME } from '../reporting/range-plan';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { CallStatus } from './call.entity';
-import { CallConnection, CallStatusEnum } from './call.type';
+import { CallConnection, CallOrderEnum, CallStatusEnum } from './call.type';
+import type { CallOrder } from './call.repository';
 import type { CallPage } from './call.service';
 import type { ScenarioEntity } from './scenario.entity';
 import { ScenarioType } from './scenario.type';
@@ -20,11 +21,13 @@ class CallListArgs extends PageArgs {
   @Field(() => DateRangeInput, { nullable: true, description: 'Calls that started in [from, to)' }) range?: DateRangeInput | null;
   @Field(() => CallStatusEnum, { nullable: true }) status?: CallStatus | null;
   @Field(() => ID, { nullable: true }) @MaxLength(200) scenarioId?: string | null;
+  @Field(() => CallOrderEnum, { defaultValue: 'STARTED_AT', description: 'STARTED_AT (the default) or RECORDED: see CallOrder' })
+  order!: CallOrder;
 }
 
 @Resolver(() => SubAccountType)
 export class SubAccountCallsResolver {
-  @FieldResolver(() => CallConnection, { description: 'Newest first (by start instant)' })
+  @FieldResolver(() => CallConnection, { description: 'Newest first: by start instant, or in recording order (`order: RECORDED`)' })
   async calls(
     @Root() sub: SubAccountEntity,
     @Args() args: CallListArgs,

@@ -138,16 +138,22 @@ export class UsageIngestService {
    * Inserts the calls that are new, with their debits and rollups; returns the inserted ones.
    *
    * Row locks are taken class by class, each class in one fixed order, the same in every
-   * request: the call keys (sorted), the rollup rows (sorted), then the wallets (id order).
-   * So concurrent requests can wait for each other but never deadlock, and the wallets —
-   * the rows every request and every minute transfer shares — are locked last, for the
-   * balance UPDATE, the events and the commit only, not while calls and transfers are
-   * being inserted.
+   * request: the wallets (id order, as every ledger writer takes them), the call keys
+   * (sorted), then the rollup rows (sorted). So concurrent requests can wait for each other
+   * but never deadlock.
+   *
+   * The wallets are locked before anything is inserted because the calls' and transfers'
+   * `seq` (their commit order, which `calls(order: RECORDED)` and `Wallet.transfers` page
+   * by) is drawn by the INSERT: under the wallet's lock, the next writer of a wallet draws
+   * only after this transaction committed (docs/faults.md, "Late commits"). Requests for
+   * the same sub-account already serialized on its rollup row; the transfers bench
+   * measured the cost for minute transfers beside ingestion (docs/benchmarks.md).
    */
   private async insertNew(em: EntityManager, candidates: Candidate[]): Promise<Map<Candidate, CallEntity>> {
     const inserted = new Map<Candidate, CallEntity>();
     if (candidates.length === 0) return inserted;
     const ordered = [...candidates].sort((a, b) => compareKeys(a.key, b.key));
+    await lockWalletAccounts(em, unique(ordered.map((c) => c.sub.walletId)));
     const rows = await insertCalls(em, ordered.map(toCallToInsert));
     const byId = new Map(ordered.map((c) => [c.callId, c]));
     for (const row of rows) {
@@ -167,7 +173,6 @@ export class UsageIngestService {
       }));
     await insertUsageTransfers(em, debits);
     await addToRollups(em, rollupIncrements(recorded));
-    await lockWalletAccounts(em, unique(debits.map((d) => d.walletId)));
     await applyUsageDebits(em, debits);
     // BALANCE_CHANGED / USAGE_RECORDED (and crossings) in the same transaction as the debits.
     await writeUsageDebitEvents(em, debits);

@@ -110,8 +110,18 @@ export class WalletService {
     if (args.kind) query.andWhere('t.kind = :kind', { kind: args.kind });
     if (args.range) query.andWhere('t.created_at >= :from AND t.created_at < :to', args.range);
     const totalCount = await query.clone().getCount();
-    if (after) query.andWhere('(t.created_at, t.id) < (:createdAt, :id)', after);
-    const rows = await query.orderBy('t.created_at', 'DESC').addOrderBy('t.id', 'DESC').take(limit + 1).getMany();
+    // Commit order (seq), not created_at: a transfer that waited on a lock commits dated
+    // before rows already served, and would land behind a cursor (docs/faults.md, "Late
+    // commits"). The cursor keeps its format; its id names the row to continue below. A
+    // cursor of a row that is not this wallet's matches no row: an empty page.
+    if (after) {
+      query.andWhere(
+        `t.seq < (SELECT c.seq FROM ledger_transfers c
+                   WHERE c.id = :afterId AND (c.debit_account_id = :walletId OR c.credit_account_id = :walletId))`,
+        { afterId: after.id },
+      );
+    }
+    const rows = await query.orderBy('t.seq', 'DESC').take(limit + 1).getMany();
     return toPage(rows, limit, totalCount, after !== undefined);
   }
 }
