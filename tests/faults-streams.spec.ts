@@ -1,8 +1,10 @@
+import WebSocket from 'ws';
 import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { createAgency, rawId } from './helpers/fixtures';
 import { subscribe, wsClient } from './helpers/ws';
+import { until } from './helpers/until';
 import { encodeSequence } from '../src/modules/events/outbox.entity';
-import { MAX_QUEUED } from '../src/modules/events/event-hub';
+import { MAX_QUEUED, POLL_PAGE } from '../src/modules/events/event-hub';
 import { deleteExpiredEvents } from '../src/modules/events/retention';
 
 /**
@@ -32,12 +34,83 @@ describe('live streams under pressure', () => {
   });
   afterAll(() => app.close());
 
-  it('should end a subscriber that falls behind with RESUME_REQUIRED, and resume it without a gap', async () => {
+  it('should end a subscriber that stops reading with RESUME_REQUIRED, and resume it without a gap', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    // A raw graphql-transport-ws socket whose reading the test pauses: the server's sends then
+    // stop completing once the TCP buffers are full, graphql-ws stops pulling the stream, and
+    // its queue grows (a subscriber that reads, however fast the rows arrive, is never ended:
+    // the hub reads and fans out POLL_PAGE rows at a time).
+    const socket = new WebSocket(app.wsUrl, 'graphql-transport-ws');
+    const messages: Array<{ type: string; payload?: any }> = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data))));
+    await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+    socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${app.platformKey}` } }));
+    await until(async () => messages.length, (n) => n > 0, 10_000, 10);
+    expect(messages[0].type).toBe('connection_ack');
+    socket.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: STREAM, variables: { a: agencyId } } }));
+    const nextSequences = () => messages.filter((m) => m.type === 'next' && m.payload.data).map((m) => m.payload.data.walletBalanceChanged.sequence as string);
+    // Live once an event reaches it: rows committed before it started are history, not sent.
+    const probes: string[] = [];
+    while (nextSequences().length === 0) {
+      probes.push(...(await burst(app, agencyId, primaryId, 1)));
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const live = probes.filter((sequence) => sequence >= nextSequences()[0]);
+    await until(async () => nextSequences().length, (n) => n >= live.length, 10_000, 10);
+
+    socket.pause();
+    const streams = app.server.events.subscriberCount;
+    const sent: string[] = [];
+    // Bursts until the server has ended the stream (it leaves the hub at once), 300,000 rows at most.
+    for (let i = 0; i < 60 && app.server.events.subscriberCount === streams; i++) {
+      sent.push(...(await burst(app, agencyId, primaryId, 5_000)));
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(app.server.events.subscriberCount).toBe(streams - 1);
+    console.log(`a paused subscriber was ended after ${sent.length} rows`);
+    socket.resume();
+    // The end is a `next` carrying the error, then `complete` (tests/helpers/ws.ts reads both forms).
+    await until(async () => messages.at(-1)?.type, (type) => type === 'complete', 60_000, 20);
+    const ended = messages.find((m) => m.type === 'next' && m.payload.errors);
+    const error = ended!.payload.errors[0] as { extensions: Record<string, unknown> };
+    expect(error.extensions).toMatchObject({ code: 'RESUME_REQUIRED', retryable: true });
+    const received = nextSequences();
+    // Every event before the error arrived; the sequence to resume after is the last of them.
+    expect(error.extensions.resumeAfterSequence).toBe(received[received.length - 1]);
+    expect(received.length).toBeLessThan(sent.length + live.length);
+    expect(received).toEqual([...live, ...sent].slice(0, received.length));
+    socket.close();
+
+    // The rest: a resume from memory offers the kept rows at once, so more than 10,000 of them
+    // arrive in RESUME_REQUIRED steps, each resumed from the sequence its error names.
+    const client = wsClient(app.wsUrl, app.platformKey);
+    try {
+      let after = error.extensions.resumeAfterSequence as string;
+      const all = [...received];
+      for (let step = 0; all.length < live.length + sent.length; step++) {
+        expect(step).toBeLessThan(40);
+        const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after });
+        await resumed.waitFor(Math.min(MAX_QUEUED, live.length + sent.length - all.length), 60_000);
+        if (resumed.errors.length > 0) {
+          await resumed.done;
+          expect(resumed.errors[0].extensions).toMatchObject({ code: 'RESUME_REQUIRED' });
+        }
+        all.push(...resumed.events.map((e) => e.walletBalanceChanged.sequence));
+        resumed.stop();
+        after = all[all.length - 1];
+        if (resumed.errors.length > 0) expect((resumed.errors[0] as { extensions: Record<string, unknown> }).extensions.resumeAfterSequence).toBe(after);
+      }
+      expect(all).toEqual([...live, ...sent]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should fan out a burst larger than a stream may queue to a subscriber that keeps reading, in pages, without ending it', async () => {
     const { agencyId, primaryId } = await createAgency(app);
     const client = wsClient(app.wsUrl, app.platformKey);
     try {
       const first = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId });
-      // Live once an event reaches it: rows committed before it started are history, not sent.
       const probes: string[] = [];
       while (first.events.length === 0) {
         probes.push(...(await burst(app, agencyId, primaryId, 1)));
@@ -45,60 +118,33 @@ describe('live streams under pressure', () => {
       }
       const live = probes.filter((sequence) => sequence >= first.events[0].walletBalanceChanged.sequence);
       await first.waitFor(live.length);
-      // More rows than a stream may queue, all read by one poll and offered at once.
+      const pollsBefore = app.server.events.polls;
+      // One transaction, so one read: before pages, all 10,050 were offered at once and ended the stream.
       const sent = await burst(app, agencyId, primaryId, MAX_QUEUED + 50);
-      await first.done;
-      expect(first.errors).toHaveLength(1);
-      const ended = first.errors[0] as { extensions: Record<string, unknown> };
-      expect(ended.extensions).toMatchObject({ code: 'RESUME_REQUIRED', retryable: true });
-      const received = first.events.map((e) => e.walletBalanceChanged.sequence);
-      // The sequence to resume after is the last one delivered before the error.
-      expect(ended.extensions.resumeAfterSequence).toBe(received[received.length - 1]);
-      expect(received.length).toBeLessThan(sent.length + live.length);
-
-      const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, {
-        a: agencyId, after: ended.extensions.resumeAfterSequence,
-      });
-      const rest = await resumed.waitFor(sent.length + live.length - received.length, 60_000);
-      const all = [...received, ...rest.map((e) => e.walletBalanceChanged.sequence)];
-      expect(all).toEqual([...live, ...sent]);
-      expect(resumed.errors).toEqual([]);
-      resumed.stop();
+      await first.waitFor(live.length + sent.length, 60_000);
+      expect(first.errors).toEqual([]);
+      expect(first.events.map((e) => e.walletBalanceChanged.sequence)).toEqual([...live, ...sent]);
+      expect(app.server.events.polls - pollsBefore).toBeGreaterThanOrEqual(Math.ceil(sent.length / POLL_PAGE));
+      first.stop();
     } finally {
       await client.dispose();
     }
   });
 
-  it('should deliver a backlog longer than a stream may queue in RESUME_REQUIRED steps, without a gap or a repeat', async () => {
+  it('should replay a backlog longer than a stream may queue from the table at the subscriber\'s pace, in one stream', async () => {
     const { agencyId, primaryId } = await createAgency(app);
     const [start] = await burst(app, agencyId, primaryId, 1);
-    // More than the kept rows hold (20,000): the resume reads the table, 500 rows a page.
-    const backlog = await burst(app, agencyId, primaryId, 2 * MAX_QUEUED + 5_000);
+    // More than the kept rows can hold (20,000, up to 30,000 before a trim): the resume reads the
+    // table, 500 rows a page, each page once the subscriber has taken the one before (it used to
+    // end with RESUME_REQUIRED).
+    const backlog = await burst(app, agencyId, primaryId, 4 * MAX_QUEUED);
     const client = wsClient(app.wsUrl, app.platformKey);
     try {
-      const received: string[] = [];
-      let after = start;
-      let steps = 0;
-      while (received.length < backlog.length) {
-        steps += 1;
-        const stream = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after });
-        const wanted = Math.min(MAX_QUEUED, backlog.length - received.length);
-        await stream.waitFor(wanted, 60_000);
-        // Either the stream ended (RESUME_REQUIRED, with where to resume) or it is live and caught up.
-        if (stream.errors.length > 0) {
-          await stream.done;
-          expect(stream.errors).toHaveLength(1);
-          expect(stream.errors[0].extensions).toMatchObject({ code: 'RESUME_REQUIRED' });
-        }
-        received.push(...stream.events.map((e) => e.walletBalanceChanged.sequence));
-        stream.stop();
-        after = received[received.length - 1];
-        if (stream.errors.length > 0) {
-          expect((stream.errors[0] as { extensions: Record<string, unknown> }).extensions.resumeAfterSequence).toBe(after);
-        }
-        expect(steps).toBeLessThan(20);
-      }
-      expect(received).toEqual(backlog);
+      const stream = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: start });
+      await stream.waitFor(backlog.length, 60_000);
+      expect(stream.errors).toEqual([]);
+      expect(stream.events.map((e) => e.walletBalanceChanged.sequence)).toEqual(backlog);
+      stream.stop();
     } finally {
       await client.dispose();
     }

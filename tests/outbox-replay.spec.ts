@@ -39,7 +39,8 @@ describe('replaying a scope from the outbox table', () => {
     await insert(quiet, 1);
     await app.dataSource.query('ANALYZE outbox_events');
     const [{ frontier }] = await app.dataSource.query(`SELECT (pg_current_xact_id()::text::bigint + 1)::text AS frontier`);
-    const params = ['0', '-1', frontier, quiet, null, ['USAGE_RECORDED']];
+    // The cursor (0, -1), the read position (frontier, -1), the agency, no sub-account, the types.
+    const params = ['0', '-1', frontier, quiet, null, ['USAGE_RECORDED'], '-1'];
 
     const rows: Array<{ agency_id: string; id: string }> = await app.dataSource.query(REPLAY_FROM_TABLE, params);
     expect(rows.map((row) => row.agency_id)).toEqual([quiet, quiet, quiet]);

@@ -4,11 +4,12 @@ import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
 import { canManageAgency, canReadSubAccount } from '../auth/access';
-import { ForbiddenError, ResumeRequiredError, ResumeTooOldError, UnauthenticatedError } from '../../graphql/errors';
+import { ForbiddenError, ResumeRequiredError, ResumeTooOldError, ServiceUnavailableError, UnauthenticatedError } from '../../graphql/errors';
 import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
 import { RETENTION_MARK, toCursor } from './retention';
 import { EventType } from './outbox-writer';
 import { KeptRows } from './kept-rows';
+import { ReplayTurns } from './replay-turns';
 
 export const OUTBOX_CHANNEL = 'outbox_events';
 
@@ -41,14 +42,21 @@ export interface RevocationListener {
  */
 export const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
+const REPLAY_CONNECTIONS = 2;
 /**
- * One page of a scope's rows after a cursor, below a frontier: $1/$2 the cursor (xid, id), $3
- * the frontier, $4 the agency, $5 the sub-account or null, $6 the event types. A range of the
+ * Rows one live poll reads at most. After a long outage (or a bulk import) the rows since the
+ * frontier are read in pages of this many, back to back, each fanned out before the next is
+ * read: the hub never holds more than one page in flight, and subscribers drain between pages.
+ */
+export const POLL_PAGE = 1_000;
+/**
+ * One page of a scope's rows after a cursor, up to the hub's read position: $1/$2 the cursor
+ * (xid, id), $3/$7 the read position, $4 the agency, $5 the sub-account or null, $6 the event types. A range of the
  * agency's entries in outbox_events_agency_idx (migration OutboxByAgency), not a walk of every
  * agency's rows since the cursor.
  */
 export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
-  WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND xid < $3::xid8
+  WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $7::bigint)
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
 /** Backoff of the LISTEN connection's reconnects. */
@@ -61,10 +69,12 @@ const RECENT_ROWS = 20_000;
  * One per process: reads each committed outbox row once and fans it out to this
  * process's subscribers.
  *
- * Reading: `frontier` is an xid such that every row with a smaller xid has been read. A
- * poll takes x = pg_snapshot_xmin(pg_current_snapshot()) (every transaction below it has
- * ended, and none can start below it), reads the rows with frontier <= xid < x in (xid,
- * id) order and moves the frontier to x. No row can appear behind the frontier later.
+ * Reading: `readTo` is a cursor such that every row at or below it has been read. A poll
+ * takes x = pg_snapshot_xmin(pg_current_snapshot()) (every transaction below it has ended,
+ * and none can start below it), reads the rows above readTo with xid < x in (xid, id) order
+ * and moves readTo to (x, -1). No row can appear at or below readTo later. At most
+ * POLL_PAGE rows are read at once: a full page moves readTo to its last row and keeps x as
+ * `pageBound`, and the next poll, at once, reads on below the same bound.
  *
  * Waking: a poll runs (coalesced, one at a time) when this process commits a transaction
  * (TypeORM after-commit hook), when the one LISTEN connection hears a NOTIFY from another
@@ -75,7 +85,9 @@ const RECENT_ROWS = 20_000;
  * burst of commits costs a few polls, not one per commit (bench `notify`).
  */
 export class EventHub {
-  private frontier = 0n;
+  private readTo: Cursor = { xid: 0n, id: -1n };
+  /** The snapshot xmin of a read that stopped at a full page: the next poll reads on below it. */
+  private pageBound: bigint | undefined;
   private readonly streams = new Set<EventStream>();
   /** The same streams by their scope's agency: a row is offered to its agency's streams only. */
   private readonly streamsByAgency = new Map<string, Set<EventStream>>();
@@ -93,7 +105,7 @@ export class EventHub {
    * The rows read last (see KeptRows): a stream resuming from a cursor they cover (a
    * reconnect storm: everyone resumes from a few seconds ago) replays from here,
    * synchronously, and shares the row objects (and so the per-event execution) with the
-   * live streams. Reset at start, once the frontier is known.
+   * live streams. Reset at start, once the read position is known.
    */
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
@@ -131,6 +143,8 @@ export class EventHub {
    * events by minutes).
    */
   private readonly replayPool: Pool;
+  /** Table replays' pages, agency by agency in turn, as many at once as the replay pool has connections. */
+  private readonly replayTurns = new ReplayTurns(REPLAY_CONNECTIONS);
   /** A backfill is running (resumes arriving meanwhile wait for the next one). */
   private backfilling = false;
   private backfillWaiters: Array<{ after: Cursor; resolve: () => void }> = [];
@@ -146,7 +160,7 @@ export class EventHub {
     this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
     this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
-    this.replayPool = new Pool({ connectionString: url, max: 2, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
+    this.replayPool = new Pool({ connectionString: url, max: REPLAY_CONNECTIONS, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
     this.replayPool.on('error', (error) => logger.warn('event replay pool connection error', { message: error.message }));
   }
 
@@ -183,8 +197,8 @@ export class EventHub {
     }, options.recentRows ?? RECENT_ROWS);
     hub.onFanOut = options.onFanOut;
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
-    hub.frontier = BigInt(xmin);
-    hub.kept.reset({ xid: hub.frontier, id: -1n });
+    hub.readTo = { xid: BigInt(xmin), id: -1n };
+    hub.kept.reset(hub.readTo);
     dataSource.subscribers.push({ afterTransactionCommit: () => hub.afterLocalCommit() });
     await hub.connectListener();
     hub.timer = setInterval(() => hub.wake(), hub.pollMs);
@@ -257,12 +271,14 @@ export class EventHub {
     this.polling = (async () => {
       try {
         do {
-          await this.spaced(this.lastPollAt + this.spacing.pollMs);
+          // A page of a longer read goes on at once; a new read waits for the spacing.
+          if (this.pageBound === undefined) await this.spaced(this.lastPollAt + this.spacing.pollMs);
+          else await new Promise((resolve) => setImmediate(resolve));
           if (this.stopped) break;
           this.pollAgain = false; // wakes until now are served by this poll
           this.lastPollAt = Date.now();
           await this.poll();
-        } while (this.pollAgain && !this.stopped);
+        } while ((this.pollAgain || this.pageBound !== undefined) && !this.stopped);
       } catch (error) {
         if (!this.stopped) this.logger.warn('outbox poll failed', { message: (error as Error).message });
       } finally {
@@ -278,17 +294,18 @@ export class EventHub {
 
   private async poll(): Promise<void> {
     // A process without subscribers (an API-only replica, a quiet one) only moves its
-    // frontier: nobody needs the rows, and a later resume replays them from the table.
+    // read position: nobody needs the rows, and a later resume replays them from the table.
     // Sockets authenticated by key (with or without subscriptions) still need the revocations:
     // only those rows are read then, a range of the primary key like the full poll.
     const withRows = this.streams.size > 0;
     if (!withRows) {
+      // Revocations are rare rows (one per revoked key): not paged.
       const raw = this.watchingRevocations
         ? await this.query(
             `SELECT s.up_to::text AS xmin, e.ref_id::text AS ref_id FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS up_to) s
-               LEFT JOIN LATERAL (SELECT ref_id FROM outbox_events WHERE outbox_events.xid >= $1::xid8
+               LEFT JOIN LATERAL (SELECT ref_id FROM outbox_events WHERE (outbox_events.xid, outbox_events.id) > ($1::xid8, $2::bigint)
                                    AND outbox_events.xid < s.up_to AND type = '${EventType.API_KEY_REVOKED}') e ON true`,
-            [this.frontier.toString()],
+            [this.readTo.xid.toString(), this.readTo.id.toString()],
           )
         : await this.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
       const upTo = BigInt(raw[0].xmin);
@@ -296,30 +313,41 @@ export class EventHub {
         this.pollAgain = true; // a stream registered meanwhile expects these rows live (revocations included)
         return;
       }
-      if (upTo <= this.frontier) return;
-      this.frontier = upTo;
-      this.kept.reset({ xid: upTo, id: -1n });
+      if (upTo <= this.readTo.xid) return;
+      this.readTo = { xid: upTo, id: -1n };
+      this.pageBound = undefined;
+      this.kept.reset(this.readTo);
       this.announceRevocations(raw.flatMap((row) => (row.ref_id ? [row.ref_id as string] : [])));
       return;
     }
     // One statement: the rows below this statement's own snapshot xmin (pg_current_snapshot()
     // is the statement's snapshot, so every transaction below its xmin has ended and its
-    // committed rows are visible to the same scan). One row with null columns when none.
+    // committed rows are visible to the same scan), or below the bound of the read a full
+    // page interrupted; a range of the primary key (xid, id), POLL_PAGE rows at most. One row
+    // with null columns when none.
     const raw = await this.query(
-      `SELECT s.up_to::text AS up_to, e.* FROM (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS up_to) s
+      `SELECT s.up_to::text AS up_to, e.* FROM (SELECT coalesce($3::xid8, pg_snapshot_xmin(pg_current_snapshot())) AS up_to) s
          LEFT JOIN LATERAL (SELECT ${OUTBOX_COLUMNS} FROM outbox_events
-                             WHERE outbox_events.xid >= $1::xid8 AND outbox_events.xid < s.up_to) e ON true`,
-      [this.frontier.toString()],
+                             WHERE (outbox_events.xid, outbox_events.id) > ($1::xid8, $2::bigint) AND outbox_events.xid < s.up_to
+                             ORDER BY outbox_events.xid, outbox_events.id LIMIT ${POLL_PAGE}) e ON true`,
+      [this.readTo.xid.toString(), this.readTo.id.toString(), this.pageBound?.toString() ?? null],
     );
     const upTo = BigInt(raw[0].up_to);
-    if (upTo <= this.frontier) return;
+    if (upTo <= this.readTo.xid) return;
     const found = raw[0].id === null ? [] : raw;
     // From here to the end of the fan-out nothing awaits: a stream that registers reads either the
-    // old frontier (and gets these rows live) or the new one (and replays them from memory or the table).
-    this.frontier = upTo;
-    if (found.length === 0) return;
-    this.polls += 1;
+    // old position (and gets these rows live) or the new one (and replays them from memory or the table).
     const rows = found.map(toOutboxRow).sort(compareCursor);
+    if (rows.length === POLL_PAGE) {
+      const last = rows[rows.length - 1];
+      this.readTo = { xid: last.xid, id: last.id };
+      this.pageBound = upTo;
+    } else {
+      this.readTo = { xid: upTo, id: -1n };
+      this.pageBound = undefined;
+    }
+    if (rows.length === 0) return;
+    this.polls += 1;
     this.kept.append(rows);
     // One pass, without yielding to the event loop between streams: yielding every 500 streams
     // (tried, bench `live`) made reconnect storms two to four times slower, not faster.
@@ -364,7 +392,7 @@ export class EventHub {
 
   /**
    * Opens a stream: registers it (so live rows are kept from now on), then replays the
-   * rows after `after` below the frontier from the table, then hands over to live rows;
+   * rows after `after` up to the read position from the table, then hands over to live rows;
    * a row both replayed and kept live is delivered once (its cursor is not above the last one).
    */
   async open(scope: StreamScope, viewer: Viewer, after: Cursor | undefined): Promise<EventStream> {
@@ -373,13 +401,13 @@ export class EventHub {
     const ofAgency = this.streamsByAgency.get(scope.agencyId);
     if (ofAgency) ofAgency.add(stream);
     else this.streamsByAgency.set(scope.agencyId, new Set([stream]));
-    const target = this.frontier;
+    const target = this.readTo;
     if (!after) {
       // "From now": the rows of transactions that had committed when the subscription started
       // (visible in a snapshot taken now) are history, even if this hub has not read them yet.
       try {
         const snapshot = await this.snapshotAfterRegistration();
-        stream.startLive({ xid: target, id: -1n }, committedBefore(snapshot));
+        stream.startLive(target, committedBefore(snapshot));
       } catch (error) {
         stream.return();
         throw error;
@@ -403,33 +431,51 @@ export class EventHub {
       if (stream.closed) return stream;
     }
     if (this.kept.covers(after)) {
-      // Every row above `after` below the frontier is kept: replay from memory, with no await
+      // Every row above `after` up to the read position is kept: replay from memory, with no await
       // between reading them and going live (so no poll can fall in between).
       this.replays.fromMemory += 1;
       for (const row of this.kept.agencyRowsAbove(scope.agencyId, after)) stream.replayed(row);
       stream.startLive(after);
       return stream;
     }
+    // Older than the kept rows: read from the table in the background, so the subscriber has
+    // the stream (and takes events) while the pages come; live rows wait behind the replay.
     this.replays.fromTable += 1;
+    void this.replayFromTable(stream, after, target);
+    return stream;
+  }
+
+  /**
+   * A stream's rows in (after, upTo] from the table, page by page, then live. Each page waits
+   * for its agency's turn (ReplayTurns: tenants alternate page by page) and, after the first,
+   * for the subscriber to have taken the page before (holding no connection meanwhile): a
+   * replay goes at its subscriber's pace instead of overrunning its queue. Live rows wait
+   * behind it, MAX_QUEUED at most, then the stream ends with RESUME_REQUIRED. A failed page
+   * (the database is down) ends the stream with SERVICE_UNAVAILABLE: the subscriber resumes
+   * from the last sequence it got.
+   */
+  private async replayFromTable(stream: EventStream, after: Cursor, upTo: Cursor): Promise<void> {
+    const { scope } = stream;
     let cursor = after;
     try {
       for (;;) {
-        if (stream.closed || stream.ending) return stream; // ended meanwhile (RESUME_REQUIRED, a revocation): no more pages
-        const { rows: raw } = await this.replayPool.query(
+        if (stream.closed || stream.ending) return; // ended meanwhile (RESUME_REQUIRED, a revocation): no more pages
+        const { rows: raw } = await this.replayTurns.run(scope.agencyId, () => this.replayPool.query(
           REPLAY_FROM_TABLE,
-          [cursor.xid.toString(), cursor.id.toString(), target.toString(), scope.agencyId, scope.subAccountId ?? null, [...scope.types]],
-        );
+          [cursor.xid.toString(), cursor.id.toString(), upTo.xid.toString(), scope.agencyId, scope.subAccountId ?? null, [...scope.types], upTo.id.toString()],
+        ));
         const rows = raw.map(toOutboxRow);
         for (const row of rows) stream.replayed(row);
         if (rows.length < REPLAY_PAGE) break;
         cursor = rows[rows.length - 1];
+        await stream.drained(REPLAY_PAGE);
       }
     } catch (error) {
-      stream.return();
-      throw error;
+      if (!this.stopped) this.logger.warn('outbox replay failed; the stream ends with SERVICE_UNAVAILABLE', { message: (error as Error).message });
+      stream.fail(new ServiceUnavailableError('The event replay lost the database; subscribe again with afterSequence set to the last sequence received'));
+      return;
     }
     stream.startLive(after);
-    return stream;
   }
 
   /**
@@ -490,7 +536,7 @@ export class EventHub {
 
   /**
    * Prepends to the kept rows those in (down, kept.after], as many as fit in their capacity
-   * (the newest first). They are all final: kept.after's xid is at most the frontier. A
+   * (the newest first). They are all final: kept.after is at most the read position. A
    * result that arrives after the kept rows were trimmed or reset is dropped.
    */
   private async loadBefore(down: Cursor): Promise<void> {
@@ -606,6 +652,8 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   private live = false;
   private cursor: Cursor = { xid: 0n, id: -1n };
   private waiting: ((result: IteratorResult<StreamItem>) => void) | undefined;
+  /** A replay waiting for the consumer to take the queue down to `below` items. */
+  private drainWaiter: { below: number; resolve: () => void } | undefined;
   /** An end (error) is queued: nothing more is delivered. */
   ending = false;
   /** Transactions that had committed before a stream without afterSequence started: not delivered. */
@@ -689,10 +737,16 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     ));
   }
 
+  /** Ends the stream with an error queued behind the events already queued. */
+  fail(error: GraphQLError): void {
+    if (!this.closed && !this.ending) this.end(error);
+  }
+
   private end(error: GraphQLError): void {
     this.ending = true;
     this.hub.remove(this);
     this.deliver({ end: error });
+    this.releaseDrainWaiter(true);
   }
 
   private deliver(item: StreamItem): void {
@@ -703,8 +757,28 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     } else this.queue.push(item);
   }
 
+  /**
+   * Resolves once at most `items` are queued (the consumer took the rest), or the stream has
+   * ended: the replay checks `closed` / `ending` before its next page.
+   */
+  drained(items: number): Promise<void> {
+    if (this.queue.length <= items || this.closed || this.ending) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.drainWaiter = { below: items, resolve };
+    });
+  }
+
+  private releaseDrainWaiter(force: boolean): void {
+    const waiter = this.drainWaiter;
+    if (waiter && (force || this.queue.length <= waiter.below)) {
+      this.drainWaiter = undefined;
+      waiter.resolve();
+    }
+  }
+
   next(): Promise<IteratorResult<StreamItem>> {
     const item = this.queue.shift();
+    this.releaseDrainWaiter(false);
     if (item) {
       if (item.end) this.closed = true;
       return Promise.resolve({ value: item, done: false });
@@ -722,6 +796,7 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.({ value: undefined, done: true });
+    this.releaseDrainWaiter(true);
     return Promise.resolve({ value: undefined, done: true });
   }
 }
