@@ -3,7 +3,7 @@ import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { createAgency, rawId } from './helpers/fixtures';
 import { subscribe, wsClient } from './helpers/ws';
 import { until } from './helpers/until';
-import { encodeSequence } from '../src/modules/events/outbox.entity';
+import { decodeSequence, encodeSequence } from '../src/modules/events/outbox.entity';
 import { MAX_QUEUED, POLL_PAGE } from '../src/modules/events/event-hub';
 import { deleteExpiredEvents } from '../src/modules/events/retention';
 
@@ -81,26 +81,15 @@ describe('live streams under pressure', () => {
     expect(received).toEqual([...live, ...sent].slice(0, received.length));
     socket.close();
 
-    // The rest: a resume from memory offers the kept rows at once, so more than 10,000 of them
-    // arrive in RESUME_REQUIRED steps, each resumed from the sequence its error names.
+    // The rest, in one resume from the sequence the error names: whether it replays from the
+    // kept rows or from the table, it goes at the subscriber's pace and is not ended.
     const client = wsClient(app.wsUrl, app.platformKey);
     try {
-      let after = error.extensions.resumeAfterSequence as string;
-      const all = [...received];
-      for (let step = 0; all.length < live.length + sent.length; step++) {
-        expect(step).toBeLessThan(40);
-        const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after });
-        await resumed.waitFor(Math.min(MAX_QUEUED, live.length + sent.length - all.length), 60_000);
-        if (resumed.errors.length > 0) {
-          await resumed.done;
-          expect(resumed.errors[0].extensions).toMatchObject({ code: 'RESUME_REQUIRED' });
-        }
-        all.push(...resumed.events.map((e) => e.walletBalanceChanged.sequence));
-        resumed.stop();
-        after = all[all.length - 1];
-        if (resumed.errors.length > 0) expect((resumed.errors[0] as { extensions: Record<string, unknown> }).extensions.resumeAfterSequence).toBe(after);
-      }
-      expect(all).toEqual([...live, ...sent]);
+      const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: error.extensions.resumeAfterSequence as string });
+      await resumed.waitFor(live.length + sent.length - received.length, 60_000);
+      expect(resumed.errors).toEqual([]);
+      expect([...received, ...resumed.events.map((e) => e.walletBalanceChanged.sequence)]).toEqual([...live, ...sent]);
+      resumed.stop();
     } finally {
       await client.dispose();
     }
@@ -146,6 +135,133 @@ describe('live streams under pressure', () => {
       expect(stream.events.map((e) => e.walletBalanceChanged.sequence)).toEqual(backlog);
       stream.stop();
     } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should replay more kept rows than a stream may queue from memory at the subscriber\'s pace, in one stream', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    const client = wsClient(app.wsUrl, app.platformKey);
+    try {
+      // A live subscriber keeps the hub reading (and keeping) the agency's rows.
+      const watcher = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId });
+      const probes: string[] = [];
+      while (watcher.events.length === 0) {
+        probes.push(...(await burst(app, agencyId, primaryId, 1)));
+        await watcher.waitFor(1, 200).catch(() => undefined);
+      }
+      const start = probes[probes.length - 1];
+      const sent = await burst(app, agencyId, primaryId, MAX_QUEUED + 5_000);
+      await watcher.waitFor(watcher.events.length + sent.length, 60_000);
+      expect(app.server.events.keepsRowsAbove(decodeSequence(start)!)).toBe(true);
+      const fromMemory = app.server.events.replays.fromMemory;
+      // 15,000 kept rows at once used to overrun the 10,000-item queue (RESUME_REQUIRED steps).
+      const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: start });
+      await resumed.waitFor(sent.length, 60_000);
+      expect(app.server.events.replays.fromMemory).toBe(fromMemory + 1);
+      // A row committed meanwhile arrives after the replay, once.
+      const [late] = await burst(app, agencyId, primaryId, 1);
+      await resumed.waitFor(sent.length + 1, 10_000);
+      expect(resumed.errors).toEqual([]);
+      expect(resumed.events.map((e) => e.walletBalanceChanged.sequence)).toEqual([...sent, late]);
+      resumed.stop();
+      watcher.stop();
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should let other agencies\' resumes through while a busy agency replays long backlogs from the table', async () => {
+    // Small agencies' backlogs first, then a busy agency's 30,000 rows: more than the kept rows
+    // hold, so every resume below reads the table, page by page, agencies taking turns.
+    const small = await Promise.all(Array.from({ length: 6 }, () => createAgency(app)));
+    const smallBacklogs: Array<{ agencyId: string; start: string; rows: string[] }> = [];
+    for (const { agencyId, primaryId } of small) {
+      const [start] = await burst(app, agencyId, primaryId, 1);
+      smallBacklogs.push({ agencyId, start, rows: await burst(app, agencyId, primaryId, 1_200) });
+    }
+    const busy = await createAgency(app);
+    const [busyStart] = await burst(app, busy.agencyId, busy.primaryId, 1);
+    const busyBacklog = await burst(app, busy.agencyId, busy.primaryId, 30_000);
+    // Until the hub (holding no stream) has moved its read position past them: resumes from
+    // before are then replays, not rows it has yet to read and offer live.
+    await until(async () => app.server.events.keepsRowsAbove(decodeSequence(busyBacklog[busyBacklog.length - 1])!), (kept) => !kept, 10_000, 20);
+    const client = wsClient(app.wsUrl, app.platformKey);
+    try {
+      const fromTable = app.server.events.replays.fromTable;
+      const busyStreams = Array.from({ length: 3 }, () =>
+        subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: busy.agencyId, after: busyStart }));
+      await Promise.all(busyStreams.map((stream) => stream.waitFor(1_000, 30_000)));
+      const began = Date.now();
+      const smallStreams = smallBacklogs.map(({ agencyId, start }) =>
+        subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: start }));
+      await Promise.all(smallStreams.map((stream, i) => stream.waitFor(smallBacklogs[i].rows.length, 30_000)));
+      const tookMs = Date.now() - began;
+      const busyProgress = busyStreams.map((stream) => stream.events.length);
+      console.log(`6 agencies' resumes (3 pages each) took ${tookMs} ms while the busy agency's 3 replays stood at ${busyProgress.join(', ')} of ${busyBacklog.length}`);
+      // Every small resume got its whole backlog while the busy replays were still going.
+      expect(busyProgress.every((count) => count < busyBacklog.length)).toBe(true);
+      smallStreams.forEach((stream, i) => {
+        expect(stream.errors).toEqual([]);
+        expect(stream.events.map((e) => e.walletBalanceChanged.sequence)).toEqual(smallBacklogs[i].rows);
+        stream.stop();
+      });
+      await Promise.all(busyStreams.map((stream) => stream.waitFor(busyBacklog.length, 120_000)));
+      for (const stream of busyStreams) {
+        expect(stream.errors).toEqual([]);
+        expect(stream.events.map((e) => e.walletBalanceChanged.sequence)).toEqual(busyBacklog);
+        stream.stop();
+      }
+      expect(app.server.events.replays.fromTable - fromTable).toBe(busyStreams.length + smallStreams.length);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('should end a table replay that loses its connection with SERVICE_UNAVAILABLE, and resume it from the last sequence', async () => {
+    const { agencyId, primaryId } = await createAgency(app);
+    const [start] = await burst(app, agencyId, primaryId, 1);
+    const backlog = await burst(app, agencyId, primaryId, 4 * MAX_QUEUED);
+    await until(async () => app.server.events.keepsRowsAbove(decodeSequence(backlog[backlog.length - 1])!), (kept) => !kept, 10_000, 20);
+    const client = wsClient(app.wsUrl, app.platformKey);
+    const locker = app.dataSource.createQueryRunner();
+    await locker.connect();
+    try {
+      const fromTable = app.server.events.replays.fromTable;
+      const replay = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: start });
+      await replay.waitFor(1_000, 30_000);
+      expect(app.server.events.replays.fromTable).toBe(fromTable + 1);
+      // The next page blocks behind this lock; its backend is then terminated mid-query (what a
+      // database restart or a failover does to it).
+      await locker.startTransaction();
+      await locker.query('LOCK TABLE outbox_events IN ACCESS EXCLUSIVE MODE');
+      const [{ pid }] = await locker.query('SELECT pg_backend_pid() AS pid');
+      const [{ terminated }] = await until(
+        () => app.dataSource.query(
+          `SELECT count(pg_terminate_backend(pid))::int AS terminated FROM pg_stat_activity
+            WHERE application_name = 'voice-minutes-api-replay' AND $1 = ANY (pg_blocking_pids(pid))`,
+          [pid],
+        ),
+        (rows: Array<{ terminated: number }>) => rows[0].terminated > 0,
+        30_000,
+        20,
+      );
+      expect(terminated).toBe(1);
+      await locker.rollbackTransaction();
+      await replay.done;
+      expect(replay.errors.map((e) => e.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+      const received = replay.events.map((e) => e.walletBalanceChanged.sequence);
+      expect(received.length).toBeLessThan(backlog.length);
+      expect(received).toEqual(backlog.slice(0, received.length));
+      // The resume from the last sequence received gets exactly the rest.
+      const resumed = subscribe<{ walletBalanceChanged: { sequence: string } }>(client, STREAM, { a: agencyId, after: received[received.length - 1] });
+      await resumed.waitFor(backlog.length - received.length, 60_000);
+      expect(resumed.errors).toEqual([]);
+      expect([...received, ...resumed.events.map((e) => e.walletBalanceChanged.sequence)]).toEqual(backlog);
+      resumed.stop();
+    } finally {
+      if (locker.isTransactionActive) await locker.rollbackTransaction();
+      await locker.release();
       await client.dispose();
     }
   });

@@ -431,11 +431,15 @@ export class EventHub {
       if (stream.closed) return stream;
     }
     if (this.kept.covers(after)) {
-      // Every row above `after` up to the read position is kept: replay from memory, with no await
-      // between reading them and going live (so no poll can fall in between).
+      // Every row above `after` up to the read position is kept: replay from memory. The copy
+      // is taken now, with the stream already registered, so every row read from here on is
+      // offered to it live (held behind the replay; the seam delivers a row once).
       this.replays.fromMemory += 1;
-      for (const row of this.kept.agencyRowsAbove(scope.agencyId, after)) stream.replayed(row);
-      stream.startLive(after);
+      const rows = this.kept.agencyRowsAbove(scope.agencyId, after);
+      if (rows.length <= REPLAY_PAGE) {
+        for (const row of rows) stream.replayed(row);
+        stream.startLive(after);
+      } else void this.replayFromMemory(stream, rows, after);
       return stream;
     }
     // Older than the kept rows: read from the table in the background, so the subscriber has
@@ -615,6 +619,21 @@ export class EventHub {
       });
     }, wait);
     timer.unref();
+  }
+
+  /**
+   * A resume's kept rows, REPLAY_PAGE at a time, each page once the subscriber has taken the
+   * one before (as a table replay goes), then live: a resume of 30,000 kept rows arrives in
+   * one stream instead of overrunning the queue and ending in RESUME_REQUIRED steps.
+   */
+  private async replayFromMemory(stream: EventStream, rows: readonly OutboxRow[], after: Cursor): Promise<void> {
+    for (let start = 0; start < rows.length; start += REPLAY_PAGE) {
+      if (start > 0) await stream.drained(REPLAY_PAGE);
+      if (stream.closed || stream.ending) return; // ended meanwhile (RESUME_REQUIRED, a revocation, the client left)
+      const end = Math.min(rows.length, start + REPLAY_PAGE);
+      for (let i = start; i < end; i++) stream.replayed(rows[i]);
+    }
+    stream.startLive(after);
   }
 
   /** Stops polling and listening; open streams are ended (the WebSocket server closes their sockets first). */

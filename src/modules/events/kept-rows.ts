@@ -68,10 +68,14 @@ export class KeptRows {
     this.completeAfter = after;
   }
 
-  /** The kept rows of `agencyId` above `cursor`, in order (call only when `covers(cursor)`). */
-  *agencyRowsAbove(agencyId: string, cursor: Cursor): Generator<OutboxRow> {
+  /**
+   * The kept rows of `agencyId` above `cursor`, in order (call only when `covers(cursor)`): a
+   * copy, so a replay that hands them out page by page is not disturbed by later appends,
+   * trims or backfills.
+   */
+  agencyRowsAbove(agencyId: string, cursor: Cursor): OutboxRow[] {
     const rows = this.byAgency.get(agencyId) ?? [];
-    for (let i = firstAbove(rows, cursor); i < rows.length; i++) yield rows[i];
+    return rows.slice(firstAbove(rows, cursor));
   }
 
   private index(row: OutboxRow): void {
