@@ -57,6 +57,5 @@ export class UserError {
   field!: string[] | null;
 }
 
-/** Upper bound of `first` on every connection. */
-export const MAX_PAGE_SIZE = 100;
-export const DEFAULT_PAGE_SIZE = 20;
+/** Upper bound of `first` on every connection, and the default (defined beside the pagination helpers). */
+export { MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE } from '../shared/pagination';

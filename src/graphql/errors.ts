@@ -2,6 +2,7 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../shared/logger';
 import { DomainError } from '../shared/domain-error';
+import { Refusal } from '../shared/refusal';
 import { isTransientConnectionError } from '../db/connect-retry';
 
 /** Missing or invalid credentials. */
@@ -60,8 +61,8 @@ export class ResumeRequiredError extends GraphQLError {
  * events still kept (pass it as `afterSequence`); what lies between is gone.
  */
 export class ResumeTooOldError extends GraphQLError {
-  constructor(oldestSequence: string) {
-    super('Events after this afterSequence are no longer kept (retention); resume from extensions.oldestSequence, the oldest kept', {
+  constructor(oldestSequence: string, message = 'Events after this afterSequence are no longer kept (retention); resume from extensions.oldestSequence, the oldest kept') {
+    super(message, {
       extensions: { code: 'RESUME_TOO_OLD', oldestSequence },
     });
   }
@@ -81,6 +82,37 @@ export class ServiceUnavailableError extends GraphQLError {
       },
     });
   }
+}
+
+/**
+ * The GraphQL error of a service's refusal: its code's class, so that it carries the code's
+ * HTTP status (401 from the context, 503) and its details as extensions.
+ */
+export function toGraphQLError(refusal: Refusal): GraphQLError {
+  const { message, details } = refusal;
+  switch (refusal.code) {
+    case 'UNAUTHENTICATED':
+      return withOriginal(new UnauthenticatedError(message), refusal);
+    case 'FORBIDDEN':
+      return withOriginal(new ForbiddenError(message), refusal);
+    case 'BAD_USER_INPUT':
+      return withOriginal(new BadUserInputError(message, details.field), refusal);
+    case 'RESUME_REQUIRED':
+      return withOriginal(new ResumeRequiredError(message, details.resumeAfterSequence ?? ''), refusal);
+    case 'RESUME_TOO_OLD':
+      return withOriginal(new ResumeTooOldError(details.oldestSequence ?? '', message), refusal);
+    case 'SERVICE_UNAVAILABLE':
+      return withOriginal(new ServiceUnavailableError(message), refusal);
+  }
+}
+
+/** A refusal as its GraphQL error; anything else unchanged. */
+export const asGraphQLError = (error: unknown): unknown => (error instanceof Refusal ? toGraphQLError(error) : error);
+
+/** Keeps the refusal's stack (where it was thrown) on the error that reports it. */
+function withOriginal(error: GraphQLError, refusal: Refusal): GraphQLError {
+  error.stack = refusal.stack;
+  return error;
 }
 
 const CLIENT_CODES = new Set([
@@ -156,6 +188,16 @@ function requestOfError(error: unknown): ErrorRequest | undefined {
 /** A message without graphql-js's suggestions ("Did you mean "name"?", "Did you mean the enum value "BASIC"?"). */
 export const withoutSuggestions = (message: string): string => message.replace(/\s*Did you mean [^?]*\?/g, '');
 
+/** A client error's code and the extensions it keeps (PASSED_EXTENSIONS). */
+function passedExtensions(from: Readonly<Record<string, unknown>> | undefined): Record<string, unknown> {
+  const extensions: Record<string, unknown> = { code: from?.code };
+  for (const name of PASSED_EXTENSIONS) {
+    const value = from?.[name];
+    if (value !== undefined && value !== null && value !== '') extensions[name] = value;
+  }
+  return extensions;
+}
+
 function formatterOf(defaultLogger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown, requestLogger?: Logger): GraphQLFormattedError => {
     const logger = requestLogger ?? defaultLogger;
@@ -172,6 +214,11 @@ function formatterOf(defaultLogger: Logger) {
         extensions: { code: 'BAD_USER_INPUT' },
       };
     }
+    if (original instanceof Refusal) {
+      // A service refused the request as a whole: the code's error, with its details.
+      const refused = toGraphQLError(original);
+      return { message: refused.message, path: formatted.path, locations: formatted.locations, extensions: passedExtensions(refused.extensions) };
+    }
     if (original instanceof DomainError) {
       // A business rule refused a query (mutations put these in userErrors instead).
       return {
@@ -187,12 +234,7 @@ function formatterOf(defaultLogger: Logger) {
       return { message: formatted.message, extensions: { code: 'BAD_USER_INPUT' } };
     }
     if (code && CLIENT_CODES.has(code)) {
-      const extensions: Record<string, unknown> = { code };
-      for (const name of PASSED_EXTENSIONS) {
-        const value = formatted.extensions?.[name];
-        if (value !== undefined && value !== null && value !== '') extensions[name] = value;
-      }
-      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions };
+      return { message: formatted.message, path: formatted.path, locations: formatted.locations, extensions: passedExtensions(formatted.extensions) };
     }
     // A lost or refused database connection is the database's outage, not a bug: retryable.
     if (isTransientConnectionError(original) || isTransientConnectionError(error)) {

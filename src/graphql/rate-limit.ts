@@ -6,7 +6,7 @@ import type { AuthService } from '../modules/auth/auth.service';
 import type { Viewer } from '../modules/auth/role';
 import type { RateLimitService } from '../modules/rate-limit/rate-limit.service';
 import { operationCost } from './operation-cost';
-import { RateLimitedError, UnauthenticatedError } from './errors';
+import { asGraphQLError, RateLimitedError, UnauthenticatedError } from './errors';
 import type { RequestContext } from './context';
 
 /** The root fields an operation selects (through fragments too), without meta fields such as `__typename`. */
@@ -92,7 +92,8 @@ export async function authenticateWithinBudget(
   try {
     return await auth.authenticate(authorization);
   } catch (error) {
-    if (error instanceof UnauthenticatedError && authorization) rateLimits.recordAuthFailure(ip);
-    throw error;
+    const refused = asGraphQLError(error); // the service's refusal as the transport's error (401)
+    if (refused instanceof UnauthenticatedError && authorization) rateLimits.recordAuthFailure(ip);
+    throw refused;
   }
 }

@@ -5,7 +5,7 @@ import { DateTimeScalar } from '../../graphql/scalars';
 import { MinuteTierEnum, Money, SubAccountStatusEnum } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
 import { mutationPayload } from '../../graphql/payload';
-import type { Page } from '../../graphql/pagination';
+import type { Page } from '../../shared/pagination';
 import { PageArgs } from '../../graphql/page.args';
 import { toGlobalId } from '../../shared/global-id';
 import { READER_ROLES, requireAgencyDetailsAccess, requireAgencyWideAccess, requireRole } from '../auth/access';

@@ -10,7 +10,7 @@ import { openWallet } from '../wallet/open-wallet';
 import { openAgencyProfitAccount } from '../ledger/ledger.service';
 import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
 import { AgencyEntity } from './agency.entity';
-import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { systemClock, type Clock } from '../../shared/clock';
 import { validMarkupMicros } from '../pricing/pricing';
 

@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../../graphql/errors';
+import { forbidden } from '../../shared/refusal';
 import type { Role, Viewer } from './role';
 
 /**
@@ -9,7 +9,7 @@ import type { Role, Viewer } from './role';
  *   foreign id is indistinguishable from one that does not exist.
  */
 export function requireRole(viewer: Viewer, roles: readonly Role[]): void {
-  if (!roles.includes(viewer.role)) throw new ForbiddenError(`The ${viewer.role} role may not perform this operation`);
+  if (!roles.includes(viewer.role)) throw forbidden(`The ${viewer.role} role may not perform this operation`);
 }
 
 /**
@@ -41,7 +41,7 @@ export function canReadSubAccount(viewer: Viewer, sub: { id: string; agencyId: s
 /** Agency-wide figures and lists a client admin (one sub-account's view) may not read. */
 export function requireAgencyWideAccess(viewer: Viewer, agencyId: string): void {
   if (!canManageAgency(viewer, agencyId)) {
-    throw new ForbiddenError('Only the agency admin sees agency-wide data');
+    throw forbidden('Only the agency admin sees agency-wide data');
   }
 }
 
@@ -56,7 +56,7 @@ export function canReadMoney(viewer: Viewer): boolean {
 }
 
 export function requireMoneyAccess(viewer: Viewer): void {
-  if (!canReadMoney(viewer)) throw new ForbiddenError(`The ${viewer.role} role may not read prices, costs or balances`);
+  if (!canReadMoney(viewer)) throw forbidden(`The ${viewer.role} role may not read prices, costs or balances`);
 }
 
 /**
@@ -65,5 +65,5 @@ export function requireMoneyAccess(viewer: Viewer): void {
  * to check which agency it records for, and nothing of its business.
  */
 export function requireAgencyDetailsAccess(viewer: Viewer, agencyId: string): void {
-  if (!canReadAgency(viewer, agencyId)) throw new ForbiddenError(`The ${viewer.role} role may not read this agency's details`);
+  if (!canReadAgency(viewer, agencyId)) throw forbidden(`The ${viewer.role} role may not read this agency's details`);
 }

@@ -2,7 +2,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import { validName } from '../../shared/validation';
-import { ForbiddenError } from '../../graphql/errors';
+import { forbidden } from '../../shared/refusal';
 import { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { canManageAgency, MANAGER_ROLES, requireRole } from './access';
@@ -31,7 +31,7 @@ export class ApiKeyService {
   async create(viewer: Viewer, input: CreateApiKeyCommand): Promise<{ apiKey: ApiKeyEntity; secret: string }> {
     requireRole(viewer, MANAGER_ROLES);
     if (input.role === 'PLATFORM_ADMIN' && viewer.role !== 'PLATFORM_ADMIN') {
-      throw new ForbiddenError('Only platform admins create platform admin keys');
+      throw forbidden('Only platform admins create platform admin keys');
     }
     const name = validName(input.name, ['name']);
     return this.dataSource.transaction(async (em) => {

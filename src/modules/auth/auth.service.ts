@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { queryPrepared } from '../../db/prepared-statements';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AppConfig } from '../../config/config';
-import { UnauthenticatedError } from '../../graphql/errors';
+import { unauthenticated } from '../../shared/refusal';
 import { decodeId } from '../../shared/global-id';
 import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
 import { ROLES, type Role, type Viewer } from './role';
@@ -38,16 +38,16 @@ export class AuthService {
   }
 
   async authenticate(authorization: string | undefined): Promise<Viewer> {
-    if (!authorization) throw new UnauthenticatedError();
+    if (!authorization) throw unauthenticated();
     const match = /^Bearer\s+(\S{1,4096})$/i.exec(authorization.trim());
-    if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <secret>"');
+    if (!match) throw unauthenticated('The Authorization header must be "Bearer <secret>"');
     const secret = match[1];
     if (this.config.platformAdminKey && secretsEqual(secret, this.config.platformAdminKey)) {
       return { role: 'PLATFORM_ADMIN', via: 'platform-key' };
     }
     if (secret.startsWith(API_KEY_PREFIX)) return this.fromApiKey(secret);
     if (this.jwtSecret || this.jwks) return this.fromJwt(secret);
-    throw new UnauthenticatedError('Invalid credentials');
+    throw unauthenticated('Invalid credentials');
   }
 
   /**
@@ -57,9 +57,9 @@ export class AuthService {
    * configuration has nothing to re-check.
    */
   async recheck(viewer: Viewer, nowMs = Date.now()): Promise<void> {
-    if (viewer.expiresAt && viewer.expiresAt.getTime() <= nowMs) throw new UnauthenticatedError('The token has expired');
+    if (viewer.expiresAt && viewer.expiresAt.getTime() <= nowMs) throw unauthenticated('The token has expired');
     if (viewer.apiKeyId && this.revocations && !(await this.revocations.isActive(viewer.apiKeyId, nowMs))) {
-      throw new UnauthenticatedError('The API key was revoked');
+      throw unauthenticated('The API key was revoked');
     }
   }
 
@@ -72,7 +72,7 @@ export class AuthService {
       'SELECT id, role, agency_id, sub_account_id FROM api_keys WHERE secret_sha256 = $1 AND revoked_at IS NULL',
       [hashSecret(secret)],
     );
-    if (!key) throw new UnauthenticatedError('Invalid or revoked API key');
+    if (!key) throw unauthenticated('Invalid or revoked API key');
     this.revocations?.noteActive(key.id, startedAtMs);
     return {
       role: key.role,
@@ -103,12 +103,12 @@ export class AuthService {
         ? (await jwtVerify(token, this.jwtSecret, { ...options, algorithms: ['HS256'] })).payload
         : (await jwtVerify(token, this.jwks!, { ...options, algorithms: this.config.jwtAlgorithms })).payload;
     } catch {
-      throw new UnauthenticatedError('Invalid or expired token');
+      throw unauthenticated('Invalid or expired token');
     }
     const lifetimeProblem = tokenLifetimeProblem(payload, Math.floor(Date.now() / 1000), this.config.jwtMaxLifetimeSeconds);
-    if (lifetimeProblem) throw new UnauthenticatedError(lifetimeProblem);
+    if (lifetimeProblem) throw unauthenticated(lifetimeProblem);
     const role = payload.role as Role;
-    if (!ROLES.includes(role)) throw new UnauthenticatedError('The token has no valid `role` claim');
+    if (!ROLES.includes(role)) throw unauthenticated('The token has no valid `role` claim');
     const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
     // `exp` is a required claim, checked by jwtVerify: a number of seconds.
     const expiresAt = new Date((payload.exp as number) * 1000);
@@ -117,16 +117,16 @@ export class AuthService {
     if (role === 'CLIENT_ADMIN') {
       const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
       const sub = subAccountId ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id: subAccountId }) : null;
-      if (!sub) throw new UnauthenticatedError('The token has no valid `sub_account_id` claim');
+      if (!sub) throw unauthenticated('The token has no valid `sub_account_id` claim');
       // An optional agency_id must agree with the sub-account: contradictory claims are a bad token, not a hint.
       if (payload.agency_id !== undefined && agencyId !== sub.agencyId) {
-        throw new UnauthenticatedError('The token has no valid `agency_id` claim');
+        throw unauthenticated('The token has no valid `agency_id` claim');
       }
       return { role, agencyId: sub.agencyId, subAccountId: sub.id, subject, via: 'jwt', expiresAt };
     }
     // Like sub_account_id above (and like API keys, whose agency is a foreign key), the agency must exist.
     const agencyExists = agencyId ? await this.dataSource.getRepository(AgencyEntity).existsBy({ id: agencyId }) : false;
-    if (!agencyId || !agencyExists) throw new UnauthenticatedError('The token has no valid `agency_id` claim');
+    if (!agencyId || !agencyExists) throw unauthenticated('The token has no valid `agency_id` claim');
     return { role, agencyId, subject, via: 'jwt', expiresAt };
   }
 }

@@ -1,10 +1,9 @@
 import { Client, Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import type { GraphQLError } from 'graphql';
 import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
 import { canManageAgency, canReadSubAccount } from '../auth/access';
-import { ForbiddenError, ResumeRequiredError, ResumeTooOldError, ServiceUnavailableError, UnauthenticatedError } from '../../graphql/errors';
+import { forbidden, resumeRequired, resumeTooOld, serviceUnavailable, unauthenticated, type Refusal } from '../../shared/refusal';
 import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
 import { RETENTION_MARK, toCursor } from './retention';
 import { EventType } from './outbox-writer';
@@ -23,7 +22,7 @@ export interface StreamScope {
 }
 
 /** An event to deliver, or the end of the stream with the reason the client is told. */
-export type StreamItem = { row: OutboxRow; end?: undefined } | { end: GraphQLError; row?: undefined };
+export type StreamItem = { row: OutboxRow; end?: undefined } | { end: Refusal; row?: undefined };
 
 /**
  * Told of every API key revocation this process reads from the outbox (the socket registry,
@@ -418,7 +417,7 @@ export class EventHub {
     // for memory replays too: kept rows read after a deletion do not hold the deleted ones.
     try {
       const mark = await this.retentionMark();
-      if (compareCursor(after, mark) < 0) throw new ResumeTooOldError(encodeSequence(mark));
+      if (compareCursor(after, mark) < 0) throw resumeTooOld(encodeSequence(mark));
     } catch (error) {
       stream.return();
       throw error;
@@ -476,7 +475,7 @@ export class EventHub {
       }
     } catch (error) {
       if (!this.stopped) this.logger.warn('outbox replay failed; the stream ends with SERVICE_UNAVAILABLE', { message: (error as Error).message });
-      stream.fail(new ServiceUnavailableError('The event replay lost the database; subscribe again with afterSequence set to the last sequence received'));
+      stream.fail(serviceUnavailable('The event replay lost the database; subscribe again with afterSequence set to the last sequence received'));
       return;
     }
     stream.startLive(after);
@@ -693,12 +692,12 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
   offer(row: OutboxRow): void {
     if (this.closed || this.ending) return;
     if (row.type === EventType.API_KEY_REVOKED && this.viewer.apiKeyId && row.refId === this.viewer.apiKeyId) {
-      this.end(new UnauthenticatedError('The API key of this subscription was revoked'));
+      this.end(unauthenticated('The API key of this subscription was revoked'));
       return;
     }
     if (!this.matches(row)) {
       if (row.type === EventType.SUB_ACCOUNT_REMOVED && this.watches(row.subAccountId)) {
-        this.end(new ForbiddenError('The sub-account of this subscription was removed'));
+        this.end(forbidden('The sub-account of this subscription was removed'));
       }
       return;
     }
@@ -750,18 +749,18 @@ export class EventStream implements AsyncIterableIterator<StreamItem> {
    */
   private fallBehind(): void {
     const resumeAfter = encodeSequence({ xid: this.cursor.xid, id: this.cursor.id < 0n ? 0n : this.cursor.id });
-    this.end(new ResumeRequiredError(
+    this.end(resumeRequired(
       `The subscriber fell more than ${MAX_QUEUED} events behind; subscribe again with afterSequence "${resumeAfter}" to get the rest`,
       resumeAfter,
     ));
   }
 
   /** Ends the stream with an error queued behind the events already queued. */
-  fail(error: GraphQLError): void {
+  fail(error: Refusal): void {
     if (!this.closed && !this.ending) this.end(error);
   }
 
-  private end(error: GraphQLError): void {
+  private end(error: Refusal): void {
     this.ending = true;
     this.hub.remove(this);
     this.deliver({ end: error });

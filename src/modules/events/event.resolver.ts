@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
-import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
+import { asGraphQLError, BadUserInputError, ForbiddenError, toGraphQLError } from '../../graphql/errors';
 import { Money } from '../../graphql/common.types';
 import { DecimalScalar } from '../../graphql/scalars';
 import { decodeId } from '../../shared/global-id';
@@ -82,7 +82,9 @@ async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSeque
   try {
     if (!ctx.events) throw new BadUserInputError('Subscriptions are served over WebSocket on /graphql (graphql-transport-ws)');
     const after = afterCursor(afterSequence);
-    return ctx.events.open(await scope, ctx.viewer, after);
+    return await ctx.events.open(await scope, ctx.viewer, after);
+  } catch (error) {
+    throw asGraphQLError(error); // RESUME_TOO_OLD from the hub, FORBIDDEN from the scope's access check
   } finally {
     // The scope check is already running: when a bad afterSequence is refused first, its
     // rejection must not go unhandled (Node ends the process on an unhandled rejection).
@@ -98,7 +100,7 @@ async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSeque
  * arguments, which only choose the stream).
  */
 function eventRow(item: StreamItem): OutboxRow {
-  if (item.end) throw item.end;
+  if (item.end) throw toGraphQLError(item.end);
   return item.row;
 }
 

@@ -11,7 +11,7 @@ import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import { checkOperation, type LimitOptions } from '../../graphql/limits';
-import { createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
+import { asGraphQLError, createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
 import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
 import { malformedInputError } from '../../graphql/well-formed-input';
 import type { RateLimitService } from '../rate-limit/rate-limit.service';
@@ -246,9 +246,10 @@ export function attachSubscriptionServer(deps: {
         try {
           await auth.recheck(ctx.extra.viewer!);
         } catch (error) {
-          if (!(error instanceof UnauthenticatedError)) return [new GraphQLError('Credential re-check failed', { originalError: error as Error })];
-          session.closeAfterReplies(WsCloseCode.UNAUTHORIZED, error.message, error);
-          return [error];
+          const refused = asGraphQLError(error);
+          if (!(refused instanceof UnauthenticatedError)) return [new GraphQLError('Credential re-check failed', { originalError: error as Error })];
+          session.closeAfterReplies(WsCloseCode.UNAUTHORIZED, refused.message, refused);
+          return [refused];
         }
         if (session.refusal) return [session.refusal]; // closed while the re-check ran
         // The codes Apollo gives the same failures over HTTP come with the errors.

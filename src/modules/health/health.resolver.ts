@@ -2,7 +2,7 @@ import { Args, ArgsType, Ctx, Field, FieldResolver, Resolver, Root } from 'type-
 import type { RequestContext } from '../../graphql/context';
 import { Money } from '../../graphql/common.types';
 import { PageArgs } from '../../graphql/page.args';
-import type { Page } from '../../graphql/pagination';
+import type { Page } from '../../shared/pagination';
 import { formatScaled } from '../../shared/money';
 import { AgencyType } from '../agency/agency.type';
 import type { AgencyEntity } from '../agency/agency.entity';

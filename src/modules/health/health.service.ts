@@ -1,6 +1,6 @@
+import { badUserInput } from '../../shared/refusal';
 import type { Loaders } from '../../graphql/loaders';
-import { BadUserInputError } from '../../graphql/errors';
-import { pageSize, type Page } from '../../graphql/pagination';
+import { pageSize, type Page } from '../../shared/pagination';
 import { requireAgencyWideAccess } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import type { AgencyEntity } from '../agency/agency.entity';
@@ -37,7 +37,7 @@ export function decodeAtRiskCursor(cursor: string | null | undefined): AtRiskKey
     }
     return { rank, createdAt: date, id };
   } catch {
-    throw new BadUserInputError('`after` is not a cursor returned by this API', 'after');
+    throw badUserInput('`after` is not a cursor returned by this API', 'after');
   }
 }
 

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Keyset } from '../../graphql/pagination';
+import type { Keyset } from '../../shared/pagination';
 
 type Queryable = Pick<EntityManager, 'query'>;
 

@@ -3,7 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import type { Logger } from '../../shared/logger';
-import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { canManageAgency, MANAGER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { AgencyEntity } from '../agency/agency.entity';

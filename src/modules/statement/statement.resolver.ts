@@ -2,7 +2,7 @@ import { Arg, Args, Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
 import { Money } from '../../graphql/common.types';
 import { PageArgs } from '../../graphql/page.args';
-import type { Page } from '../../graphql/pagination';
+import type { Page } from '../../shared/pagination';
 import { DateTimeScalar } from '../../graphql/scalars';
 import { toUsageSummary } from '../reporting/usage-report.service';
 import { SubAccountType } from '../sub-account/sub-account.type';

@@ -1,7 +1,7 @@
+import { badUserInput } from '../../shared/refusal';
 import type { DataSource } from 'typeorm';
 import type { Loaders } from '../../graphql/loaders';
-import { BadUserInputError } from '../../graphql/errors';
-import { pageSize, type Page } from '../../graphql/pagination';
+import { pageSize, type Page } from '../../shared/pagination';
 import type { BillingCycle } from '../billing-cycle/billing-cycle';
 import type { Viewer } from '../auth/role';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
@@ -30,7 +30,7 @@ function decodeCycleCursor(cursor: string | null | undefined): number | undefine
     if (tag !== 'cycle' || !Number.isSafeInteger(index) || index < 0) throw new Error();
     return index;
   } catch {
-    throw new BadUserInputError('`after` is not a cursor returned by this API', 'after');
+    throw badUserInput('`after` is not a cursor returned by this API', 'after');
   }
 }
 
@@ -57,7 +57,7 @@ export class StatementService {
     if (cycleStart) {
       const found = cycleIndexOfStart(sub.subscriptionStartedAt, cycleStart);
       if (found === undefined || found < range.first || found > range.current) {
-        throw new BadUserInputError(
+        throw badUserInput(
           '`cycleStart` is not the start of one of this sub-account\'s billing cycles (from the one it was created in to the current one)',
           'cycleStart',
         );

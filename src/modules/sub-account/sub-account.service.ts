@@ -1,3 +1,4 @@
+import { badUserInput } from '../../shared/refusal';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
@@ -10,11 +11,10 @@ import { sweepToPrimary } from '../wallet/sweep-to-primary';
 import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgencyOrThrow } from '../agency/agency.service';
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
-import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { lockSubAccount, SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
-import { BadUserInputError } from '../../graphql/errors';
 import { EventType, writeOutboxEvent } from '../events/outbox-writer';
 import { systemClock, type Clock } from '../../shared/clock';
 import { validMarkupMicros } from '../pricing/pricing';
@@ -205,9 +205,9 @@ export class SubAccountService {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
     const search = args.search?.trim();
-    if (search && search.length > 100) throw new BadUserInputError('`search` is at most 100 characters', 'search');
+    if (search && search.length > 100) throw badUserInput('`search` is at most 100 characters', 'search');
     // PostgreSQL text cannot hold NUL: left in, it fails the query as a server error.
-    if (search?.includes('\u0000')) throw new BadUserInputError('`search` may not contain NUL characters', 'search');
+    if (search?.includes('\u0000')) throw badUserInput('`search` may not contain NUL characters', 'search');
     return { agencyId, status: args.status ?? null, pattern: search ? likePattern(search) : null, after, take: limit + 1 };
   }
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, pageSize } from '../../graphql/pagination';
-import type { PageInfo } from '../../graphql/common.types';
+import { decodeCursor, encodeCursor, pageSize } from '../../shared/pagination';
+import type { PageInfo } from '../../shared/pagination';
 import { decodeId } from '../../shared/global-id';
 import type { CallEntity, CallStatus } from './call.entity';
 import { CallRepository, type CallFilter, type CallOrder } from './call.repository';

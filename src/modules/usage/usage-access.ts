@@ -1,4 +1,4 @@
-import { ForbiddenError } from '../../graphql/errors';
+import { forbidden } from '../../shared/refusal';
 import { canReadSubAccount, READER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 
@@ -10,5 +10,5 @@ import type { Viewer } from '../auth/role';
  */
 export function assertCanReadUsage(viewer: Viewer, sub: { id: string; agencyId: string }): void {
   requireRole(viewer, READER_ROLES);
-  if (!canReadSubAccount(viewer, sub)) throw new ForbiddenError('You may not read this sub-account');
+  if (!canReadSubAccount(viewer, sub)) throw forbidden('You may not read this sub-account');
 }

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { BadUserInputError } from '../../graphql/errors';
 import { runIsolated } from '../../shared/batch-isolation';
 import { DomainError, ErrorCode } from '../../shared/domain-error';
+import { badUserInput, Refusal } from '../../shared/refusal';
 import type { Logger } from '../../shared/logger';
 import { retryLostRace } from '../../shared/retry-lost-race';
 import { requireRole } from '../auth/access';
@@ -54,7 +54,7 @@ export class UsageIngestService {
   async record(viewer: Viewer, inputs: RecordCallCommand[]): Promise<CallOutcome[]> {
     requireRole(viewer, INGEST_ROLES);
     if (inputs.length > MAX_CALLS_PER_BATCH) {
-      throw new BadUserInputError(`At most ${MAX_CALLS_PER_BATCH} calls per request`, 'inputs');
+      throw badUserInput(`At most ${MAX_CALLS_PER_BATCH} calls per request`, 'inputs');
     }
     const now = new Date();
     const outcomes: CallOutcome[] = new Array(inputs.length);
@@ -63,7 +63,7 @@ export class UsageIngestService {
       try {
         valid.push({ index, call: validCallOrThrow(input, now) });
       } catch (error) {
-        if (!(error instanceof DomainError)) throw error;
+        if (!(error instanceof DomainError) || error instanceof Refusal) throw error;
         outcomes[index] = { error };
       }
     });

@@ -10,7 +10,7 @@ import { LedgerTransferEntity, type TransferKind } from '../ledger/ledger.entiti
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletEntity } from './wallet.entity';
 import { validLowBalanceThresholdMicros } from './low-balance-threshold';
-import { decodeCursor, pageSize, toPage, type Page } from '../../graphql/pagination';
+import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** Largest single manual adjustment: $1,000,000. */
