@@ -6,7 +6,7 @@ import { LATEST_RESULTS, recordRow, recordedRows, writeRows, formatTable } from 
 import { injectFault, SOAK_FAULTS, type InjectedFault } from './soak-faults';
 import { SOCKETS_PER_KEY, streamKey, type SoakAgency, type SoakCheck, type SoakClientSpec, type SoakLoadsDone, type SoakWindow } from './soak-clients';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
-import { encodeSequence } from '../src/modules/events/outbox.entity';
+import { encodeSequence } from '../src/modules/outbox/outbox.entity';
 import { decodeId, toGlobalId } from '../src/shared/global-id';
 
 /**

@@ -4,7 +4,7 @@ import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixture
 import { sleep, subscribe, wsClient, type Received } from './helpers/ws';
 import { freePort } from './helpers/free-port';
 import { TcpProxy } from './helpers/tcp-proxy';
-import { encodeSequence } from '../src/modules/events/outbox.entity';
+import { encodeSequence } from '../src/modules/outbox/outbox.entity';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
 
 /**

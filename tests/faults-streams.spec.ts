@@ -3,9 +3,9 @@ import { startTestApp, ok, type TestApp } from './helpers/test-app';
 import { createAgency, rawId } from './helpers/fixtures';
 import { subscribe, wsClient } from './helpers/ws';
 import { until } from './helpers/until';
-import { decodeSequence, encodeSequence } from '../src/modules/events/outbox.entity';
+import { decodeSequence, encodeSequence } from '../src/modules/outbox/outbox.entity';
 import { MAX_QUEUED, POLL_PAGE } from '../src/modules/events/event-hub';
-import { deleteExpiredEvents } from '../src/modules/events/retention';
+import { deleteExpiredEvents } from '../src/modules/outbox/retention';
 
 /**
  * Live streams under pressure (issue 17): a subscriber that falls behind is ended with

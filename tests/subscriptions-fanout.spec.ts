@@ -6,7 +6,7 @@ import { subscribe, sleep } from './helpers/ws';
 import { decodeId } from '../src/shared/global-id';
 import { perEventVariableNames } from '../src/modules/events/shared-execution';
 import { EventHub, type EventStream } from '../src/modules/events/event-hub';
-import { decodeSequence, encodeSequence } from '../src/modules/events/outbox.entity';
+import { decodeSequence, encodeSequence } from '../src/modules/outbox/outbox.entity';
 import type { Viewer } from '../src/modules/auth/role';
 import { Logger } from '../src/shared/logger';
 

@@ -305,7 +305,7 @@ describe('authorization', () => {
 describe('usage hook (writeUsageDebitEvents)', () => {
   it('gives each USAGE debit of a multi-row posting its own balance-after, usage and crossing events, in posting order', async () => {
     const { postUsageDebits, lockWalletAccounts } = await import('../src/modules/ledger/usage-debits');
-    const { writeUsageDebitEvents } = await import('../src/modules/events/outbox-writer');
+    const { writeUsageDebitEvents } = await import('../src/modules/outbox/outbox-writer');
     const { agencyId } = await createAgency(app);
     const subId = await addSubAccount(app, agencyId);
     await adjust(subId, '6');

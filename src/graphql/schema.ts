@@ -11,6 +11,7 @@ import { SubAccountResolver } from '../modules/sub-account/sub-account.resolver'
 import { WalletResolver } from '../modules/wallet/wallet.resolver';
 import { ApiKeyResolver, ViewerResolver } from '../modules/auth/api-key.resolver';
 import { TransferResolver } from '../modules/transfer/transfer.resolver';
+import { WalletTransfersResolver } from '../modules/transfer/wallet-transfers.resolver';
 import { CallResolver } from '../modules/usage/call.resolver';
 import { ScenarioResolver } from '../modules/usage/scenario.resolver';
 import { SubAccountCallsResolver } from '../modules/usage/sub-account-calls.resolver';
@@ -26,7 +27,7 @@ import {
 
 export const RESOLVERS = [
   NodeResolver, ViewerResolver, PlanResolver, AgencyResolver, SubAccountResolver, WalletResolver, ApiKeyResolver,
-  TransferResolver,
+  TransferResolver, WalletTransfersResolver,
   ScenarioResolver, CallResolver, SubAccountCallsResolver, SubAccountUsageFieldResolver, WalletSpentResolver, AgencyUsageResolver,
   SubAccountHealthResolver, AgencyHealthResolver, AgencyEventHealthResolver, SubAccountStatementResolver,
   BillingResolver, SubAccountPaymentMethodResolver, PayoutResolver, AgencyPayoutResolver,

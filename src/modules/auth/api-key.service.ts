@@ -9,7 +9,7 @@ import { canManageAgency, MANAGER_ROLES, requireRole } from './access';
 import { ApiKeyEntity } from './api-key.entity';
 import { generateSecret, hashSecret } from './api-key-secret';
 import type { Role, Viewer } from './role';
-import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import type { ApiKeyRevocations } from './api-key-revocations';
 
 export interface CreateApiKeyCommand {

@@ -12,12 +12,12 @@ import { BillingRepository, type PaymentRecord } from '../billing/billing.reposi
 import type { BillingService } from '../billing/billing.service';
 import { BillingError, BillingErrorCode } from '../billing/billing.errors';
 import { MIN_TOP_UP_CENTS } from '../billing/top-up-terms';
-import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { requestHash } from '../ledger/ledger.service';
 import { PlanEntity } from '../plan/plan.entity';
 import { effectiveMarkupMicros, minutePriceMicros } from '../pricing/pricing';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { allocationCharge } from './allocation-terms';
+import { allocationCharge } from '../billing/allocation-terms';
 import { AutoAllocationRepository, type AutoAllocationSettings } from './auto-allocation.repository';
 
 /** Largest allocation per tier and cycle: 1,000,000 minutes (in 1/10,000 minute). */

@@ -2,7 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { agencyProfitAccount, postTransfer, requestHash, systemAccount, type AccountRef } from '../ledger/ledger.service';
 import { WalletEntity } from '../wallet/wallet.entity';
-import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import type { BillingRepository, PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, WebhookEvent } from './payment-gateway';
 import { PaymentReversalRepository } from './payment-reversal.repository';

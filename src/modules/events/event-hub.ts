@@ -4,9 +4,9 @@ import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
 import { canManageAgency, canReadSubAccount } from '../auth/access';
 import { forbidden, resumeRequired, resumeTooOld, serviceUnavailable, unauthenticated, type Refusal } from '../../shared/refusal';
-import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from './outbox.entity';
-import { RETENTION_MARK, toCursor } from './retention';
-import { EventType } from './outbox-writer';
+import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from '../outbox/outbox.entity';
+import { RETENTION_MARK, toCursor } from '../outbox/retention';
+import { EventType } from '../outbox/outbox-writer';
 import { KeptRows } from './kept-rows';
 import { ReplayTurns } from './replay-turns';
 

@@ -12,8 +12,8 @@ import type { CallEntity } from '../usage/call.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import { formatMinutes } from '../reporting/usage-report.service';
 import { AgencyEventType, BalanceEventType, UsageEventType } from './event.types';
-import { EventType } from './outbox-writer';
-import { decodeSequence, encodeSequence, type OutboxRow } from './outbox.entity';
+import { EventType } from '../outbox/outbox-writer';
+import { decodeSequence, encodeSequence, type OutboxRow } from '../outbox/outbox.entity';
 import type { StreamItem, StreamScope } from './event-hub';
 
 const BALANCE_TYPES = new Set<string>([EventType.BALANCE_CHANGED]);

@@ -1,5 +1,5 @@
 import { KeptRows } from './kept-rows';
-import type { OutboxRow } from './outbox.entity';
+import type { OutboxRow } from '../outbox/outbox.entity';
 
 const row = (xid: number, id: number, agencyId: string | null): OutboxRow =>
   ({ xid: BigInt(xid), id: BigInt(id), agencyId, type: 'BALANCE_CHANGED' }) as OutboxRow;

@@ -1,4 +1,4 @@
-import { compareCursor, type Cursor, type OutboxRow } from './outbox.entity';
+import { compareCursor, type Cursor, type OutboxRow } from '../outbox/outbox.entity';
 
 /**
  * The outbox rows a hub read last, kept so a resuming stream replays from memory: in

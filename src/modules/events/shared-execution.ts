@@ -4,7 +4,7 @@ import {
 } from 'graphql';
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
-import type { OutboxRow } from './outbox.entity';
+import type { OutboxRow } from '../outbox/outbox.entity';
 import type { StreamItem } from './event-hub';
 
 /**

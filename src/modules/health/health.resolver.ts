@@ -12,7 +12,7 @@ import { HEALTH_RATIO_SCALE, type Health, type HealthLevel } from './health-rule
 import { AgencyHealthType, HealthLevelEnum, SubAccountHealthType } from './health.type';
 import type { AgencyHealthCounts } from './health.service';
 import { AgencyEventType } from '../events/event.types';
-import type { OutboxRow } from '../events/outbox.entity';
+import type { OutboxRow } from '../outbox/outbox.entity';
 
 const ratio = (units: bigint | null): string | null => (units === null ? null : formatScaled(units, HEALTH_RATIO_SCALE));
 

@@ -1,5 +1,5 @@
 import { badUserInput } from '../../shared/refusal';
-import type { Loaders } from '../../graphql/loaders';
+import type { BatchedRead, PrimedRead } from '../../shared/batched-read';
 import { pageSize, type Page } from '../../shared/pagination';
 import { requireAgencyWideAccess } from '../auth/access';
 import type { Viewer } from '../auth/role';
@@ -49,21 +49,28 @@ function compareAtRisk(a: AtRiskKey, b: AtRiskKey): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/** The request's batched reads health needs (the request's loaders satisfy it). */
+export interface HealthReads {
+  subAccountHealth: BatchedRead<string, Health>;
+  activeSubAccountsOfAgency: BatchedRead<string, SubAccountEntity[]>;
+  subAccount: PrimedRead<string, SubAccountEntity | undefined>;
+}
+
 /**
  * Account health (rules in health-rules.ts). Always computed when read, from the rollups and
- * the ledger, so it can never be stale; the loaders batch every sub-account of a request.
+ * the ledger, so it can never be stale; the request's reads batch every sub-account of a request.
  */
 export class HealthService {
-  async subAccountHealth(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity): Promise<Health> {
+  async subAccountHealth(viewer: Viewer, reads: HealthReads, sub: SubAccountEntity): Promise<Health> {
     assertCanReadUsage(viewer, sub);
-    return loaders.subAccountHealth.load(sub.id);
+    return reads.subAccountHealth.load(sub.id);
   }
 
   /** Active sub-accounts (the primary included) per level; removed ones are not counted. */
-  async agencyHealth(viewer: Viewer, loaders: Loaders, agency: AgencyEntity): Promise<AgencyHealthCounts> {
+  async agencyHealth(viewer: Viewer, reads: HealthReads, agency: AgencyEntity): Promise<AgencyHealthCounts> {
     requireAgencyWideAccess(viewer, agency.id);
     const counts: AgencyHealthCounts = { healthy: 0, watch: 0, atRisk: 0 };
-    for (const { health } of await this.activeWithHealth(loaders, agency)) {
+    for (const { health } of await this.activeWithHealth(reads, agency)) {
       if (health.level === 'AT_RISK') counts.atRisk += 1;
       else if (health.level === 'WATCH') counts.watch += 1;
       else counts.healthy += 1;
@@ -79,7 +86,7 @@ export class HealthService {
    */
   async subAccountsAtRisk(
     viewer: Viewer,
-    loaders: Loaders,
+    reads: HealthReads,
     agency: AgencyEntity,
     args: { first?: number | null; after?: string | null; minLevel?: HealthLevel | null },
   ): Promise<Page<SubAccountEntity>> {
@@ -87,7 +94,7 @@ export class HealthService {
     const limit = pageSize(args.first);
     const after = decodeAtRiskCursor(args.after);
     const minLevel = args.minLevel ?? 'WATCH';
-    const rows = (await this.activeWithHealth(loaders, agency))
+    const rows = (await this.activeWithHealth(reads, agency))
       .filter(({ health }) => atLeast(health.level, minLevel))
       .map(({ sub, health }) => ({ sub, key: { rank: HEALTH_LEVEL_RANK[health.level], createdAt: sub.createdAt, id: sub.id } }))
       .sort((a, b) => compareAtRisk(a.key, b.key));
@@ -106,11 +113,11 @@ export class HealthService {
     };
   }
 
-  private async activeWithHealth(loaders: Loaders, agency: AgencyEntity): Promise<Array<{ sub: SubAccountEntity; health: Health }>> {
-    const subs = await loaders.activeSubAccountsOfAgency.load(agency.id);
+  private async activeWithHealth(reads: HealthReads, agency: AgencyEntity): Promise<Array<{ sub: SubAccountEntity; health: Health }>> {
+    const subs = await reads.activeSubAccountsOfAgency.load(agency.id);
     const healths = await Promise.all(subs.map((sub) => {
-      loaders.subAccount.prime(sub.id, sub);
-      return loaders.subAccountHealth.load(sub.id);
+      reads.subAccount.prime(sub.id, sub);
+      return reads.subAccountHealth.load(sub.id);
     }));
     return subs.map((sub, i) => ({ sub, health: healths[i] }));
   }

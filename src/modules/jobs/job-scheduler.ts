@@ -2,7 +2,7 @@ import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
-import { deleteExpiredEvents } from '../events/retention';
+import { deleteExpiredEvents } from '../outbox/retention';
 import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../health/health-monitor';
 import type { BillingService } from '../billing/billing.service';
 import type { PayoutService } from '../payout/payout.service';

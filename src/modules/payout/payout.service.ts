@@ -9,7 +9,7 @@ import type { Viewer } from '../auth/role';
 import { AgencyEntity } from '../agency/agency.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import type { PaymentGateway, TransferOutcome, WebhookEvent } from '../billing/payment-gateway';
-import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { postTransfer, requestHash, systemAccount } from '../ledger/ledger.service';
 import { PAYOUT_THRESHOLD_MICROS } from '../ledger/profit.service';
 import { connectStatusOf, type ConnectStatus } from './connect-status';

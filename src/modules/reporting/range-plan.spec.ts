@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { ALL_TIME, planRange, type RangePlan } from './range-plan';
+import { planRange, type RangePlan } from './range-plan';
+import { ALL_TIME } from '../../shared/time-range';
 
 const d = (iso: string) => new Date(iso);
 

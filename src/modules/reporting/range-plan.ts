@@ -25,8 +25,6 @@ export interface RangePlan {
 
 const DAY_MS = 86_400_000;
 
-/** "All time" for reports without a range: every instant a call can start at (the DateTime scalar stops at 9999). */
-export const ALL_TIME = { from: new Date('1970-01-01T00:00:00.000Z'), to: new Date('9999-01-01T00:00:00.000Z') };
 
 const dayString = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const startOfDay = (ms: number) => Math.floor(ms / DAY_MS) * DAY_MS;

@@ -10,17 +10,18 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { WalletType } from '../wallet/wallet.type';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import { formatMinutes } from './usage-report.service';
-import { UsageReportType, UsageSummaryType } from './usage-report.type';
+import { toUsageReport, toUsageSummary, UsageReportType, UsageSummaryType } from './usage-report.type';
 
 @Resolver(() => SubAccountType)
 export class SubAccountUsageFieldResolver {
   @FieldResolver(() => UsageSummaryType, { description: 'Calls that started in the range; the current billing cycle without one' })
-  usage(
+  async usage(
     @Root() sub: SubAccountEntity,
     @Arg('range', () => DateRangeInput, { nullable: true }) range: DateRangeInput | null,
     @Ctx() ctx: RequestContext,
   ): Promise<UsageSummaryType> {
-    return ctx.services.usageReport.subAccountUsage(ctx.viewer, ctx.loaders, sub, validRange(range));
+    const usage = await ctx.services.usageReport.subAccountUsage(ctx.viewer, ctx.loaders, sub, validRange(range));
+    return toUsageSummary(usage, usage.figures);
   }
 }
 
@@ -51,11 +52,11 @@ export class AgencyUsageResolver {
   }
 
   @FieldResolver(() => UsageReportType, { description: 'Totals and one row per sub-account, from rollups: any range is exact' })
-  usageReport(
+  async usageReport(
     @Root() agency: AgencyEntity,
     @Arg('range', () => DateRangeInput) range: DateRangeInput,
     @Ctx() ctx: RequestContext,
-  ) {
-    return ctx.services.usageReport.agencyReport(ctx.viewer, ctx.loaders, agency, validRange(range)!);
+  ): Promise<UsageReportType> {
+    return toUsageReport(await ctx.services.usageReport.agencyReport(ctx.viewer, ctx.loaders, agency, validRange(range)!));
   }
 }

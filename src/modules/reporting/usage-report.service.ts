@@ -1,73 +1,38 @@
-import type { Loaders } from '../../graphql/loaders';
-import { Money, type MinuteTierEnum } from '../../graphql/common.types';
+import type { BatchedRead, PrimedRead } from '../../shared/batched-read';
 import { formatScaled, MINUTES_SCALE } from '../../shared/money';
 import { requireAgencyWideAccess } from '../auth/access';
 import { assertCanReadUsage } from '../usage/usage-access';
 import type { Viewer } from '../auth/role';
 import type { AgencyEntity } from '../agency/agency.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
-import { MINUTE_TIERS } from '../pricing/pricing';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { CALL_STATUSES } from '../usage/call.entity';
 import { minuteUnitsFromSeconds } from '../usage/call-cost';
-import { ALL_TIME } from './range-plan';
-import { addFigures, emptyFigures, type UsageFigures } from './usage-figures';
-import type { SubAccountUsageRow, UsageSummaryType } from './usage-report.type';
+import { ALL_TIME, type TimeRange } from '../../shared/time-range';
+import { addFigures, emptyFigures, type UsageFigures, type UsageScope } from './usage-figures';
+import type { AgencyUsageKey, SubAccountUsage } from './agency-usage';
 
-export interface Range {
-  from: Date;
-  to: Date;
+export type Range = TimeRange;
+
+/** The request's batched reads the reports need (the request's loaders satisfy it). */
+export interface UsageReads {
+  usageFigures: BatchedRead<UsageScope, UsageFigures>;
+  agencyUsage: BatchedRead<AgencyUsageKey, SubAccountUsage[]>;
+  subAccount: PrimedRead<string, SubAccountEntity | undefined>;
+}
+
+/** Figures over a range (the GraphQL UsageSummary is built from it in usage-report.type.ts). */
+export interface UsageOverRange extends TimeRange {
+  figures: UsageFigures;
+}
+
+/** An agency's report: totals over every sub-account, and the rows a report lists. */
+export interface AgencyUsageReport extends TimeRange {
+  totals: UsageFigures;
+  bySubAccount: Array<{ subAccount: SubAccountEntity; figures: UsageFigures; walletBalanceMicros: bigint }>;
 }
 
 /** Minutes for display: exact seconds summed first, then one rounding (never a sum of rounded values). */
 export const formatMinutes = (seconds: bigint): string => formatScaled(minuteUnitsFromSeconds(seconds), MINUTES_SCALE);
-
-/**
- * A summary whose fields are computed when read: a dashboard asks each of 50 sub-accounts
- * for `totalMinutes` and `spent` only, and building every tier's and status's figures and
- * their decimal strings for each was most of that field's cost. `spentMicros` replaces
- * the calls' cost (a statement reads the ledger's figure instead).
- */
-class LazyUsageSummary implements UsageSummaryType {
-  constructor(
-    readonly from: Date,
-    readonly to: Date,
-    private readonly figures: UsageFigures,
-    private readonly spentMicros: bigint,
-  ) {}
-
-  get totalMinutes(): string {
-    return formatMinutes(this.figures.durationSeconds);
-  }
-
-  get minutesByTier() {
-    return MINUTE_TIERS.map((tier) => ({
-      tier: tier as MinuteTierEnum,
-      minutes: formatMinutes(this.figures.secondsByTier[tier]),
-      callCount: Number(this.figures.callsByTier[tier]),
-    }));
-  }
-
-  get callCount(): number {
-    return Number(this.figures.callCount);
-  }
-
-  get callsByStatus() {
-    return CALL_STATUSES.map((status) => ({ status, count: Number(this.figures.callsByStatus[status]) }));
-  }
-
-  get spent(): Money {
-    return Money.ofMicros(this.spentMicros);
-  }
-
-  get profit(): Money {
-    return Money.ofMicros(this.figures.profitMicros);
-  }
-}
-
-export function toUsageSummary(range: Range, figures: UsageFigures, options: { spentMicros?: bigint } = {}): UsageSummaryType {
-  return new LazyUsageSummary(range.from, range.to, figures, options.spentMicros ?? figures.costMicros);
-}
 
 /**
  * Usage reports. Figures come from the per-request `usageFigures` loader, so a page of
@@ -88,23 +53,23 @@ export class UsageReportService {
     return { from: cycle.start, to: cycle.end };
   }
 
-  async subAccountUsage(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, range: Range | undefined): Promise<UsageSummaryType> {
+  async subAccountUsage(viewer: Viewer, reads: UsageReads, sub: SubAccountEntity, range: Range | undefined): Promise<UsageOverRange> {
     assertCanReadUsage(viewer, sub);
     const effective = this.subAccountRange(sub, range);
-    return toUsageSummary(effective, await loaders.usageFigures.load({ subAccountId: sub.id, ...effective }));
+    return { ...effective, figures: await reads.usageFigures.load({ subAccountId: sub.id, ...effective }) };
   }
 
   /** What the wallet's sub-account spent on calls in the range (its current cycle without one). */
-  async spentMicros(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, range: Range | undefined): Promise<bigint> {
+  async spentMicros(viewer: Viewer, reads: UsageReads, sub: SubAccountEntity, range: Range | undefined): Promise<bigint> {
     assertCanReadUsage(viewer, sub);
     const effective = this.subAccountRange(sub, range);
-    return (await loaders.usageFigures.load({ subAccountId: sub.id, ...effective })).costMicros;
+    return (await reads.usageFigures.load({ subAccountId: sub.id, ...effective })).costMicros;
   }
 
   /** Every sub-account of the agency, the primary and removed ones included; all time without a range. */
-  async agencyTotalSeconds(viewer: Viewer, loaders: Loaders, agency: AgencyEntity, range: Range | undefined): Promise<bigint> {
+  async agencyTotalSeconds(viewer: Viewer, reads: UsageReads, agency: AgencyEntity, range: Range | undefined): Promise<bigint> {
     requireAgencyWideAccess(viewer, agency.id);
-    const subs = await loaders.agencyUsage.load({ agencyId: agency.id, ...(range ?? ALL_TIME) });
+    const subs = await reads.agencyUsage.load({ agencyId: agency.id, ...(range ?? ALL_TIME) });
     return subs.reduce((sum, sub) => sum + sub.figures.durationSeconds, 0n);
   }
 
@@ -113,23 +78,18 @@ export class UsageReportService {
    * each removed one with calls in the range. One statement (`agencyUsage`: sub-accounts,
    * balances and figures), shared with `totalMinutesUsed` over the same range.
    */
-  async agencyReport(
-    viewer: Viewer,
-    loaders: Loaders,
-    agency: AgencyEntity,
-    range: Range,
-  ): Promise<{ from: Date; to: Date; totals: UsageSummaryType; bySubAccount: SubAccountUsageRow[] }> {
+  async agencyReport(viewer: Viewer, reads: UsageReads, agency: AgencyEntity, range: Range): Promise<AgencyUsageReport> {
     requireAgencyWideAccess(viewer, agency.id);
-    const subs = await loaders.agencyUsage.load({ agencyId: agency.id, ...range });
+    const subs = await reads.agencyUsage.load({ agencyId: agency.id, ...range });
     const totals = emptyFigures();
-    const bySubAccount: SubAccountUsageRow[] = [];
+    const bySubAccount: AgencyUsageReport['bySubAccount'] = [];
     for (const { subAccount, walletBalanceMicros, figures } of subs) {
-      loaders.subAccount.prime(subAccount.id, subAccount);
+      reads.subAccount.prime(subAccount.id, subAccount);
       addFigures(totals, figures);
       if ((subAccount.status === 'ACTIVE' || figures.callCount > 0n) && bySubAccount.length < MAX_REPORT_ROWS) {
-        bySubAccount.push({ subAccount, usage: toUsageSummary(range, figures), walletBalance: Money.ofMicros(walletBalanceMicros) });
+        bySubAccount.push({ subAccount, figures, walletBalanceMicros });
       }
     }
-    return { from: range.from, to: range.to, totals: toUsageSummary(range, totals), bySubAccount };
+    return { from: range.from, to: range.to, totals, bySubAccount };
   }
 }

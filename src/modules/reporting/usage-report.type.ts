@@ -6,7 +6,10 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { CallStatusEnum } from '../usage/call.type';
 import { CALL_STATUSES, type CallStatus } from '../usage/call.entity';
 import { MaxItems } from '../../graphql/list-size';
-import { MAX_REPORT_ROWS } from './usage-report.service';
+import { formatMinutes, MAX_REPORT_ROWS, type AgencyUsageReport } from './usage-report.service';
+import { MINUTE_TIERS } from '../pricing/pricing';
+import type { UsageFigures } from './usage-figures';
+import type { TimeRange } from '../../shared/time-range';
 const MINUTE_TIER_COUNT = Object.keys(MinuteTierEnum).length;
 
 @ObjectType('TierMinutes', { simpleResolvers: true })
@@ -72,4 +75,66 @@ export class UsageReportType {
     description: 'Every active sub-account (the primary first), and removed ones that have calls in the range',
   })
   bySubAccount!: SubAccountUsageRow[];
+}
+
+/**
+ * A summary whose fields are computed when read: a dashboard asks each of 50 sub-accounts
+ * for `totalMinutes` and `spent` only, and building every tier's and status's figures and
+ * their decimal strings for each was most of that field's cost. `spentMicros` replaces
+ * the calls' cost (a statement reads the ledger's figure instead).
+ */
+class LazyUsageSummary implements UsageSummaryType {
+  constructor(
+    readonly from: Date,
+    readonly to: Date,
+    private readonly figures: UsageFigures,
+    private readonly spentMicros: bigint,
+  ) {}
+
+  get totalMinutes(): string {
+    return formatMinutes(this.figures.durationSeconds);
+  }
+
+  get minutesByTier() {
+    return MINUTE_TIERS.map((tier) => ({
+      tier: tier as MinuteTierEnum,
+      minutes: formatMinutes(this.figures.secondsByTier[tier]),
+      callCount: Number(this.figures.callsByTier[tier]),
+    }));
+  }
+
+  get callCount(): number {
+    return Number(this.figures.callCount);
+  }
+
+  get callsByStatus() {
+    return CALL_STATUSES.map((status) => ({ status, count: Number(this.figures.callsByStatus[status]) }));
+  }
+
+  get spent(): Money {
+    return Money.ofMicros(this.spentMicros);
+  }
+
+  get profit(): Money {
+    return Money.ofMicros(this.figures.profitMicros);
+  }
+}
+
+/** The GraphQL UsageSummary of figures over a range. */
+export function toUsageSummary(range: TimeRange, figures: UsageFigures, options: { spentMicros?: bigint } = {}): UsageSummaryType {
+  return new LazyUsageSummary(range.from, range.to, figures, options.spentMicros ?? figures.costMicros);
+}
+
+/** The GraphQL UsageReport of an agency's report. */
+export function toUsageReport(report: AgencyUsageReport): UsageReportType {
+  return {
+    from: report.from,
+    to: report.to,
+    totals: toUsageSummary(report, report.totals),
+    bySubAccount: report.bySubAccount.map(({ subAccount, figures, walletBalanceMicros }) => ({
+      subAccount,
+      usage: toUsageSummary(report, figures),
+      walletBalance: Money.ofMicros(walletBalanceMicros),
+    })),
+  };
 }

@@ -4,7 +4,7 @@ import { Money } from '../../graphql/common.types';
 import { PageArgs } from '../../graphql/page.args';
 import type { Page } from '../../shared/pagination';
 import { DateTimeScalar } from '../../graphql/scalars';
-import { toUsageSummary } from '../reporting/usage-report.service';
+import { toUsageSummary } from '../reporting/usage-report.type';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { Statement } from './statement.service';

@@ -1,6 +1,6 @@
 import { badUserInput } from '../../shared/refusal';
 import type { DataSource } from 'typeorm';
-import type { Loaders } from '../../graphql/loaders';
+import type { BatchedRead } from '../../shared/batched-read';
 import { pageSize, type Page } from '../../shared/pagination';
 import type { BillingCycle } from '../billing-cycle/billing-cycle';
 import type { Viewer } from '../auth/role';
@@ -8,8 +8,13 @@ import { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { assertCanReadUsage } from '../usage/usage-access';
 import { cycleIndexOfStart, nthCycle, statementCycleRange, type StatementFigures } from './statement-rules';
 import type { UsageFigures } from '../reporting/usage-figures';
-import { StatementRepository } from './statement.repository';
+import { StatementRepository, type StatementData, type StatementScope } from './statement.repository';
 import { systemClock, type Clock } from '../../shared/clock';
+
+/** The request's batched read of statements (the request's loaders satisfy it). */
+export interface StatementReads {
+  statement: BatchedRead<StatementScope, StatementData>;
+}
 
 /** A statement as the domain sees it; the resolver maps it to the GraphQL type. */
 export interface Statement {
@@ -49,7 +54,7 @@ export class StatementService {
   ) {}
 
   /** The cycle starting at `cycleStart`, or the one in progress without it. */
-  async statement(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, cycleStart: Date | null | undefined): Promise<Statement> {
+  async statement(viewer: Viewer, reads: StatementReads, sub: SubAccountEntity, cycleStart: Date | null | undefined): Promise<Statement> {
     assertCanReadUsage(viewer, sub);
     const now = this.clock.now();
     const range = statementCycleRange(sub, now);
@@ -64,11 +69,11 @@ export class StatementService {
       }
       index = found;
     }
-    return this.load(loaders, sub, index, now);
+    return this.load(reads, sub, index, now);
   }
 
   /** Every cycle from the current one (not closed yet) back to the one the sub-account was created in, newest first. */
-  async statements(viewer: Viewer, loaders: Loaders, sub: SubAccountEntity, args: { first?: number | null; after?: string | null }): Promise<Page<Statement>> {
+  async statements(viewer: Viewer, reads: StatementReads, sub: SubAccountEntity, args: { first?: number | null; after?: string | null }): Promise<Page<Statement>> {
     assertCanReadUsage(viewer, sub);
     const limit = pageSize(args.first);
     const after = decodeCycleCursor(args.after);
@@ -78,7 +83,7 @@ export class StatementService {
     const indexes: number[] = [];
     for (let n = Math.min(top, range.current); n >= range.first && indexes.length < limit + 1; n -= 1) indexes.push(n);
     const page = indexes.slice(0, limit);
-    const nodes = await Promise.all(page.map((n) => this.load(loaders, sub, n, now)));
+    const nodes = await Promise.all(page.map((n) => this.load(reads, sub, n, now)));
     const edges = nodes.map((node, i) => ({ cursor: encodeCycleCursor(page[i]), node }));
     return {
       edges,
@@ -124,9 +129,9 @@ export class StatementService {
     }
   }
 
-  private async load(loaders: Loaders, sub: SubAccountEntity, index: number, now: Date): Promise<Statement> {
+  private async load(reads: StatementReads, sub: SubAccountEntity, index: number, now: Date): Promise<Statement> {
     const cycle = nthCycle(sub.subscriptionStartedAt, index);
-    const data = await loaders.statement.load({ subAccountId: sub.id, from: cycle.start, to: cycle.end });
+    const data = await reads.statement.load({ subAccountId: sub.id, from: cycle.start, to: cycle.end });
     return { subAccount: sub, cycle, closed: cycle.end.getTime() <= now.getTime(), ...data };
   }
 }

@@ -15,7 +15,7 @@ import { decodeCursor, pageSize, toPage, type Page } from '../../shared/paginati
 import { lockSubAccount, SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
-import { EventType, writeOutboxEvent } from '../events/outbox-writer';
+import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { systemClock, type Clock } from '../../shared/clock';
 import { validMarkupMicros } from '../pricing/pricing';
 

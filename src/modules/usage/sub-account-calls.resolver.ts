@@ -4,7 +4,7 @@ import type { RequestContext } from '../../graphql/context';
 import { MaxItems } from '../../graphql/list-size';
 import { PageArgs } from '../../graphql/page.args';
 import { DateRangeInput, validRange } from '../../graphql/date-range';
-import { ALL_TIME } from '../reporting/range-plan';
+import { ALL_TIME } from '../../shared/time-range';
 import { SubAccountType } from '../sub-account/sub-account.type';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { CallStatus } from './call.entity';

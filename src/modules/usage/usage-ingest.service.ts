@@ -7,7 +7,7 @@ import { retryLostRace } from '../../shared/retry-lost-race';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
 import { applyUsageDebits, insertUsageTransfers, lockWalletAccounts } from '../ledger/usage-debits';
-import { writeUsageDebitEvents } from '../events/outbox-writer';
+import { writeUsageDebitEvents } from '../outbox/outbox-writer';
 import type { CallEntity } from './call.entity';
 import {
   candidatesToMatch, classifyCalls, compareKeys, keyOf, rollupIncrements, settleOutcomes, toCallToInsert, toNewCallEntity,

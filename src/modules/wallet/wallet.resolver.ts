@@ -1,8 +1,4 @@
-import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
-import { PageArgs } from '../../graphql/page.args';
-import { DateRangeInput, validRange } from '../../graphql/date-range';
-import { TransferConnection, TransferKindEnum } from '../transfer/transfer.type';
-import type { TransferKind } from '../ledger/ledger.entities';
+import { Arg, Ctx, FieldResolver, ID, Mutation, Resolver, Root } from 'type-graphql';
 import { MinuteTierEnum, Money } from '../../graphql/common.types';
 import type { RequestContext } from '../../graphql/context';
 import { DecimalScalar } from '../../graphql/scalars';
@@ -14,12 +10,6 @@ import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import type { WalletEntity } from './wallet.entity';
 import { SetLowBalanceThresholdInput, SetLowBalanceThresholdPayload, WalletType } from './wallet.type';
 import { mutationPayload } from '../../graphql/payload';
-
-@ArgsType()
-class TransferListArgs extends PageArgs {
-  @Field(() => DateRangeInput, { nullable: true }) range?: DateRangeInput | null;
-  @Field(() => TransferKindEnum, { nullable: true }) kind?: TransferKind | null;
-}
 
 async function walletBalanceMicros(ctx: RequestContext, wallet: WalletEntity): Promise<bigint> {
   return (await ctx.loaders.ledgerAccount.load(wallet.id))!.balanceMicros;
@@ -70,10 +60,5 @@ export class WalletResolver {
     const plan = (await ctx.loaders.plan.load(agency.planCode))!;
     const balance = await walletBalanceMicros(ctx, wallet);
     return formatScaled(availableMinuteUnits(balance, minutePriceMicros(plan, agency, sub, tier)), MINUTES_SCALE);
-  }
-
-  @FieldResolver(() => TransferConnection, { description: 'Transfers in and out of this wallet, newest first' })
-  transfers(@Root() wallet: WalletEntity, @Args() args: TransferListArgs, @Ctx() ctx: RequestContext) {
-    return ctx.services.wallet.listTransfers(wallet, { ...args, range: validRange(args.range) });
   }
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { accrueMarkupProfit, postTransfer, requestHash, systemAccount } from '../ledger/ledger.service';
-import type { PaymentRecord } from '../billing/billing.repository';
-import { SANDBOX_MEMO } from '../billing/sandbox-gateway';
+import type { PaymentRecord } from './billing.repository';
+import { SANDBOX_MEMO } from './sandbox-gateway';
 import { WalletEntity } from '../wallet/wallet.entity';
 import { allocationCharge } from './allocation-terms';
 
