@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { createDataSource } from '../src/db/data-source';
-import { EventHub, OUTBOX_CHANNEL } from '../src/modules/events/event-hub';
+import { EventHub } from '../src/modules/events/event-hub';
+import { OUTBOX_CHANNEL } from '../src/modules/events/outbox-listener';
 import { postTransfer } from '../src/modules/ledger/ledger.service';
 import { Logger } from '../src/shared/logger';
 import { fmt, openBenchEnv, runLoad, seedAgency, type LoadResult } from './harness';

@@ -4,7 +4,8 @@ import { createAgency, rawId } from './helpers/fixtures';
 import { subscribe, wsClient } from './helpers/ws';
 import { until } from './helpers/until';
 import { decodeSequence, encodeSequence } from '../src/modules/outbox/outbox.entity';
-import { MAX_QUEUED, POLL_PAGE } from '../src/modules/events/event-hub';
+import { POLL_PAGE } from '../src/modules/events/event-hub';
+import { MAX_QUEUED } from '../src/modules/events/event-stream';
 import { deleteExpiredEvents } from '../src/modules/outbox/retention';
 
 /**

@@ -1,28 +1,16 @@
-import { Client, Pool } from 'pg';
+import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import type { Viewer } from '../auth/role';
-import { canManageAgency, canReadSubAccount } from '../auth/access';
-import { forbidden, resumeRequired, resumeTooOld, serviceUnavailable, unauthenticated, type Refusal } from '../../shared/refusal';
+import { resumeTooOld, serviceUnavailable } from '../../shared/refusal';
 import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from '../outbox/outbox.entity';
 import { RETENTION_MARK, toCursor } from '../outbox/retention';
 import { EventType } from '../outbox/outbox-writer';
 import { KeptRows } from './kept-rows';
 import { ReplayTurns } from './replay-turns';
+import { OUTBOX_CHANNEL, OutboxListener } from './outbox-listener';
+import { EventStream, type StreamOwner, type StreamScope } from './event-stream';
 
-export const OUTBOX_CHANNEL = 'outbox_events';
-
-/** What one subscription receives: exactly the rows of `agencyId` (and `subAccountId`) of these types. */
-export interface StreamScope {
-  agencyId: string;
-  subAccountId?: string;
-  types: ReadonlySet<string>;
-  /** agency-wide (agency admins) or one sub-account's view. */
-  agencyWide: boolean;
-}
-
-/** An event to deliver, or the end of the stream with the reason the client is told. */
-export type StreamItem = { row: OutboxRow; end?: undefined } | { end: Refusal; row?: undefined };
 
 /**
  * Told of every API key revocation this process reads from the outbox (the socket registry,
@@ -34,12 +22,6 @@ export interface RevocationListener {
   keyRevoked(apiKeyId: string): void;
 }
 
-/**
- * A subscriber that does not keep up is ended with RESUME_REQUIRED (it resumes with
- * afterSequence) rather than buffered without bound; so is one whose replay is so long
- * that this many live events wait behind it.
- */
-export const MAX_QUEUED = 10_000;
 const REPLAY_PAGE = 500;
 const REPLAY_CONNECTIONS = 2;
 /**
@@ -58,9 +40,6 @@ export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
   WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $7::bigint)
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
-/** Backoff of the LISTEN connection's reconnects. */
-const LISTENER_RETRY_FIRST_MS = 250;
-const LISTENER_RETRY_MAX_MS = 5_000;
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
 
@@ -82,15 +61,19 @@ const RECENT_ROWS = 20_000;
  * commit on a pooled connection, at most one in flight per process, never inside a
  * business transaction. Polls start at least 25 ms apart and NOTIFYs 50 ms apart, so a
  * burst of commits costs a few polls, not one per commit (bench `notify`).
+ *
+ * This file reads the outbox (the poll and its read position) and serves resumes (from the
+ * kept rows, or from the table page by page); one subscription's queue and filter is an
+ * EventStream (event-stream.ts), the LISTEN connection an OutboxListener (outbox-listener.ts).
  */
-export class EventHub {
+export class EventHub implements StreamOwner {
   private readTo: Cursor = { xid: 0n, id: -1n };
   /** The snapshot xmin of a read that stopped at a full page: the next poll reads on below it. */
   private pageBound: bigint | undefined;
   private readonly streams = new Set<EventStream>();
   /** The same streams by their scope's agency: a row is offered to its agency's streams only. */
   private readonly streamsByAgency = new Map<string, Set<EventStream>>();
-  private listener: Client | undefined;
+  private readonly listener: OutboxListener;
   private readonly revocationListeners = new Set<RevocationListener>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
@@ -109,9 +92,6 @@ export class EventHub {
   private readonly kept: KeptRows;
   private snapshotWaiters: Array<{ resolve: (snapshot: string) => void; reject: (error: unknown) => void }> = [];
   private snapshotInFlight = false;
-  private listenerRetryMs = LISTENER_RETRY_FIRST_MS;
-  /** LISTEN connections opened, the first included (tests and metrics). */
-  listenerConnects = 0;
   private markWaiters: Array<{ resolve: (mark: Cursor) => void; reject: (error: unknown) => void }> = [];
   private markInFlight = false;
   private onFanOut: ((rows: readonly OutboxRow[], atMs: number) => void) | undefined;
@@ -157,6 +137,7 @@ export class EventHub {
     recentRows: number,
   ) {
     this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
+    this.listener = new OutboxListener(url, logger, () => this.wake());
     this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
     this.replayPool = new Pool({ connectionString: url, max: REPLAY_CONNECTIONS, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
@@ -199,7 +180,7 @@ export class EventHub {
     hub.readTo = { xid: BigInt(xmin), id: -1n };
     hub.kept.reset(hub.readTo);
     dataSource.subscribers.push({ afterTransactionCommit: () => hub.afterLocalCommit() });
-    await hub.connectListener();
+    await hub.listener.start();
     hub.timer = setInterval(() => hub.wake(), hub.pollMs);
     hub.timer.unref();
     return hub;
@@ -210,8 +191,13 @@ export class EventHub {
   }
 
   /** Whether the LISTEN connection is up (readiness: without it other replicas' events wait for the safety-net poll). */
+  /** LISTEN connections opened, the first included (tests and metrics). */
+  get listenerConnects(): number {
+    return this.listener.connects;
+  }
+
   get listenerConnected(): boolean {
-    return this.listener !== undefined;
+    return this.listener.connected;
   }
 
   /** The hub's own pools, for the pool metrics. */
@@ -565,62 +551,6 @@ export class EventHub {
   }
 
   /**
-   * The LISTEN connection. Lost (a restart, pg_terminate_backend, a network cut), it is
-   * reconnected with backoff (250 ms doubling to 5 s) for as long as the hub runs: a failed
-   * attempt during an outage schedules the next one (the first version tried once, and a
-   * database down for more than a second left the process without notifications for good).
-   * Polling (every pollMs) delivers meanwhile, and every reconnect polls once, so nothing
-   * committed while not listening waits for the safety net.
-   */
-  private async connectListener(): Promise<void> {
-    if (this.stopped) return;
-    const client = new Client({ connectionString: this.url, application_name: 'voice-minutes-api-listener', connectionTimeoutMillis: 10_000 });
-    client.on('notification', () => this.wake());
-    let lost = false;
-    const onLost = (error?: Error) => {
-      if (lost) return;
-      lost = true;
-      if (this.listener === client) this.listener = undefined;
-      client.end().catch(() => undefined);
-      if (this.stopped) return;
-      this.logger.warn('outbox listener lost; reconnecting (polling meanwhile)', { message: error?.message ?? 'connection ended' });
-      this.scheduleListenerReconnect();
-    };
-    client.on('error', onLost);
-    client.on('end', () => onLost());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
-    } catch (error) {
-      lost = true;
-      client.end().catch(() => undefined);
-      throw error;
-    }
-    if (this.stopped) {
-      lost = true;
-      await client.end().catch(() => undefined);
-      return;
-    }
-    this.listener = client;
-    this.listenerRetryMs = LISTENER_RETRY_FIRST_MS;
-    this.listenerConnects += 1;
-    this.wake(); // whatever committed while not listening
-  }
-
-  private scheduleListenerReconnect(): void {
-    const wait = this.listenerRetryMs;
-    this.listenerRetryMs = Math.min(this.listenerRetryMs * 2, LISTENER_RETRY_MAX_MS);
-    const timer = setTimeout(() => {
-      void this.connectListener().catch((error: Error) => {
-        if (this.stopped) return;
-        this.logger.warn('outbox listener reconnect failed; retrying', { message: error.message, inMs: this.listenerRetryMs });
-        this.scheduleListenerReconnect();
-      });
-    }, wait);
-    timer.unref();
-  }
-
-  /**
    * A resume's kept rows, REPLAY_PAGE at a time, each page once the subscriber has taken the
    * one before (as a table replay goes), then live: a resume of 30,000 kept rows arrives in
    * one stream instead of overrunning the queue and ending in RESUME_REQUIRED steps.
@@ -641,9 +571,7 @@ export class EventHub {
     if (this.timer) clearInterval(this.timer);
     for (const stream of [...this.streams]) stream.return();
     await this.polling;
-    const listener = this.listener;
-    this.listener = undefined;
-    await listener?.end().catch(() => undefined);
+    await this.listener.stop();
     for (const waiter of this.backfillWaiters.splice(0)) waiter.resolve();
     await this.pool.end();
     await this.replayPool.end();
@@ -657,165 +585,5 @@ export function committedBefore(snapshot: string): (xid: bigint) => boolean {
   const low = BigInt(xmin);
   const high = BigInt(xmax);
   return (xid) => xid < low || (xid < high && !running.has(xid));
-}
-
-/**
- * One subscription's queue of events. Rows pass the authorization check for this viewer
- * (per event, not only at subscribe time); a revoked API key or the removal of the
- * sub-account it watches ends it with an error.
- */
-export class EventStream implements AsyncIterableIterator<StreamItem> {
-  private readonly queue: StreamItem[] = [];
-  private readonly held: OutboxRow[] = [];
-  private live = false;
-  private cursor: Cursor = { xid: 0n, id: -1n };
-  private waiting: ((result: IteratorResult<StreamItem>) => void) | undefined;
-  /** A replay waiting for the consumer to take the queue down to `below` items. */
-  private drainWaiter: { below: number; resolve: () => void } | undefined;
-  /** An end (error) is queued: nothing more is delivered. */
-  ending = false;
-  /** Transactions that had committed before a stream without afterSequence started: not delivered. */
-  private history: ((xid: bigint) => boolean) | undefined;
-  closed = false;
-
-  constructor(
-    private readonly hub: EventHub,
-    readonly scope: StreamScope,
-    private readonly viewer: Viewer,
-  ) {}
-
-  [Symbol.asyncIterator](): this {
-    return this;
-  }
-
-  /** Every committed row, live: control rows first, then the scope and authorization filter. */
-  offer(row: OutboxRow): void {
-    if (this.closed || this.ending) return;
-    if (row.type === EventType.API_KEY_REVOKED && this.viewer.apiKeyId && row.refId === this.viewer.apiKeyId) {
-      this.end(unauthenticated('The API key of this subscription was revoked'));
-      return;
-    }
-    if (!this.matches(row)) {
-      if (row.type === EventType.SUB_ACCOUNT_REMOVED && this.watches(row.subAccountId)) {
-        this.end(forbidden('The sub-account of this subscription was removed'));
-      }
-      return;
-    }
-    if (this.live) this.push(row);
-    else if (this.held.length >= MAX_QUEUED) this.fallBehind(); // a replay too long to hold its live rows behind
-    else this.held.push(row);
-  }
-
-  /** A row read from the table while replaying. */
-  replayed(row: OutboxRow): void {
-    if (this.matches(row)) this.push(row);
-  }
-
-  startLive(from: Cursor, history?: (xid: bigint) => boolean): void {
-    if (compareCursor(from, this.cursor) > 0) this.cursor = from;
-    this.history = history;
-    this.live = true;
-    for (const row of this.held.splice(0)) this.push(row);
-  }
-
-  private watches(subAccountId: string | null): boolean {
-    return subAccountId !== null && (this.scope.subAccountId === subAccountId || this.viewer.subAccountId === subAccountId);
-  }
-
-  private matches(row: OutboxRow): boolean {
-    if (row.agencyId !== this.scope.agencyId || !this.scope.types.has(row.type)) return false;
-    if (this.scope.subAccountId !== undefined && row.subAccountId !== this.scope.subAccountId) return false;
-    // The per-event authorization check, with the same predicates as queries.
-    if (this.scope.agencyWide) return canManageAgency(this.viewer, row.agencyId);
-    return row.subAccountId !== null && canReadSubAccount(this.viewer, { id: row.subAccountId, agencyId: row.agencyId });
-  }
-
-  private push(row: OutboxRow): void {
-    if (this.closed || this.ending) return;
-    if (compareCursor(row, this.cursor) <= 0) return; // already delivered (replay/live seam)
-    if (this.history?.(row.xid)) return;
-    if (this.queue.length >= MAX_QUEUED) {
-      this.fallBehind();
-      return;
-    }
-    this.cursor = { xid: row.xid, id: row.id };
-    this.deliver({ row });
-  }
-
-  /**
-   * Ends the stream with RESUME_REQUIRED and the sequence to resume after: the last row
-   * queued, which the client receives before this error. (A stream "from now" that sent
-   * nothing yet resumes from its start; no row has id 0.)
-   */
-  private fallBehind(): void {
-    const resumeAfter = encodeSequence({ xid: this.cursor.xid, id: this.cursor.id < 0n ? 0n : this.cursor.id });
-    this.end(resumeRequired(
-      `The subscriber fell more than ${MAX_QUEUED} events behind; subscribe again with afterSequence "${resumeAfter}" to get the rest`,
-      resumeAfter,
-    ));
-  }
-
-  /** Ends the stream with an error queued behind the events already queued. */
-  fail(error: Refusal): void {
-    if (!this.closed && !this.ending) this.end(error);
-  }
-
-  private end(error: Refusal): void {
-    this.ending = true;
-    this.hub.remove(this);
-    this.deliver({ end: error });
-    this.releaseDrainWaiter(true);
-  }
-
-  private deliver(item: StreamItem): void {
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = undefined;
-      resolve({ value: item, done: false });
-    } else this.queue.push(item);
-  }
-
-  /**
-   * Resolves once at most `items` are queued (the consumer took the rest), or the stream has
-   * ended: the replay checks `closed` / `ending` before its next page.
-   */
-  drained(items: number): Promise<void> {
-    if (this.queue.length <= items || this.closed || this.ending) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.drainWaiter = { below: items, resolve };
-    });
-  }
-
-  private releaseDrainWaiter(force: boolean): void {
-    const waiter = this.drainWaiter;
-    if (waiter && (force || this.queue.length <= waiter.below)) {
-      this.drainWaiter = undefined;
-      waiter.resolve();
-    }
-  }
-
-  next(): Promise<IteratorResult<StreamItem>> {
-    const item = this.queue.shift();
-    this.releaseDrainWaiter(false);
-    if (item) {
-      if (item.end) this.closed = true;
-      return Promise.resolve({ value: item, done: false });
-    }
-    if (this.closed || this.ending) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve) => {
-      this.waiting = resolve;
-    });
-  }
-
-  return(): Promise<IteratorResult<StreamItem>> {
-    this.closed = true;
-    this.hub.remove(this);
-    this.queue.length = 0;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.({ value: undefined, done: true });
-    this.releaseDrainWaiter(true);
-    return Promise.resolve({ value: undefined, done: true });
-  }
 }
 

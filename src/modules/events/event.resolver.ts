@@ -14,7 +14,7 @@ import { formatMinutes } from '../reporting/usage-report.service';
 import { AgencyEventType, BalanceEventType, UsageEventType } from './event.types';
 import { EventType } from '../outbox/outbox-writer';
 import { decodeSequence, encodeSequence, type OutboxRow } from '../outbox/outbox.entity';
-import type { StreamItem, StreamScope } from './event-hub';
+import type { StreamItem, StreamScope } from './event-stream';
 
 const BALANCE_TYPES = new Set<string>([EventType.BALANCE_CHANGED]);
 const USAGE_TYPES = new Set<string>([EventType.USAGE_RECORDED]);

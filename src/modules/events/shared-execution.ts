@@ -5,7 +5,7 @@ import {
 import type { RequestContext } from '../../graphql/context';
 import { createLoaders } from '../../graphql/loaders';
 import type { OutboxRow } from '../outbox/outbox.entity';
-import type { StreamItem } from './event-hub';
+import type { StreamItem } from './event-stream';
 
 /**
  * Results of one event's execution, per share key. Keyed on the row object: the hub reads
