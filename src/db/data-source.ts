@@ -19,6 +19,8 @@ import { OutboxRetentionMark1765400000000 } from '../../migrations/1765400000000
 import { Payouts1765600000000 } from '../../migrations/1765600000000-Payouts';
 import { PaymentReversals1765700000000 } from '../../migrations/1765700000000-PaymentReversals';
 import { RecordingOrder1765800000000 } from '../../migrations/1765800000000-RecordingOrder';
+import { BalanceCrossing1765900000000 } from '../../migrations/1765900000000-BalanceCrossing';
+import { DropSupersededPostings1765900000001 } from '../../migrations/1765900000001-DropSupersededPostings';
 import { Payments1765300000000 } from '../../migrations/1765300000000-Payments';
 import { AutoRecharge1765300000001 } from '../../migrations/1765300000001-AutoRecharge';
 import { PlanEntity } from '../modules/plan/plan.entity';
@@ -41,6 +43,7 @@ export const MIGRATIONS = [InitialSchema1764000000000, Ledger1764100000000, Ledg
   RateLimits1765100000000, CallsByRecordedAt1765200000000, HealthLevels1765210000000, Payments1765300000000,
   AutoRecharge1765300000001, OutboxRetentionMark1765400000000, AutoAllocation1765500000000, Payouts1765600000000, PaymentReversals1765700000000,
   RecordingOrder1765800000000,
+  BalanceCrossing1765900000000, DropSupersededPostings1765900000001,
 ];
 
 /**

@@ -78,7 +78,7 @@ export class WalletService {
    * any other id answers NOT_FOUND, like one that does not exist.
    *
    * Emits no event: crossings are judged by each later posting against the threshold in
-   * force at that moment (`outbox_balance_changed`), old and new balance alike, so a
+   * force at that moment (`outbox_balance_crossing`, called by every posting), old and new balance alike, so a
    * threshold raised above the balance reports nothing until the balance recovers above
    * it (BALANCE_RECOVERED) or is depleted (BALANCE_DEPLETED).
    */
