@@ -5,11 +5,12 @@ import { validEmail, validName, isUniqueViolation } from '../../shared/validatio
 import { canManageAgency, canReadAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { canChangeToPlan, findPlanOrThrow, fitsPlan, planNotAvailable } from '../plan/plan.service';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { countActiveSubAccounts, insertSubAccount } from '../sub-account/sub-account.repository';
 import { openWallet } from '../wallet/open-wallet';
 import { openAgencyProfitAccount } from '../ledger/ledger.service';
 import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
-import { AgencyEntity } from './agency.entity';
+import type { AgencyEntity } from './agency.entity';
+import { AgencyRepository, insertAgency, lockAgency, saveAgency } from './agency.repository';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { systemClock, type Clock } from '../../shared/clock';
 import { validMarkupMicros } from '../pricing/pricing';
@@ -34,22 +35,20 @@ export async function lockManagedAgencyOrThrow(
   agencyId: string | undefined,
   field: string[],
 ): Promise<AgencyEntity> {
-  const agency = agencyId
-    ? await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_write').where('a.id = :agencyId', { agencyId }).getOne()
-    : null;
+  const agency = agencyId ? await lockAgency(em, agencyId) : null;
   if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', field);
   return agency;
 }
 
-export async function countActiveSubAccounts(em: EntityManager, agencyId: string): Promise<number> {
-  return em.countBy(SubAccountEntity, { agencyId, status: 'ACTIVE' });
-}
-
 export class AgencyService {
+  private readonly repository: AgencyRepository;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly clock: Clock = systemClock,
-  ) {}
+  ) {
+    this.repository = new AgencyRepository(dataSource);
+  }
 
   /**
    * Creates the agency with its PRIMARY sub-account and that sub-account's wallet, all or nothing.
@@ -64,14 +63,14 @@ export class AgencyService {
     try {
       return await this.dataSource.transaction(async (em) => {
         const plan = await findPlanOrThrow(em, input.planCode, ['planCode']);
-        const agency = await em.save(em.create(AgencyEntity, {
+        const agency = await insertAgency(em, {
           name,
           planCode: plan.code,
           planStartedAt,
           defaultMarkupBasicMicros: 0n,
           defaultMarkupPremiumMicros: 0n,
-        }));
-        const primary = await em.save(em.create(SubAccountEntity, {
+        });
+        const primary = await insertSubAccount(em, {
           agencyId: agency.id,
           kind: 'PRIMARY',
           status: 'ACTIVE',
@@ -83,7 +82,7 @@ export class AgencyService {
           subscriptionStartedAt: planStartedAt,
           removedAt: null,
           activeSince: now,
-        }));
+        });
         const wallet = await openWallet(em, agency.id, primary.id);
         await openAgencyProfitAccount(em, agency.id);
         await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: now });
@@ -114,7 +113,7 @@ export class AgencyService {
         );
       }
       agency.planCode = plan.code;
-      return em.save(agency);
+      return saveAgency(em, agency);
     });
   }
 
@@ -127,7 +126,7 @@ export class AgencyService {
       const agency = await lockManagedAgencyOrThrow(em, viewer, decodeId(input.agencyId, 'Agency'), ['agencyId']);
       agency.defaultMarkupBasicMicros = basic;
       agency.defaultMarkupPremiumMicros = premium;
-      return em.save(agency);
+      return saveAgency(em, agency);
     });
   }
 
@@ -142,10 +141,7 @@ export class AgencyService {
     requireRole(viewer, ['PLATFORM_ADMIN']);
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
-    const query = this.dataSource.getRepository(AgencyEntity).createQueryBuilder('a');
-    const totalCount = await query.clone().getCount();
-    if (after) query.where('(a.created_at, a.id) > (:createdAt, :id)', after);
-    const rows = await query.orderBy('a.created_at', 'ASC').addOrderBy('a.id', 'ASC').take(limit + 1).getMany();
+    const { rows, totalCount } = await this.repository.page(after, limit + 1);
     return toPage(rows, limit, totalCount, after !== undefined);
   }
 }

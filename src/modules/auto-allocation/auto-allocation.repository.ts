@@ -1,7 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { PaymentRecord } from '../billing/billing.repository';
-
-type Queryable = Pick<EntityManager, 'query'>;
+import type { Queryable } from '../../db/queryable';
 
 export interface AutoAllocationSettings {
   subAccountId: string;

@@ -1,8 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { accrueMarkupProfit, postTransfer, requestHash, systemAccount } from '../ledger/ledger.service';
+import { accrueMarkupProfit, postTransfer, requestHash, systemAccount, type AccountRef } from '../ledger/ledger.service';
 import type { PaymentRecord } from './billing.repository';
 import { SANDBOX_MEMO } from './sandbox-gateway';
-import { WalletEntity } from '../wallet/wallet.entity';
 import { allocationCharge } from './allocation-terms';
 
 /**
@@ -11,13 +10,12 @@ import { allocationCharge } from './allocation-terms';
  * bought, PAYMENTS_IN → the secondary's wallet, and the earned profit PLATFORM_REVENUE → the
  * agency. System keys per payment and tier: a second credit of one payment could not post.
  */
-export async function creditAllocation(em: EntityManager, payment: PaymentRecord, paymentIntentId: string) {
+export async function creditAllocation(em: EntityManager, payment: PaymentRecord, wallet: AccountRef, paymentIntentId: string) {
   const allocation = payment.allocation!;
   const terms = allocationCharge(
     { minutesUnits: allocation.basicMinutesUnits, priceMicros: allocation.basicPriceMicros, markupMicros: allocation.basicMarkupMicros },
     { minutesUnits: allocation.premiumMinutesUnits, priceMicros: payment.premiumPriceMicros, markupMicros: payment.premiumMarkupMicros },
   );
-  const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: payment.subAccountId });
   const memo = payment.sandbox ? SANDBOX_MEMO : `Monthly auto allocation, Stripe payment ${paymentIntentId}`;
   const key = `system/payment/${payment.id}`;
   const tiers = [
@@ -31,7 +29,7 @@ export async function creditAllocation(em: EntityManager, payment: PaymentRecord
       agencyId: payment.agencyId,
       kind: 'AUTO_ALLOCATION',
       debit: await systemAccount(em, 'PAYMENTS_IN'),
-      credit: { id: wallet.id, type: 'WALLET' },
+      credit: wallet,
       amountMicros: part.amountMicros,
       tier: part.tier,
       minutesReceivedUnits: part.minutesUnits,

@@ -1,7 +1,7 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { SavedCard } from './payment-gateway';
-
-type Queryable = Pick<EntityManager, 'query'>;
+import type { Queryable } from '../../db/queryable';
+import type { AccountRef } from '../ledger/ledger.service';
 
 export type PaymentStatus = 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'FAILED';
 
@@ -304,6 +304,13 @@ export class BillingRepository {
       [subAccountId, at],
     );
     return BigInt(row.cents);
+  }
+
+  /** The ledger account of the sub-account's wallet (a wallet's account has the wallet's id), which purchases credit. */
+  async walletAccount(em: Queryable, subAccountId: string): Promise<AccountRef> {
+    const [row] = await em.query(`SELECT id FROM wallets WHERE sub_account_id = $1`, [subAccountId]);
+    if (!row) throw new Error(`sub-account ${subAccountId} has no wallet`);
+    return { id: row.id, type: 'WALLET' };
   }
 
   async walletBalance(em: Queryable, subAccountId: string): Promise<bigint> {

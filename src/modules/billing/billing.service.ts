@@ -13,7 +13,6 @@ import { LedgerErrorCode, accrueMarkupProfit, postTransfer, requestHash, systemA
 import { PlanEntity } from '../plan/plan.entity';
 import { effectiveMarkupMicros, minutePriceMicros } from '../pricing/pricing';
 import { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { WalletEntity } from '../wallet/wallet.entity';
 import { BillingError, BillingErrorCode } from './billing.errors';
 import { BillingRepository, type AutoRechargeSettings, type PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, PaymentGateway, PaymentIntentOwner, SavedCard, WebhookEvent } from './payment-gateway';
@@ -308,16 +307,16 @@ export class BillingService {
    * could not post even if the record's lock were bypassed.
    */
   private async credit(em: EntityManager, payment: PaymentRecord, paymentIntentId: string) {
-    if (payment.allocation) return creditAllocation(em, payment, paymentIntentId);
+    const wallet = await this.repository.walletAccount(em, payment.subAccountId);
+    if (payment.allocation) return creditAllocation(em, payment, wallet, paymentIntentId);
     const terms = topUpTerms(payment.amountCents * MICROS_PER_CENT, payment.premiumPriceMicros, payment.premiumMarkupMicros);
-    const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: payment.subAccountId });
     const memo = payment.sandbox ? SANDBOX_MEMO : `Stripe payment ${paymentIntentId}`;
     const key = `system/payment/${payment.id}`;
     const posted = await postTransfer(em, {
       agencyId: payment.agencyId,
       kind: payment.kind,
       debit: await systemAccount(em, 'PAYMENTS_IN'),
-      credit: { id: wallet.id, type: 'WALLET' },
+      credit: wallet,
       amountMicros: terms.chargedMicros,
       tier: 'PREMIUM',
       minutesReceivedUnits: terms.minutesUnits,

@@ -1,6 +1,4 @@
-import type { EntityManager } from 'typeorm';
-
-type Queryable = Pick<EntityManager, 'query'>;
+import type { Queryable } from '../../db/queryable';
 
 export interface DisputeState {
   stripeDisputeId: string;

@@ -1,7 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { agencyProfitAccount, postTransfer, requestHash, systemAccount, type AccountRef } from '../ledger/ledger.service';
-import { WalletEntity } from '../wallet/wallet.entity';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import type { BillingRepository, PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, WebhookEvent } from './payment-gateway';
@@ -127,8 +126,7 @@ export class PaymentReversalService {
     const postings = payment.reversalPostings + 1;
     const key = `system/payment/${payment.id}/reversal/${postings}`;
     if (walletMicros !== 0n) {
-      const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: payment.subAccountId });
-      const walletAccount: AccountRef = { id: wallet.id, type: 'WALLET' };
+      const walletAccount = await this.payments.walletAccount(em, payment.subAccountId);
       const outside = await systemAccount(em, 'PAYMENTS_IN');
       await postTransfer(em, {
         agencyId: payment.agencyId, kind,

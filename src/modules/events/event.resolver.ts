@@ -197,8 +197,7 @@ export class UsageEventResolver {
 
   @FieldResolver()
   async call(@Root() row: OutboxRow, @Ctx() ctx: RequestContext): Promise<CallEntity> {
-    const [found] = await ctx.events!.dataSource.query(`SELECT id FROM calls WHERE transfer_id = $1`, [row.transferId]);
-    return (await ctx.loaders.call.load(found.id))!;
+    return (await ctx.loaders.callOfUsageDebit.load({ subAccountId: row.subAccountId!, transferId: row.transferId! }))!;
   }
 
   @FieldResolver(() => DecimalScalar)

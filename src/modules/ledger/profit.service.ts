@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { ProfitRepository } from './profit.repository';
 
 /** Unpaid profit at which a payout is made: $100. */
 export const PAYOUT_THRESHOLD_MICROS = 100_000_000n;
@@ -18,28 +19,18 @@ export interface AgencyProfitFigures {
  * pending is what is owed now, and earned − paid out − in flight = pending over all time.
  */
 export class ProfitService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly repository: ProfitRepository;
+
+  constructor(dataSource: DataSource) {
+    this.repository = new ProfitRepository(dataSource);
+  }
 
   async figures(agencyId: string, range?: { from: Date; to: Date }): Promise<AgencyProfitFigures> {
-    const [row] = await this.dataSource.query(
-      `SELECT a.balance_micros,
-              (SELECT coalesce(sum(CASE WHEN t.credit_account_id = a.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
-                 FROM ledger_transfers t
-                WHERE (t.credit_account_id = a.id AND t.kind <> 'PAYOUT' OR t.debit_account_id = a.id AND t.kind = 'MARKUP_PROFIT')
-                  AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)) AS earned,
-              (SELECT coalesce(sum(CASE WHEN t.credit_account_id = o.id THEN t.amount_micros ELSE -t.amount_micros END), 0)
-                 FROM ledger_transfers t
-                WHERE t.agency_id = a.agency_id AND t.kind = 'PAYOUT' AND (t.credit_account_id = o.id OR t.debit_account_id = o.id)
-                  AND ($2::timestamptz IS NULL OR t.created_at >= $2) AND ($3::timestamptz IS NULL OR t.created_at < $3)) AS paid_out
-         FROM ledger_accounts a
-         CROSS JOIN (SELECT id FROM ledger_accounts WHERE type = 'PAYOUTS_OUT') o
-        WHERE a.type = 'AGENCY_PROFIT' AND a.agency_id = $1`,
-      [agencyId, range?.from ?? null, range?.to ?? null],
-    );
+    const sums = await this.repository.sums(agencyId, range);
     return {
-      earnedMicros: BigInt(row?.earned ?? 0),
-      paidOutMicros: BigInt(row?.paid_out ?? 0),
-      pendingPayoutMicros: BigInt(row?.balance_micros ?? 0),
+      earnedMicros: sums.earnedMicros,
+      paidOutMicros: sums.paidOutMicros,
+      pendingPayoutMicros: sums.balanceMicros,
       payoutThresholdMicros: PAYOUT_THRESHOLD_MICROS,
     };
   }

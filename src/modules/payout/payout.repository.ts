@@ -1,7 +1,6 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import type { Keyset } from '../../shared/pagination';
-
-type Queryable = Pick<EntityManager, 'query'>;
+import type { Queryable } from '../../db/queryable';
 
 export type PayoutStatus = 'PENDING' | 'PAID' | 'FAILED' | 'REVERSED';
 

@@ -6,7 +6,8 @@ import type { Logger } from '../../shared/logger';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { canManageAgency, MANAGER_ROLES, requireAgencyWideAccess, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { AgencyEntity } from '../agency/agency.entity';
+import type { AgencyEntity } from '../agency/agency.entity';
+import { AgencyRepository } from '../agency/agency.repository';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import type { PaymentGateway, TransferOutcome, WebhookEvent } from '../billing/payment-gateway';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
@@ -46,6 +47,7 @@ type Booking =
  */
 export class PayoutService {
   private readonly repository: PayoutRepository;
+  private readonly agencies: AgencyRepository;
   /** One Stripe call per payout (and per account creation) at a time in this process. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
 
@@ -55,6 +57,7 @@ export class PayoutService {
     private readonly logger?: Logger,
   ) {
     this.repository = new PayoutRepository(dataSource);
+    this.agencies = new AgencyRepository(dataSource);
   }
 
   /** NOT_CONNECTED without an account row; the viewer must see agency-wide data. */
@@ -314,7 +317,7 @@ export class PayoutService {
   private async managedAgency(viewer: Viewer, agencyId: string): Promise<AgencyEntity> {
     requireRole(viewer, MANAGER_ROLES);
     const id = decodeId(agencyId, 'Agency');
-    const agency = id && canManageAgency(viewer, id) ? await this.dataSource.getRepository(AgencyEntity).findOneBy({ id }) : null;
+    const agency = id && canManageAgency(viewer, id) ? await this.agencies.findById(id) : null;
     if (!agency) throw notFound('Agency', ['agencyId']);
     return agency;
   }

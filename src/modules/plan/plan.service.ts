@@ -1,10 +1,11 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode } from '../../shared/domain-error';
-import { PlanEntity } from './plan.entity';
+import type { PlanEntity } from './plan.entity';
+import { findPlan, listPlans } from './plan.repository';
 
 export async function findPlanOrThrow(em: EntityManager, code: string, field: string[]): Promise<PlanEntity> {
   // Only a code's shape reaches SQL: a NUL in a text parameter would fail the query as a server error.
-  const plan = typeof code === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await em.findOneBy(PlanEntity, { code }) : null;
+  const plan = typeof code === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(code) ? await findPlan(em, code) : null;
   if (!plan) throw new DomainError(ErrorCode.UNKNOWN_PLAN, `There is no plan "${String(code).slice(0, 64)}"`, field);
   return plan;
 }
@@ -39,6 +40,6 @@ export class PlanService {
 
   /** Plans are public to every authenticated caller: they are the price list. */
   list(): Promise<PlanEntity[]> {
-    return this.dataSource.getRepository(PlanEntity).find({ order: { sortOrder: 'ASC' }, take: MAX_PLANS });
+    return listPlans(this.dataSource, MAX_PLANS);
   }
 }

@@ -3,6 +3,8 @@ import type { MinuteTier } from '../pricing/pricing';
 import type { CallStatus } from '../usage/call.entity';
 import { addGroup, emptyFigures, type UsageFigures } from '../reporting/usage-figures';
 import { statementFigures, type LegSum, type StatementFigures } from './statement-rules';
+import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { Keyset } from '../../shared/pagination';
 
 /** One sub-account over one billing cycle [from, to). */
 export interface StatementScope {
@@ -29,6 +31,13 @@ export interface StatementData {
  */
 export class StatementRepository {
   constructor(private readonly db: DataSource | EntityManager) {}
+
+  /** A page of the agency's sub-accounts (removed ones included) after `after`, oldest first: the export's unit of work. */
+  subAccountsPage(agencyId: string, after: Keyset | undefined, take: number): Promise<SubAccountEntity[]> {
+    const query = this.db.getRepository(SubAccountEntity).createQueryBuilder('s').where('s.agency_id = :agencyId', { agencyId });
+    if (after) query.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
+    return query.orderBy('s.created_at', 'ASC').addOrderBy('s.id', 'ASC').take(take).getMany();
+  }
 
   async load(scopes: readonly StatementScope[]): Promise<StatementData[]> {
     if (scopes.length === 0) return [];

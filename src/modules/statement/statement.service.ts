@@ -4,7 +4,7 @@ import type { BatchedRead } from '../../shared/batched-read';
 import { pageSize, type Page } from '../../shared/pagination';
 import type { BillingCycle } from '../billing-cycle/billing-cycle';
 import type { Viewer } from '../auth/role';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { assertCanReadUsage } from '../usage/usage-access';
 import { cycleIndexOfStart, nthCycle, statementCycleRange, type StatementFigures } from './statement-rules';
 import type { UsageFigures } from '../reporting/usage-figures';
@@ -108,9 +108,7 @@ export class StatementService {
     const now = this.clock.now();
     let after: { createdAt: Date; id: string } | undefined;
     for (;;) {
-      const query = this.dataSource.getRepository(SubAccountEntity).createQueryBuilder('s').where('s.agency_id = :agencyId', { agencyId });
-      if (after) query.andWhere('(s.created_at, s.id) > (:createdAt, :id)', after);
-      const subs = await query.orderBy('s.created_at', 'ASC').addOrderBy('s.id', 'ASC').take(EXPORT_PAGE_SUB_ACCOUNTS).getMany();
+      const subs = await repository.subAccountsPage(agencyId, after, EXPORT_PAGE_SUB_ACCOUNTS);
       if (subs.length === 0) return;
       const wanted: Array<{ sub: SubAccountEntity; cycle: BillingCycle }> = [];
       for (const sub of subs) {

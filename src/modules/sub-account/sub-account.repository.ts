@@ -25,6 +25,41 @@ export function lockSubAccount(em: EntityManager, id: string | undefined, mode: 
   return em.createQueryBuilder(SubAccountEntity, 's').setLock(TYPEORM_LOCK[mode]).where('s.id = :id', { id }).getOne();
 }
 
+/** The sub-account by id, unlocked, in the caller's transaction; null when there is none. */
+export function findSubAccount(em: EntityManager, id: string): Promise<SubAccountEntity | null> {
+  return em.findOneBy(SubAccountEntity, { id });
+}
+
+/** The agency's ACTIVE sub-accounts, the primary included (what a plan's cap counts). */
+export function countActiveSubAccounts(em: EntityManager, agencyId: string): Promise<number> {
+  return em.countBy(SubAccountEntity, { agencyId, status: 'ACTIVE' });
+}
+
+/** Whether an ACTIVE sub-account other than `exceptId` logs in with this email, whatever its case. */
+export function activeLoginEmailTaken(em: EntityManager, loginEmail: string, exceptId: string | undefined): Promise<boolean> {
+  const query = em
+    .createQueryBuilder(SubAccountEntity, 's')
+    .where(`lower(s.login_email) = lower(:loginEmail) AND s.status = 'ACTIVE'`, { loginEmail });
+  if (exceptId) query.andWhere('s.id <> :exceptId', { exceptId });
+  return query.getExists();
+}
+
+export function insertSubAccount(
+  em: EntityManager,
+  fields: Pick<
+    SubAccountEntity,
+    | 'agencyId' | 'kind' | 'status' | 'name' | 'loginEmail' | 'markupBasicMicros' | 'markupPremiumMicros'
+    | 'applyBasePrice' | 'subscriptionStartedAt' | 'removedAt' | 'activeSince'
+  >,
+): Promise<SubAccountEntity> {
+  return em.save(em.create(SubAccountEntity, fields));
+}
+
+/** Writes the sub-account's changed columns (its row is locked by the caller). */
+export function saveSubAccount(em: EntityManager, sub: SubAccountEntity): Promise<SubAccountEntity> {
+  return em.save(sub);
+}
+
 /** What a page of an agency's sub-accounts is filtered by; the cursor is the last row's keyset. */
 export interface SubAccountPageQuery {
   agencyId: string;

@@ -8,11 +8,14 @@ import type { Viewer } from '../auth/role';
 import { findPlanOrThrow, fitsPlan } from '../plan/plan.service';
 import { openWallet } from '../wallet/open-wallet';
 import { sweepToPrimary } from '../wallet/sweep-to-primary';
-import { ACTIVE_EMAIL_INDEX, countActiveSubAccounts, emailTaken, lockManagedAgencyOrThrow } from '../agency/agency.service';
+import { ACTIVE_EMAIL_INDEX, emailTaken, lockManagedAgencyOrThrow } from '../agency/agency.service';
 import type { AgencyEntity } from '../agency/agency.entity';
 import { SubAccountEntity, type SubAccountStatus } from './sub-account.entity';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
-import { lockSubAccount, SubAccountRepository, type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows } from './sub-account.repository';
+import {
+  activeLoginEmailTaken, countActiveSubAccounts, findSubAccount, insertSubAccount, lockSubAccount, saveSubAccount, SubAccountRepository,
+  type AgencyWithPage, type SubAccountPageQuery, type SubAccountPageRows,
+} from './sub-account.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
@@ -53,11 +56,7 @@ const planLimitReached = (limit: number | null) =>
   );
 
 async function assertEmailFree(em: EntityManager, loginEmail: string, exceptId: string | undefined, field: string[]) {
-  const query = em
-    .createQueryBuilder(SubAccountEntity, 's')
-    .where(`lower(s.login_email) = lower(:loginEmail) AND s.status = 'ACTIVE'`, { loginEmail });
-  if (exceptId) query.andWhere('s.id <> :exceptId', { exceptId });
-  if (await query.getExists()) throw emailTaken(field);
+  if (await activeLoginEmailTaken(em, loginEmail, exceptId)) throw emailTaken(field);
 }
 
 /** A page of sub-accounts and, read with it, their wallets and the wallets' ledger accounts. */
@@ -89,7 +88,7 @@ export class SubAccountService {
         await this.assertSlotFree(em, agency);
         await assertEmailFree(em, loginEmail, undefined, ['loginEmail']);
         const now = this.clock.now();
-        const sub = await em.save(em.create(SubAccountEntity, {
+        const sub = await insertSubAccount(em, {
           agencyId: agency.id,
           kind: 'SECONDARY',
           status: 'ACTIVE',
@@ -102,7 +101,7 @@ export class SubAccountService {
           removedAt: null,
           // Not subscriptionStartedAt: the client chooses that one, and the grant rule must not be steerable.
           activeSince: now,
-        }));
+        });
         await openWallet(em, agency.id, sub.id);
         await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_ADDED, agencyId: agency.id, subAccountId: sub.id });
         return sub;
@@ -138,7 +137,7 @@ export class SubAccountService {
         if (markupPremium !== undefined) sub.markupPremiumMicros = markupPremium;
         if (input.applyBasePrice != null) sub.applyBasePrice = input.applyBasePrice;
         await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_UPDATED, agencyId: sub.agencyId, subAccountId: sub.id });
-        return em.save(sub);
+        return saveSubAccount(em, sub);
       }),
     );
   }
@@ -154,7 +153,7 @@ export class SubAccountService {
       if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.ALREADY_REMOVED, 'The sub-account is already removed', ['id']);
       sub.status = 'REMOVED';
       sub.removedAt = this.clock.now();
-      await em.save(sub);
+      await saveSubAccount(em, sub);
       await sweepToPrimary(em, sub);
       await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_REMOVED, agencyId: sub.agencyId, subAccountId: sub.id });
       return sub;
@@ -180,7 +179,7 @@ export class SubAccountService {
         sub.removedAt = null;
         sub.activeSince = this.clock.now();
         await writeOutboxEvent(em, { type: EventType.SUB_ACCOUNT_RESTORED, agencyId: sub.agencyId, subAccountId: sub.id });
-        return em.save(sub);
+        return saveSubAccount(em, sub);
       }),
     );
   }
@@ -244,7 +243,7 @@ export class SubAccountService {
 
   private async findManagedOrThrow(em: EntityManager, viewer: Viewer, globalId: string): Promise<SubAccountEntity> {
     const id = decodeId(globalId, 'SubAccount');
-    const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+    const sub = id ? await findSubAccount(em, id) : null;
     if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['id']);
     return sub;
   }

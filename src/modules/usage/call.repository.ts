@@ -37,6 +37,25 @@ export class CallRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
+   * The call each usage debit recorded, by the debit's sub-account and transfer (a
+   * USAGE_RECORDED event names both), in one statement for any number of events. Calls have
+   * no index on transfer_id: each lookup walks its sub-account's (sub_account_id, seq DESC)
+   * entries from the newest and stops at the first match, and a live event's call is among
+   * the newest (the old lookup by transfer_id alone read the whole table per event).
+   */
+  async byUsageDebits(debits: ReadonlyArray<{ subAccountId: string; transferId: string }>): Promise<Array<CallEntity | undefined>> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT k.n AS k, ${callColumns('c')} FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(sub, transfer, n)
+         CROSS JOIN LATERAL (
+           SELECT * FROM calls c WHERE c.sub_account_id = k.sub AND c.transfer_id = k.transfer ORDER BY c.seq DESC LIMIT 1
+         ) c`,
+      [debits.map((d) => d.subAccountId), debits.map((d) => d.transferId)],
+    );
+    const found = new Map(rows.map((row) => [Number(row.k) - 1, toCallEntity(row)]));
+    return debits.map((_, k) => found.get(k));
+  }
+
+  /**
    * The newest calls of each sub-account that pass the filter, `take` at most each, in one
    * statement for all of them: a page of 50 sub-accounts that each show their calls costs
    * one round trip, not 50. Each sub-account's part is an index range scan of

@@ -4,7 +4,8 @@ import { decodeId } from '../../shared/global-id';
 import { validName } from '../../shared/validation';
 import { requireRole } from '../auth/access';
 import type { Role, Viewer } from '../auth/role';
-import { ScenarioEntity } from './scenario.entity';
+import type { ScenarioEntity } from './scenario.entity';
+import { countScenarios, insertScenario, scenarioNamed } from './scenario.repository';
 import { lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** `SubAccount.scenarios` is a plain list: a sub-account has at most this many. */
@@ -50,12 +51,9 @@ export class ScenarioService {
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before adding scenarios', ['subAccountId']);
       }
-      const existing = await em
-        .createQueryBuilder(ScenarioEntity, 'c')
-        .where('c.sub_account_id = :subId AND lower(c.name) = lower(:name)', { subId: sub.id, name })
-        .getOne();
+      const existing = await scenarioNamed(em, sub.id, name);
       if (existing) return existing;
-      const count = await em.countBy(ScenarioEntity, { subAccountId: sub.id });
+      const count = await countScenarios(em, sub.id);
       if (count >= MAX_SCENARIOS_PER_SUB_ACCOUNT) {
         throw new DomainError(
           ErrorCode.SCENARIO_LIMIT_REACHED,
@@ -63,7 +61,7 @@ export class ScenarioService {
           ['subAccountId'],
         );
       }
-      return em.save(em.create(ScenarioEntity, { subAccountId: sub.id, name }));
+      return insertScenario(em, sub.id, name);
     });
   }
 }

@@ -1,8 +1,6 @@
-import type { EntityManager } from 'typeorm';
 import type { AgencyMarkups, PlanPrices, SubAccountPricing } from '../pricing/pricing';
 import { CallEntity, callColumns, toCallEntity } from './call.entity';
-
-type Queryable = Pick<EntityManager, 'query'>;
+import type { Queryable } from '../../db/queryable';
 
 /**
  * The SQL of usage ingestion (src/modules/usage/usage-ingest.service.ts holds the rules and

@@ -52,6 +52,14 @@ export const usageLoaders = {
       { cacheKeyFn: ({ subAccountId, filter }) => `${subAccountId} ${callFilterKey(filter)}` },
     );
   },
+  /** The call a usage debit recorded (USAGE_RECORDED events): by sub-account and transfer. */
+  callOfUsageDebit: (dataSource: DataSource) => {
+    const repository = new CallRepository(dataSource);
+    return new DataLoader<{ subAccountId: string; transferId: string }, CallEntity | undefined, string>(
+      (debits) => repository.byUsageDebits(debits),
+      { cacheKeyFn: (debit) => `${debit.subAccountId}|${debit.transferId}` },
+    );
+  },
   call: (dataSource: DataSource) => new DataLoader<string, CallEntity | undefined>(async (ids) =>
     byKey(ids, await dataSource.getRepository(CallEntity).findBy({ id: In([...ids]) }), (c) => c.id),
   ),

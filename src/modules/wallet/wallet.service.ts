@@ -6,12 +6,12 @@ import { validIdempotencyKey, validMemo } from '../../shared/validation';
 import { canReadSubAccount, READER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import { findByIdempotencyKey, postTransfer, replayOrConflict, requestHash, systemAccount } from '../ledger/ledger.service';
-import { LedgerTransferEntity, type TransferKind } from '../ledger/ledger.entities';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { WalletEntity } from './wallet.entity';
+import type { LedgerTransferEntity, TransferKind } from '../ledger/ledger.entities';
+import type { WalletEntity } from './wallet.entity';
+import { setLowBalanceThreshold, walletOfSubAccount, WalletRepository } from './wallet.repository';
 import { validLowBalanceThresholdMicros } from './low-balance-threshold';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
-import { lockSubAccount } from '../sub-account/sub-account.repository';
+import { findSubAccount, lockSubAccount } from '../sub-account/sub-account.repository';
 
 /** Largest single manual adjustment: $1,000,000. */
 const MAX_ADJUSTMENT_MICROS = 1_000_000n * 1_000_000n;
@@ -24,7 +24,11 @@ export interface TransferListArgs {
 }
 
 export class WalletService {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly repository: WalletRepository;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.repository = new WalletRepository(dataSource);
+  }
 
   /**
    * Platform admins: a signed manual correction with a reason. A credit comes from the
@@ -45,7 +49,7 @@ export class WalletService {
     // Hashed by the decoded id: base64url has several spellings of one global id.
     const hash = requestHash('ADJUSTMENT', [id ?? input.subAccountId, amount.toString(), reason]);
     return this.dataSource.transaction(async (em) => {
-      const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+      const sub = id ? await findSubAccount(em, id) : null;
       if (!sub) throw notFound('Sub-account', ['subAccountId']);
       const existing = await findByIdempotencyKey(em, sub.agencyId, idempotencyKey);
       if (existing) return replayOrConflict(existing, hash);
@@ -53,7 +57,7 @@ export class WalletService {
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before adjusting its wallet', ['subAccountId']);
       }
-      const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
+      const wallet = await walletOfSubAccount(em, sub.id);
       const walletAccount = { id: wallet.id, type: 'WALLET' as const };
       const grants = await systemAccount(em, 'PLATFORM_GRANTS');
       const posted = await postTransfer(em, {
@@ -93,9 +97,8 @@ export class WalletService {
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before changing its wallet', ['subAccountId']);
       }
-      // One UPDATE of one column: concurrent sets serialize on the row and the last commit wins whole.
-      await em.update(WalletEntity, { subAccountId: sub.id }, { lowBalanceThresholdMicros: thresholdMicros });
-      return em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
+      await setLowBalanceThreshold(em, sub.id, thresholdMicros);
+      return walletOfSubAccount(em, sub.id);
     });
   }
 
@@ -103,25 +106,9 @@ export class WalletService {
   async listTransfers(wallet: WalletEntity, args: TransferListArgs): Promise<Page<LedgerTransferEntity>> {
     const limit = pageSize(args.first);
     const after = decodeCursor(args.after);
-    const query = this.dataSource
-      .getRepository(LedgerTransferEntity)
-      .createQueryBuilder('t')
-      .where('(t.debit_account_id = :walletId OR t.credit_account_id = :walletId)', { walletId: wallet.id });
-    if (args.kind) query.andWhere('t.kind = :kind', { kind: args.kind });
-    if (args.range) query.andWhere('t.created_at >= :from AND t.created_at < :to', args.range);
-    const totalCount = await query.clone().getCount();
-    // Commit order (seq), not created_at: a transfer that waited on a lock commits dated
-    // before rows already served, and would land behind a cursor (docs/faults.md, "Late
-    // commits"). The cursor keeps its format; its id names the row to continue below. A
-    // cursor of a row that is not this wallet's matches no row: an empty page.
-    if (after) {
-      query.andWhere(
-        `t.seq < (SELECT c.seq FROM ledger_transfers c
-                   WHERE c.id = :afterId AND (c.debit_account_id = :walletId OR c.credit_account_id = :walletId))`,
-        { afterId: after.id },
-      );
-    }
-    const rows = await query.orderBy('t.seq', 'DESC').take(limit + 1).getMany();
+    const { rows, totalCount } = await this.repository.transfers({
+      walletId: wallet.id, kind: args.kind, range: args.range, after, take: limit + 1,
+    });
     return toPage(rows, limit, totalCount, after !== undefined);
   }
 }
