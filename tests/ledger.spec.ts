@@ -2,9 +2,8 @@ import { Client as PgClient } from 'pg';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { startTestApp, ok, errorCode, type TestApp } from './helpers/test-app';
 import { addSubAccount, createAgency, createKey, rawId } from './helpers/fixtures';
-import {
-  accrueMarkupProfit, postItems, postTransfer, requestHash, systemAccount, toPostingItem, type TransferRequest,
-} from '../src/modules/ledger/ledger.service';
+import { accrueMarkupProfit, postTransfer, requestHash, toPostingItem, type TransferRequest } from '../src/modules/ledger/ledger.service';
+import { postItems, systemAccount } from '../src/modules/ledger/ledger.repository';
 import { verifyLedger } from '../src/modules/ledger/ledger-verify';
 import { JobScheduler } from '../src/modules/jobs/job-scheduler';
 import { toGlobalId } from '../src/shared/global-id';

@@ -1,6 +1,19 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Keyset } from '../../shared/pagination';
+import { PlanEntity } from '../plan/plan.entity';
 import { AgencyEntity } from './agency.entity';
+
+/** The agency by id, unlocked, in the caller's transaction. */
+export function findAgency(em: EntityManager, id: string): Promise<AgencyEntity | null> {
+  return em.findOneBy(AgencyEntity, { id });
+}
+
+/** The agency and its plan, which price its minutes (both exist: the agency's plan is a foreign key). */
+export async function agencyWithPlan(em: EntityManager, agencyId: string): Promise<{ agency: AgencyEntity; plan: PlanEntity }> {
+  const agency = await em.findOneByOrFail(AgencyEntity, { id: agencyId });
+  const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
+  return { agency, plan };
+}
 
 /** The agency row locked for the rest of the transaction (FOR UPDATE): adds, restores and plan changes serialize on it. */
 export function lockAgency(em: EntityManager, id: string): Promise<AgencyEntity | null> {
@@ -23,8 +36,12 @@ export function saveAgency(em: EntityManager, agency: AgencyEntity): Promise<Age
 export class AgencyRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  async findById(id: string): Promise<AgencyEntity | null> {
-    return this.dataSource.getRepository(AgencyEntity).findOneBy({ id });
+  findById(id: string): Promise<AgencyEntity | null> {
+    return findAgency(this.dataSource.manager, id);
+  }
+
+  exists(id: string): Promise<boolean> {
+    return this.dataSource.getRepository(AgencyEntity).existsBy({ id });
   }
 
   /** Oldest first after `after`, `take` at most, and how many agencies there are in all. */

@@ -7,7 +7,7 @@ import type { Viewer } from '../auth/role';
 import { canChangeToPlan, findPlanOrThrow, fitsPlan, planNotAvailable } from '../plan/plan.service';
 import { countActiveSubAccounts, insertSubAccount } from '../sub-account/sub-account.repository';
 import { openWallet } from '../wallet/open-wallet';
-import { openAgencyProfitAccount } from '../ledger/ledger.service';
+import { openAgencyProfitAccount } from '../ledger/ledger.repository';
 import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
 import type { AgencyEntity } from './agency.entity';
 import { AgencyRepository, insertAgency, lockAgency, saveAgency } from './agency.repository';

@@ -3,10 +3,11 @@ import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
 import { validName } from '../../shared/validation';
 import { forbidden } from '../../shared/refusal';
-import { AgencyEntity } from '../agency/agency.entity';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { findAgency } from '../agency/agency.repository';
+import { findSubAccount } from '../sub-account/sub-account.repository';
 import { canManageAgency, MANAGER_ROLES, requireRole } from './access';
-import { ApiKeyEntity } from './api-key.entity';
+import type { ApiKeyEntity } from './api-key.entity';
+import { findApiKey, insertApiKey, lockApiKey, lockBootstrapAndCheckPlatformKey, saveApiKey } from './api-key.repository';
 import { generateSecret, hashSecret } from './api-key-secret';
 import type { Role, Viewer } from './role';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
@@ -37,14 +38,13 @@ export class ApiKeyService {
     return this.dataSource.transaction(async (em) => {
       const scope = await this.resolveScope(em, viewer, input);
       const secret = generateSecret();
-      const apiKey = await em.save(em.create(ApiKeyEntity, {
+      const apiKey = await insertApiKey(em, {
         name,
         role: input.role,
         agencyId: scope.agencyId,
         subAccountId: scope.subAccountId,
         secretSha256: hashSecret(secret),
-        revokedAt: null,
-      }));
+      });
       return { apiKey, secret };
     });
   }
@@ -58,23 +58,21 @@ export class ApiKeyService {
     requireRole(viewer, MANAGER_ROLES);
     const revoked = await this.dataSource.transaction(async (em) => {
       const id = decodeId(input.id, 'ApiKey');
-      const key = id
-        ? await em.createQueryBuilder(ApiKeyEntity, 'k').setLock('pessimistic_write').where('k.id = :id', { id }).getOne()
-        : null;
+      const key = id ? await lockApiKey(em, id) : null;
       const visible = key && (viewer.role === 'PLATFORM_ADMIN' || (key.agencyId !== null && canManageAgency(viewer, key.agencyId)));
       if (!key || !visible) throw notFound('API key', ['id']);
       if (key.revokedAt) throw new DomainError(ErrorCode.ALREADY_REVOKED, 'The API key is already revoked', ['id']);
       key.revokedAt = new Date();
       // Ends the subscriptions opened with this key, on every replica (never delivered to clients).
       await writeOutboxEvent(em, { type: EventType.API_KEY_REVOKED, agencyId: key.agencyId, refId: key.id });
-      return em.save(key);
+      return saveApiKey(em, key);
     });
     this.revocations?.markRevoked(revoked.id);
     return revoked;
   }
 
   async find(viewer: Viewer, id: string): Promise<ApiKeyEntity | null> {
-    const key = await this.dataSource.getRepository(ApiKeyEntity).findOneBy({ id });
+    const key = await findApiKey(this.dataSource, id);
     if (!key) return null;
     if (viewer.role === 'PLATFORM_ADMIN') return key;
     return key.agencyId !== null && canManageAgency(viewer, key.agencyId) ? key : null;
@@ -93,7 +91,7 @@ export class ApiKeyService {
     if (input.role === 'CLIENT_ADMIN') {
       if (!input.subAccountId) throw scopeError('A client admin key needs subAccountId', 'subAccountId');
       const id = decodeId(input.subAccountId, 'SubAccount');
-      const sub = id ? await em.findOneBy(SubAccountEntity, { id }) : null;
+      const sub = id ? await findSubAccount(em, id) : null;
       if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['subAccountId']);
       if (input.agencyId && decodeId(input.agencyId, 'Agency') !== sub.agencyId) {
         throw scopeError('The sub-account does not belong to that agency', 'agencyId');
@@ -103,7 +101,7 @@ export class ApiKeyService {
     if (input.subAccountId) throw scopeError(`A ${input.role} key is scoped to an agency, not a sub-account`, 'subAccountId');
     if (!input.agencyId) throw scopeError(`A ${input.role} key needs agencyId`, 'agencyId');
     const agencyId = decodeId(input.agencyId, 'Agency');
-    const agency = agencyId ? await em.findOneBy(AgencyEntity, { id: agencyId }) : null;
+    const agency = agencyId ? await findAgency(em, agencyId) : null;
     if (!agency || !canManageAgency(viewer, agency.id)) throw notFound('Agency', ['agencyId']);
     return { agencyId: agency.id, subAccountId: null };
   }
@@ -116,18 +114,15 @@ export class ApiKeyService {
  */
 export async function ensureBootstrapPlatformKey(dataSource: DataSource): Promise<string | undefined> {
   return dataSource.transaction(async (em) => {
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext('bootstrap-platform-key'))`);
-    const exists = await em.getRepository(ApiKeyEntity).existsBy({ role: 'PLATFORM_ADMIN' });
-    if (exists) return undefined;
+    if (await lockBootstrapAndCheckPlatformKey(em)) return undefined;
     const secret = generateSecret();
-    await em.save(em.create(ApiKeyEntity, {
+    await insertApiKey(em, {
       name: 'bootstrap platform admin',
       role: 'PLATFORM_ADMIN',
       agencyId: null,
       subAccountId: null,
       secretSha256: hashSecret(secret),
-      revokedAt: null,
-    }));
+    });
     return secret;
   });
 }

@@ -1,5 +1,4 @@
 import type { DataSource } from 'typeorm';
-import { queryPrepared } from '../../db/prepared-statements';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AppConfig } from '../../config/config';
 import { unauthenticated } from '../../shared/refusal';
@@ -8,8 +7,9 @@ import { API_KEY_PREFIX, hashSecret, secretsEqual } from './api-key-secret';
 import { ROLES, type Role, type Viewer } from './role';
 import type { ApiKeyRevocations } from './api-key-revocations';
 import { tokenLifetimeProblem } from './token-lifetime';
-import { AgencyEntity } from '../agency/agency.entity';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { AgencyRepository } from '../agency/agency.repository';
+import { findSubAccount } from '../sub-account/sub-account.repository';
+import { activeKeyByHash } from './api-key.repository';
 
 /**
  * Turns an `Authorization: Bearer …` value into a Viewer, or throws UNAUTHENTICATED.
@@ -21,6 +21,8 @@ export class AuthService {
   private readonly jwks: JWTVerifyGetKey | undefined;
   private readonly jwtSecret: Uint8Array | undefined;
 
+  private readonly agencies: AgencyRepository;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly config: Pick<
@@ -29,6 +31,7 @@ export class AuthService {
     >,
     private readonly revocations?: ApiKeyRevocations,
   ) {
+    this.agencies = new AgencyRepository(dataSource);
     // loadConfig refuses this already; a config built by hand (tests, tools) must not slip past it.
     if (config.jwksUrl && !config.jwtSecret && (!config.jwtIssuer || !config.jwtAudience)) {
       throw new Error('JWKS_URL needs JWT_ISSUER and JWT_AUDIENCE');
@@ -65,19 +68,13 @@ export class AuthService {
 
   private async fromApiKey(secret: string): Promise<Viewer> {
     const startedAtMs = Date.now();
-    // Every request runs this: a plain statement reading only what a viewer needs (the query
-    // builder and entity hydration cost more CPU than the lookup itself).
-    const [key] = await queryPrepared<{ id: string; role: Role; agency_id: string | null; sub_account_id: string | null }>(
-      this.dataSource,
-      'SELECT id, role, agency_id, sub_account_id FROM api_keys WHERE secret_sha256 = $1 AND revoked_at IS NULL',
-      [hashSecret(secret)],
-    );
+    const key = await activeKeyByHash(this.dataSource, hashSecret(secret));
     if (!key) throw unauthenticated('Invalid or revoked API key');
     this.revocations?.noteActive(key.id, startedAtMs);
     return {
       role: key.role,
-      agencyId: key.agency_id ?? undefined,
-      subAccountId: key.sub_account_id ?? undefined,
+      agencyId: key.agencyId ?? undefined,
+      subAccountId: key.subAccountId ?? undefined,
       apiKeyId: key.id,
       via: 'api-key',
     };
@@ -116,7 +113,7 @@ export class AuthService {
     const agencyId = typeof payload.agency_id === 'string' ? decodeId(payload.agency_id, 'Agency') : undefined;
     if (role === 'CLIENT_ADMIN') {
       const subAccountId = typeof payload.sub_account_id === 'string' ? decodeId(payload.sub_account_id, 'SubAccount') : undefined;
-      const sub = subAccountId ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id: subAccountId }) : null;
+      const sub = subAccountId ? await findSubAccount(this.dataSource.manager, subAccountId) : null;
       if (!sub) throw unauthenticated('The token has no valid `sub_account_id` claim');
       // An optional agency_id must agree with the sub-account: contradictory claims are a bad token, not a hint.
       if (payload.agency_id !== undefined && agencyId !== sub.agencyId) {
@@ -125,7 +122,7 @@ export class AuthService {
       return { role, agencyId: sub.agencyId, subAccountId: sub.id, subject, via: 'jwt', expiresAt };
     }
     // Like sub_account_id above (and like API keys, whose agency is a foreign key), the agency must exist.
-    const agencyExists = agencyId ? await this.dataSource.getRepository(AgencyEntity).existsBy({ id: agencyId }) : false;
+    const agencyExists = agencyId ? await this.agencies.exists(agencyId) : false;
     if (!agencyId || !agencyExists) throw unauthenticated('The token has no valid `agency_id` claim');
     return { role, agencyId, subject, via: 'jwt', expiresAt };
   }

@@ -6,7 +6,6 @@ import { MINUTES_SCALE, parseScaled } from '../../shared/money';
 import { systemClock, type Clock } from '../../shared/clock';
 import { canManageAgency, canReadSubAccount, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { AgencyEntity } from '../agency/agency.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
 import { BillingRepository, type PaymentRecord } from '../billing/billing.repository';
 import type { BillingService } from '../billing/billing.service';
@@ -14,11 +13,12 @@ import { BillingError, BillingErrorCode } from '../billing/billing.errors';
 import { MIN_TOP_UP_CENTS } from '../billing/top-up-terms';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { requestHash } from '../ledger/ledger.service';
-import { PlanEntity } from '../plan/plan.entity';
 import { effectiveMarkupMicros, minutePriceMicros } from '../pricing/pricing';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { allocationCharge } from '../billing/allocation-terms';
 import { AutoAllocationRepository, type AutoAllocationSettings } from './auto-allocation.repository';
+import { agencyWithPlan } from '../agency/agency.repository';
+import { findSubAccount, primaryOf } from '../sub-account/sub-account.repository';
 
 /** Largest allocation per tier and cycle: 1,000,000 minutes (in 1/10,000 minute). */
 const MAX_MINUTES_UNITS = 1_000_000n * 10n ** BigInt(MINUTES_SCALE);
@@ -72,7 +72,7 @@ export class AutoAllocationService {
       throw new DomainError(ErrorCode.INVALID_MINUTES, 'An enabled auto allocation buys some Basic or Premium minutes', ['basicMinutes']);
     }
     const id = decodeId(input.subAccountId, 'SubAccount');
-    const sub = id ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id }) : null;
+    const sub = id ? await findSubAccount(this.dataSource.manager, id) : null;
     if (!sub || !canManageAgency(viewer, sub.agencyId)) throw notFound('Sub-account', ['subAccountId']);
     if (sub.status !== 'ACTIVE') throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'The sub-account was removed', ['subAccountId']);
     if (sub.kind === 'PRIMARY') {
@@ -102,7 +102,7 @@ export class AutoAllocationService {
     const decision = await this.dataSource.transaction(async (em) => {
       const settings = await this.repository.lock(em, subAccountId);
       if (!settings?.enabled || !settings.nextRunAt || settings.nextRunAt.getTime() > now.getTime()) return { outcome: 'not-due' as const };
-      const sub = await em.findOneBy(SubAccountEntity, { id: subAccountId });
+      const sub = await findSubAccount(em, subAccountId);
       if (!sub || sub.status !== 'ACTIVE') return { outcome: 'not-due' as const };
       const cycle = billingCycleAt(sub.subscriptionStartedAt, now);
       const giveUp = async (lastError: string) => {
@@ -119,8 +119,7 @@ export class AutoAllocationService {
       if (live) return { outcome: 'run' as const, payment: (await this.billingRepository.payment(live.id, em))!, cycleEnd: cycle.end, attempt: 0 };
       const failed = await this.repository.failedAttempts(em, subAccountId, cycle.start);
       if (failed >= MAX_ALLOCATION_ATTEMPTS) return giveUp(settings.lastError ?? 'The charge failed');
-      const agency = await em.findOneByOrFail(AgencyEntity, { id: sub.agencyId });
-      const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
+      const { agency, plan } = await agencyWithPlan(em, sub.agencyId);
       const basic = { minutesUnits: settings.basicMinutesUnits, priceMicros: minutePriceMicros(plan, agency, sub, 'BASIC'), markupMicros: effectiveMarkupMicros(sub, agency, 'BASIC') };
       const premium = { minutesUnits: settings.premiumMinutesUnits, priceMicros: minutePriceMicros(plan, agency, sub, 'PREMIUM'), markupMicros: effectiveMarkupMicros(sub, agency, 'PREMIUM') };
       const terms = allocationCharge(basic, premium);
@@ -170,7 +169,7 @@ export class AutoAllocationService {
 
   /** The primary sub-account's Stripe customer with its saved card, if any. */
   private async primaryCard(agencyId: string, em: EntityManager = this.dataSource.manager) {
-    const primary = await em.findOneBy(SubAccountEntity, { agencyId, kind: 'PRIMARY' });
+    const primary = await primaryOf(em, agencyId);
     const customer = primary ? await this.billingRepository.customer(primary.id, em) : undefined;
     return customer?.card ? customer : undefined;
   }

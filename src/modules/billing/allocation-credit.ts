@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import { accrueMarkupProfit, postTransfer, requestHash, systemAccount, type AccountRef } from '../ledger/ledger.service';
+import { accrueMarkupProfit, postTransfer, requestHash } from '../ledger/ledger.service';
+import { systemAccount, type AccountRef } from '../ledger/ledger.repository';
 import type { PaymentRecord } from './billing.repository';
 import { SANDBOX_MEMO } from './sandbox-gateway';
 import { allocationCharge } from './allocation-terms';

@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { SavedCard } from './payment-gateway';
 import type { Queryable } from '../../db/queryable';
-import type { AccountRef } from '../ledger/ledger.service';
+import type { AccountRef } from '../ledger/ledger.repository';
+import { LedgerTransferEntity } from '../ledger/ledger.entities';
 
 export type PaymentStatus = 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'FAILED';
 
@@ -304,6 +305,11 @@ export class BillingRepository {
       [subAccountId, at],
     );
     return BigInt(row.cents);
+  }
+
+  /** The ledger transfer a settled payment credited its wallet with. */
+  creditedTransfer(payment: Pick<PaymentRecord, 'walletTransferId'>): Promise<LedgerTransferEntity> {
+    return this.dataSource.getRepository(LedgerTransferEntity).findOneByOrFail({ id: payment.walletTransferId! });
   }
 
   /** The ledger account of the sub-account's wallet (a wallet's account has the wallet's id), which purchases credit. */

@@ -7,12 +7,11 @@ import { parseMicros } from '../../shared/money';
 import { validIdempotencyKey, validMicrosUpTo } from '../../shared/validation';
 import { canReadSubAccount, READER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { AgencyEntity } from '../agency/agency.entity';
-import { LedgerTransferEntity } from '../ledger/ledger.entities';
-import { LedgerErrorCode, accrueMarkupProfit, postTransfer, requestHash, systemAccount } from '../ledger/ledger.service';
-import { PlanEntity } from '../plan/plan.entity';
+import type { LedgerTransferEntity } from '../ledger/ledger.entities';
+import { LedgerErrorCode, accrueMarkupProfit, postTransfer, requestHash } from '../ledger/ledger.service';
+import { systemAccount } from '../ledger/ledger.repository';
 import { effectiveMarkupMicros, minutePriceMicros } from '../pricing/pricing';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
 import { BillingError, BillingErrorCode } from './billing.errors';
 import { BillingRepository, type AutoRechargeSettings, type PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, PaymentGateway, PaymentIntentOwner, SavedCard, WebhookEvent } from './payment-gateway';
@@ -20,8 +19,9 @@ import { SANDBOX_MEMO } from './sandbox-gateway';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { creditAllocation } from './allocation-credit';
 import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from './top-up-terms';
-import { lockSubAccount } from '../sub-account/sub-account.repository';
+import { findSubAccount, lockSubAccount } from '../sub-account/sub-account.repository';
 import { idOf, PaymentReversalService, REVERSAL_EVENT_TYPES } from './payment-reversal.service';
+import { agencyWithPlan } from '../agency/agency.repository';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
 export const HANDLED_EVENT_TYPES = [
@@ -140,8 +140,7 @@ export class BillingService {
         throw new BillingError(BillingErrorCode.PAYMENT_METHOD_REQUIRED, 'Save a card first (createPaymentMethodSetup)', ['subAccountId']);
       }
       // Prices at purchase time, fixed in the record: a markup changed while Stripe answers does not change this purchase.
-      const agency = await em.findOneByOrFail(AgencyEntity, { id: sub.agencyId });
-      const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
+      const { agency, plan } = await agencyWithPlan(em, sub.agencyId);
       const terms = topUpTerms(amountMicros, minutePriceMicros(plan, agency, sub, 'PREMIUM'), effectiveMarkupMicros(sub, agency, 'PREMIUM'));
       const record = {
         kind: 'TOP_UP' as const,
@@ -170,7 +169,7 @@ export class BillingService {
   private async answer(payment: PaymentRecord): Promise<LedgerTransferEntity> {
     switch (payment.status) {
       case 'SUCCEEDED':
-        return this.dataSource.getRepository(LedgerTransferEntity).findOneByOrFail({ id: payment.walletTransferId! });
+        return this.repository.creditedTransfer(payment);
       case 'DECLINED':
         throw new BillingError(BillingErrorCode.PAYMENT_DECLINED, `The card was declined: ${payment.lastError ?? 'declined'}`);
       case 'REQUIRES_ACTION':
@@ -519,7 +518,7 @@ export class BillingService {
     const payment = await this.dataSource.transaction(async (em) => {
       const settings = await this.repository.lockAutoRecharge(em, subAccountId);
       if (!settings?.enabled) return undefined;
-      const sub = await em.findOneBy(SubAccountEntity, { id: subAccountId });
+      const sub = await findSubAccount(em, subAccountId);
       if (!sub || sub.status !== 'ACTIVE') return undefined;
       if ((await this.repository.walletBalance(em, subAccountId)) >= settings.thresholdMicros) return undefined;
       const amountCents = settings.rechargeAmountMicros / MICROS_PER_CENT;
@@ -529,8 +528,7 @@ export class BillingService {
       }
       const card = this.gateway.mode === 'sandbox' ? null : await this.repository.customer(subAccountId, em);
       if (this.gateway.mode === 'stripe' && !card?.card) return undefined;
-      const agency = await em.findOneByOrFail(AgencyEntity, { id: sub.agencyId });
-      const plan = await em.findOneByOrFail(PlanEntity, { code: agency.planCode });
+      const { agency, plan } = await agencyWithPlan(em, sub.agencyId);
       const paymentKey = `system/auto-recharge/${randomBytes(12).toString('hex')}`;
       return this.repository.insertPayment(em, {
         kind: 'AUTO_RECHARGE', agencyId: sub.agencyId, subAccountId, idempotencyKey: paymentKey,
@@ -557,7 +555,7 @@ export class BillingService {
 
   private async activeSubAccountOf(viewer: Viewer, subAccountId: string): Promise<SubAccountEntity> {
     const id = decodeId(subAccountId, 'SubAccount');
-    const sub = id ? await this.dataSource.getRepository(SubAccountEntity).findOneBy({ id }) : null;
+    const sub = id ? await findSubAccount(this.dataSource.manager, id) : null;
     if (!sub || !canReadSubAccount(viewer, sub)) throw notFound('Sub-account', ['subAccountId']);
     if (sub.status === 'REMOVED') throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'The sub-account was removed', ['subAccountId']);
     return sub;

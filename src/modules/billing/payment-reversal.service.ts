@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Logger } from '../../shared/logger';
-import { agencyProfitAccount, postTransfer, requestHash, systemAccount, type AccountRef } from '../ledger/ledger.service';
+import { postTransfer, requestHash } from '../ledger/ledger.service';
+import { agencyProfitAccount, systemAccount, type AccountRef } from '../ledger/ledger.repository';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import type { BillingRepository, PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, WebhookEvent } from './payment-gateway';

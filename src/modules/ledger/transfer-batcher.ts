@@ -3,9 +3,8 @@ import { signalCommitted } from '../../db/commit-signal';
 import { BatchQueue } from '../../shared/batch-queue';
 import { runIsolated } from '../../shared/batch-isolation';
 import { retryLostRace } from '../../shared/retry-lost-race';
-import {
-  postItems, settle, toPostingItem, type PostedTransfer, type PostingItem, type PostingResult, type TransferRequest,
-} from './ledger.service';
+import { settle, toPostingItem, type PostedTransfer, type TransferRequest } from './ledger.service';
+import { postItems, type PostingItem, type PostingResult } from './ledger.repository';
 
 interface Pending {
   request: TransferRequest;

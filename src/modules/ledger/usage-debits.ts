@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { systemAccount } from './ledger.service';
+import { systemAccount } from './ledger.repository';
 
 /**
  * USAGE postings for a batch of calls: the multi-row form of `postTransfer` for the one

@@ -1,10 +1,12 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { AgencyEntity } from '../agency/agency.entity';
+import type { AgencyEntity } from '../agency/agency.entity';
 import { billingCycleAt } from '../billing-cycle/billing-cycle';
-import { postTransfer, requestHash, systemAccount, type PostedTransfer } from '../ledger/ledger.service';
-import { PlanEntity } from '../plan/plan.entity';
+import { postTransfer, requestHash, type PostedTransfer } from '../ledger/ledger.service';
+import { systemAccount } from '../ledger/ledger.repository';
+import type { PlanEntity } from '../plan/plan.entity';
 import { minutePriceMicros, type MinuteTier } from '../pricing/pricing';
-import { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
+import { agenciesWithMonthlyMinutes, shareLockActiveWithWallets, shareLockAgencyWithPlan } from './plan-allocation.repository';
 import type { WalletEntity } from '../wallet/wallet.entity';
 import { monthlyGrantMinutes, planGrantFigures } from './plan-grant';
 
@@ -83,34 +85,15 @@ export interface AllocationRunResult {
  */
 export async function runMonthlyAllocations(dataSource: DataSource, at: Date): Promise<AllocationRunResult> {
   const result: AllocationRunResult = { agencies: 0, granted: 0, alreadyGranted: 0 };
-  const agencies = await dataSource
-    .getRepository(AgencyEntity)
-    .createQueryBuilder('a')
-    .innerJoin(PlanEntity, 'p', 'p.code = a.plan_code')
-    .where('p.included_minutes_monthly')
-    .getMany();
+  const agencies = await agenciesWithMonthlyMinutes(dataSource);
   for (const agencyRow of agencies) {
     await dataSource.transaction(async (em) => {
-      // Re-read under lock: the plan or markups may have changed since the listing.
-      const agency = await em.createQueryBuilder(AgencyEntity, 'a').setLock('pessimistic_read').where('a.id = :id', { id: agencyRow.id }).getOne();
-      const plan = agency && (await em.findOneBy(PlanEntity, { code: agency.planCode }));
-      if (!agency || !plan?.includedMinutesMonthly) return;
+      const locked = await shareLockAgencyWithPlan(em, agencyRow.id);
+      if (!locked?.plan.includedMinutesMonthly) return;
+      const { agency, plan } = locked;
       result.agencies += 1;
       const cycle = billingCycleAt(agency.planStartedAt, at);
-      const subs: Array<SubAccountEntity & { walletId: string }> = await em
-        .getRepository(SubAccountEntity)
-        .createQueryBuilder('s')
-        .innerJoin('wallets', 'w', 'w.sub_account_id = s.id')
-        .addSelect('w.id', 'walletId')
-        .where(`s.agency_id = :agencyId AND s.status = 'ACTIVE'`, { agencyId: agency.id })
-        // Share-locked, so a removal (which sweeps the wallet) either waits for the grant and sweeps it,
-        // or goes first and the re-checked status skips the removed sub-account: no grant is stranded.
-        // A racing restore is either committed (the job reads its new active_since) or not yet (the row is still REMOVED).
-        // Wallet-id order is the order postings take ledger rows in: racing runs and batches queue, never deadlock.
-        .orderBy('w.id')
-        .setLock('pessimistic_read', undefined, ['s'])
-        .getRawAndEntities()
-        .then(({ entities, raw }) => entities.map((e, i) => Object.assign(e, { walletId: raw[i].walletId as string })));
+      const subs = await shareLockActiveWithWallets(em, agency.id);
       for (const sub of subs) {
         const posted = await grantMinutes(em, {
           agencyId: agency.id,

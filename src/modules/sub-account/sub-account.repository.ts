@@ -30,6 +30,11 @@ export function findSubAccount(em: EntityManager, id: string): Promise<SubAccoun
   return em.findOneBy(SubAccountEntity, { id });
 }
 
+/** The agency's PRIMARY sub-account (every agency has one, created with it). */
+export function primaryOf(em: EntityManager, agencyId: string): Promise<SubAccountEntity | null> {
+  return em.findOneBy(SubAccountEntity, { agencyId, kind: 'PRIMARY' });
+}
+
 /** The agency's ACTIVE sub-accounts, the primary included (what a plan's cap counts). */
 export function countActiveSubAccounts(em: EntityManager, agencyId: string): Promise<number> {
   return em.countBy(SubAccountEntity, { agencyId, status: 'ACTIVE' });

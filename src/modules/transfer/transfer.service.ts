@@ -5,7 +5,8 @@ import { MINUTES_SCALE, parseScaled } from '../../shared/money';
 import { validIdempotencyKey, validMemo, validMinuteUnits } from '../../shared/validation';
 import { canManageAgency, MANAGER_ROLES, requireRole } from '../auth/access';
 import type { Viewer } from '../auth/role';
-import { findByIdempotencyKey, PricesChanged, replayOrConflict, requestHash } from '../ledger/ledger.service';
+import { PricesChanged, replayOrConflict, requestHash } from '../ledger/ledger.service';
+import { findByIdempotencyKey } from '../ledger/ledger.repository';
 import type { TransferBatcher } from '../ledger/transfer-batcher';
 import type { LedgerTransferEntity } from '../ledger/ledger.entities';
 import {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { openWalletAccount } from '../ledger/ledger.service';
+import { openWalletAccount } from '../ledger/ledger.repository';
 import { WalletEntity } from './wallet.entity';
 
 /** The default LOW_BALANCE threshold of a new wallet: $5. */
