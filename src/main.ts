@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConfigError, loadConfig } from './config/config';
+import { ConfigError, connectionBudget, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
 import { createSchema } from './graphql/schema';
 import { ensureBootstrapPlatformKey } from './modules/auth/api-key.service';
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const server = await createApiServer({ dataSource: database.dataSource, schema, config, logger, payments, metrics });
   const jobs = config.jobsEnabled
     ? await JobScheduler.start({ databaseUrl: database.url, dataSource: database.dataSource, logger, metrics, billing: server.services.billing, payouts: server.services.payout,
-        allocations: server.services.autoAllocation })
+        allocations: server.services.autoAllocation, poolSize: config.dbPools.jobs })
     : undefined;
   const port = await server.listen(config.port);
 
@@ -94,7 +94,8 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   // Only now: whoever waits for this line (an orchestrator, the tests) may signal at once.
-  logger.info(`API ready at http://localhost:${port}/graphql`);
+  // The sum to keep under the server's max_connections, over every replica (README, Configuration).
+  logger.info(`API ready at http://localhost:${port}/graphql`, { maxDatabaseConnections: connectionBudget(config) });
 }
 
 main().catch((error) => {

@@ -93,6 +93,7 @@ export async function createApiServer(deps: {
     config: config.rateLimits,
     databaseUrl,
     redisUrl: config.redisUrl,
+    poolSize: config.dbPools.rateLimits,
     logger,
   });
 
@@ -129,6 +130,7 @@ export async function createApiServer(deps: {
   await apollo.start();
   const events = await EventHub.start(dataSource, logger, {
     onFanOut: (rows, atMs) => metrics.eventsDelivered(rows.map((row) => row.occurredAt), atMs),
+    poolSizes: { events: config.dbPools.events, replay: config.dbPools.replay },
   });
   const subscriptions = attachSubscriptionServer({
     httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,

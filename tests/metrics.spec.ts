@@ -95,6 +95,17 @@ describe('GET /metrics', () => {
     expect(sampleValue(closed, `${P}subscriptions_active`)).toBe(0);
   });
 
+  it('should size the event hub\'s pools from the configuration (DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE)', async () => {
+    const sized = await startTestApp({ dbPools: { events: 4, replay: 5, jobs: 4, rateLimits: 1 } });
+    try {
+      const all = parsePrometheus((await scrape(sized.url.replace(/\/graphql$/, ''))).text);
+      expect(sampleValue(all, `${P}db_pool_connections`, { pool: 'events', state: 'max' })).toBe(4);
+      expect(sampleValue(all, `${P}db_pool_connections`, { pool: 'replay', state: 'max' })).toBe(5);
+    } finally {
+      await sized.close();
+    }
+  });
+
   it('should count job outcomes by queue', async () => {
     const scheduler = await JobScheduler.start({
       databaseUrl: (app.dataSource.options as { url: string }).url, dataSource: app.dataSource, logger: new Logger('silent'), metrics: app.server.metrics,

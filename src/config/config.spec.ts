@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, assertPaymentsAllowed } from './config';
+import { ConfigError, connectionBudget, loadConfig, assertPaymentsAllowed } from './config';
 
 describe('loadConfig', () => {
   it('should default every setting when the environment is empty', () => {
@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       jwtAlgorithms: ['RS256', 'ES256', 'EdDSA'],
       jwtMaxLifetimeSeconds: 86_400,
       dbPoolSize: 10,
+      dbPools: { events: 3, replay: 2, jobs: 4, rateLimits: 2 },
       dbConnectTimeoutSeconds: 60,
       shutdownGraceSeconds: 25,
       jobsEnabled: true,
@@ -104,6 +105,10 @@ describe('loadConfig', () => {
       JWT_MAX_LIFETIME_SECONDS: '3600',
       NODE_ENV: 'production',
       DB_POOL_SIZE: '25',
+      DB_EVENTS_POOL_SIZE: '4',
+      DB_REPLAY_POOL_SIZE: '6',
+      DB_JOBS_POOL_SIZE: '3',
+      DB_RATE_LIMIT_POOL_SIZE: '1',
       DB_CONNECT_TIMEOUT_SECONDS: '0',
       SHUTDOWN_GRACE_SECONDS: '5',
       JOBS_ENABLED: 'false',
@@ -117,7 +122,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       port: 8080, databaseUrl: 'postgres://u@db:5432/x', embeddedDataDir: '/tmp/pg', embeddedPort: 6000, logLevel: 'warn',
       jwtIssuer: 'https://idp.example/', jwtAudience: 'voice-minutes', jwtAlgorithms: ['ES256', 'PS256'],
-      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, dbConnectTimeoutSeconds: 0, shutdownGraceSeconds: 5, jobsEnabled: false,
+      jwtMaxLifetimeSeconds: 3600, production: true, dbPoolSize: 25, dbPools: { events: 4, replay: 6, jobs: 3, rateLimits: 1 }, dbConnectTimeoutSeconds: 0, shutdownGraceSeconds: 5, jobsEnabled: false,
       corsOrigins: ['https://app.example.com', 'http://localhost:3000', 'https://admin.example.com'],
       wsMaxSubscriptionsPerSocket: 20, wsMaxSocketsPerKey: 5, wsMaxMessagesPerSecond: 10, wsMessageBurst: 30,
       metricsToken: 'm'.repeat(24),
@@ -127,7 +132,7 @@ describe('loadConfig', () => {
   it.each([
     ['PORT', 'abc'], ['PORT', '70000'], ['PORT', '-1'], ['DATABASE_URL', 'not a url'], ['DATABASE_URL', 'mysql://x/y'],
     ['EMBEDDED_PG_PORT', '0'], ['PLATFORM_ADMIN_KEY', 'short'], ['LOG_LEVEL', 'verbose'], ['JWT_SECRET', 'too-short'],
-    ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['JOBS_ENABLED', 'maybe'],
+    ['JWKS_URL', 'ftp://idp/jwks'], ['DB_POOL_SIZE', '0'], ['DB_POOL_SIZE', '1.5'], ['DB_EVENTS_POOL_SIZE', '0'], ['DB_REPLAY_POOL_SIZE', '51'], ['DB_JOBS_POOL_SIZE', '1'], ['DB_RATE_LIMIT_POOL_SIZE', 'two'], ['JOBS_ENABLED', 'maybe'],
     ['ENABLE_PLAYGROUND', 'yes'], ['ENABLE_MONITOR', 'on'], ['ENABLE_INTROSPECTION', 'yes'],
     ['CORS_ORIGINS', 'app.example.com'], ['CORS_ORIGINS', 'https://app.example.com/path'], ['CORS_ORIGINS', 'ftp://files.example.com'],
     ['CORS_ORIGINS', 'https://ok.example.com,*'],
@@ -230,5 +235,16 @@ describe('payments configuration', () => {
     ['STRIPE_CONNECT_WEBHOOK_SECRET', { STRIPE_CONNECT_WEBHOOK_SECRET: 'whsec_abc' }],
   ])('should refuse an invalid %s (%p)', (name, env) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration: ${name} `));
+  });
+});
+
+describe('connectionBudget', () => {
+  it('should add every pool, the LISTEN connection and the readiness probe, and only the pools this process opens', () => {
+    const defaults = loadConfig({});
+    // 10 requests + 3 events + 2 replays + 1 listener + 1 readiness + 2 rate limits (PostgreSQL) + 4 pg-boss.
+    expect(connectionBudget(defaults)).toBe(23);
+    expect(connectionBudget(loadConfig({ JOBS_ENABLED: 'false' }))).toBe(19);
+    expect(connectionBudget(loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379' }))).toBe(21);
+    expect(connectionBudget(loadConfig({ RATE_LIMIT_ENABLED: 'false', JOBS_ENABLED: 'false', DB_POOL_SIZE: '5', DB_REPLAY_POOL_SIZE: '4' }))).toBe(14);
   });
 });

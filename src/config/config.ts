@@ -4,6 +4,31 @@
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
 
+/**
+ * The PostgreSQL pools besides the requests' (DB_POOL_SIZE), one per role, so that no role
+ * waits behind another's traffic for a connection.
+ */
+export interface DbPoolSizes {
+  /** The event hub's outbox polls and wake-up NOTIFYs. @default 3 */
+  events: number;
+  /** Resumes read from the outbox table; as many agencies' replay pages run at once. @default 2 */
+  replay: number;
+  /** pg-boss, in a process that runs jobs (at least 2). @default 4 */
+  jobs: number;
+  /** The rate-limit counters when they live in PostgreSQL (no REDIS_URL). @default 2 */
+  rateLimits: number;
+}
+
+/**
+ * The most PostgreSQL connections one process holds: every pool full, plus the event hub's
+ * LISTEN connection and the readiness probe's one.
+ */
+export function connectionBudget(config: Pick<AppConfig, 'dbPoolSize' | 'dbPools' | 'jobsEnabled' | 'redisUrl' | 'rateLimits'>): number {
+  const { events, replay, jobs, rateLimits } = config.dbPools;
+  const rateLimitPool = config.rateLimits.enabled && !config.redisUrl ? rateLimits : 0;
+  return config.dbPoolSize + events + replay + 1 + 1 + rateLimitPool + (config.jobsEnabled ? jobs : 0);
+}
+
 export interface AppConfig {
   /**
    * NODE_ENV is `production`: HSTS on every answer, generic reasons on socket close (nothing
@@ -37,8 +62,10 @@ export interface AppConfig {
   jwtAlgorithms: JwksAlgorithm[];
   /** Longest accepted token lifetime, `exp - iat` (both claims required). @default 86400 (24 h) */
   jwtMaxLifetimeSeconds: number;
-  /** Size of the pg connection pool. @default 10 */
+  /** Size of the pg connection pool of requests (TypeORM). @default 10 */
   dbPoolSize: number;
+  /** The other pools, one per role (docs/operations.md, "Pool sizing"). */
+  dbPools: DbPoolSizes;
   /**
    * How long startup keeps retrying an unreachable PostgreSQL (exponential backoff) before it
    * exits with status 1; 0 tries once. @default 60
@@ -307,6 +334,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtAlgorithms: jwtAlgorithms ?? DEFAULT_JWKS_ALGORITHMS,
     jwtMaxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31 * 86_400),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
+    dbPools: {
+      events: integer(env, 'DB_EVENTS_POOL_SIZE', 3, 1, 50),
+      replay: integer(env, 'DB_REPLAY_POOL_SIZE', 2, 1, 50),
+      jobs: integer(env, 'DB_JOBS_POOL_SIZE', 4, 2, 50),
+      rateLimits: integer(env, 'DB_RATE_LIMIT_POOL_SIZE', 2, 1, 50),
+    },
     dbConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT_SECONDS', 60, 0, 3600),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 1, 3600),
     jobsEnabled: boolean(env, 'JOBS_ENABLED', true),

@@ -23,7 +23,6 @@ export interface RevocationListener {
 }
 
 const REPLAY_PAGE = 500;
-const REPLAY_CONNECTIONS = 2;
 /**
  * Rows one live poll reads at most. After a long outage (or a bulk import) the rows since the
  * frontier are read in pages of this many, back to back, each fanned out before the next is
@@ -40,6 +39,12 @@ export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
   WHERE agency_id = $4 AND (xid, id) > ($1::xid8, $2::bigint) AND (xid, id) <= ($3::xid8, $7::bigint)
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
+/** The sizes of the hub's pools (config DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE). */
+export interface EventPoolSizes {
+  events: number;
+  replay: number;
+}
+
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
 
@@ -123,7 +128,7 @@ export class EventHub implements StreamOwner {
    */
   private readonly replayPool: Pool;
   /** Table replays' pages, agency by agency in turn, as many at once as the replay pool has connections. */
-  private readonly replayTurns = new ReplayTurns(REPLAY_CONNECTIONS);
+  private readonly replayTurns: ReplayTurns;
   /** A backfill is running (resumes arriving meanwhile wait for the next one). */
   private backfilling = false;
   private backfillWaiters: Array<{ after: Cursor; resolve: () => void }> = [];
@@ -135,12 +140,14 @@ export class EventHub implements StreamOwner {
     private readonly pollMs: number,
     private readonly spacing: { pollMs: number; notifyMs: number },
     recentRows: number,
+    poolSizes: EventPoolSizes,
   ) {
     this.kept = new KeptRows(recentRows, { xid: 0n, id: -1n });
     this.listener = new OutboxListener(url, logger, () => this.wake());
-    this.pool = new Pool({ connectionString: url, max: 3, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
+    this.pool = new Pool({ connectionString: url, max: poolSizes.events, application_name: 'voice-minutes-api-events', connectionTimeoutMillis: 10_000 });
     this.pool.on('error', (error) => logger.warn('event pool connection error', { message: error.message }));
-    this.replayPool = new Pool({ connectionString: url, max: REPLAY_CONNECTIONS, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
+    this.replayPool = new Pool({ connectionString: url, max: poolSizes.replay, application_name: 'voice-minutes-api-replay', connectionTimeoutMillis: 10_000 });
+    this.replayTurns = new ReplayTurns(poolSizes.replay);
     this.replayPool.on('error', (error) => logger.warn('event replay pool connection error', { message: error.message }));
   }
 
@@ -160,6 +167,8 @@ export class EventHub implements StreamOwner {
    *   memory (and for backfills). @default 20000
    * @param options.onFanOut told of every batch of rows fanned out to subscribers, with the
    *   time it happened (the delivery-lag metric). @default none
+   * @param options.poolSizes the hub's two pools (DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE):
+   *   polls and NOTIFYs, and table replays (as many agencies' pages at once). @default 3 and 2
    */
   static async start(
     dataSource: DataSource,
@@ -167,6 +176,7 @@ export class EventHub implements StreamOwner {
     options: {
       pollMs?: number; minPollSpacingMs?: number; minNotifySpacingMs?: number; recentRows?: number;
       onFanOut?: (rows: readonly OutboxRow[], atMs: number) => void;
+      poolSizes?: EventPoolSizes;
     } = {},
   ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
@@ -174,7 +184,7 @@ export class EventHub implements StreamOwner {
     const hub = new EventHub(dataSource, url, logger, options.pollMs ?? 250, {
       pollMs: options.minPollSpacingMs ?? 25,
       notifyMs: options.minNotifySpacingMs ?? 50,
-    }, options.recentRows ?? RECENT_ROWS);
+    }, options.recentRows ?? RECENT_ROWS, options.poolSizes ?? { events: 3, replay: 2 });
     hub.onFanOut = options.onFanOut;
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.readTo = { xid: BigInt(xmin), id: -1n };

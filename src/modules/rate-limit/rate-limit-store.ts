@@ -43,12 +43,14 @@ class InsuranceLimiter extends RateLimiterMemory {
 /**
  * The store of the shared counters: Redis when `redisUrl` is set, else the API's PostgreSQL
  * (table `rate_limit.counters`, created by a migration). Either way the limiters get their own
- * small connection (a pool of two for PostgreSQL), so a slow store never takes a connection
+ * small connection (a pool of DB_RATE_LIMIT_POOL_SIZE, two by default, for PostgreSQL), so a slow store never takes a connection
  * the API's queries need, and a statement timeout, so a hanging one fails fast.
  */
 export async function createRateLimitStore(options: {
   databaseUrl: string;
   redisUrl: string | undefined;
+  /** @default 2 */
+  poolSize?: number;
   keyPrefix: string;
   logger: Logger;
 }): Promise<RateLimitStore> {
@@ -90,7 +92,7 @@ export async function createRateLimitStore(options: {
 
   const pool = new Pool({
     connectionString: options.databaseUrl,
-    max: 2,
+    max: options.poolSize ?? 2,
     connectionTimeoutMillis: STORE_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'voice-minutes-rate-limits',

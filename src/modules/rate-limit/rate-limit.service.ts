@@ -39,12 +39,14 @@ export class RateLimitService {
     config: RateLimitConfig;
     databaseUrl: string;
     redisUrl: string | undefined;
+    /** The PostgreSQL store's pool (DB_RATE_LIMIT_POOL_SIZE). @default 2 */
+    poolSize?: number;
     logger: Logger;
   }): Promise<RateLimitService> {
     const { config, logger } = options;
     if (!config.enabled) return RateLimitService.disabled();
     const store = await createRateLimitStore({
-      databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, keyPrefix: config.keyPrefix, logger,
+      databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, poolSize: options.poolSize, keyPrefix: config.keyPrefix, logger,
     });
     const budget = (name: string, points: number, windowSeconds: number) =>
       new SharedBudget(store.limiter({ name, points, windowSeconds }), points, windowSeconds, config.syncMs, logger);
