@@ -3,6 +3,7 @@ import { DecimalScalar } from './scalars';
 import { formatMicros } from '../shared/money';
 import { ROLES } from '../modules/auth/role';
 import { MaxItems } from './list-size';
+import { nodeTypeName } from './node-types';
 
 export enum MinuteTierEnum { BASIC = 'BASIC', PREMIUM = 'PREMIUM' }
 registerEnumType(MinuteTierEnum, { name: 'MinuteTier', description: 'Minute quality tiers, each with its own price.' });
@@ -18,7 +19,7 @@ registerEnumType(RoleEnum, { name: 'Role', description: 'What an API key or toke
 
 /** Relay's object identification: any object with a global id can be fetched with `node(id:)`. */
 @InterfaceType('Node', {
-  resolveType: (value: { __typename?: string }) => value.__typename,
+  resolveType: (value: object) => nodeTypeName(value),
 })
 export abstract class Node {
   @Field(() => ID) id!: string;

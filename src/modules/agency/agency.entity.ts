@@ -12,9 +12,4 @@ export class AgencyEntity {
   @Column({ name: 'default_markup_premium_micros', type: 'bigint', transformer: bigintTransformer })
   defaultMarkupPremiumMicros!: bigint;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'Agency' {
-    return 'Agency';
-  }
 }

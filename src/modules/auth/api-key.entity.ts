@@ -12,9 +12,4 @@ export class ApiKeyEntity {
   @Column({ name: 'secret_sha256', type: 'bytea', select: false }) secretSha256!: Buffer;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'ApiKey' {
-    return 'ApiKey';
-  }
 }

@@ -50,9 +50,4 @@ export class LedgerTransferEntity {
    * wallet's lock. Lists page by it; never read into the entity.
    */
   @Column({ type: 'bigint', insert: false, update: false, select: false }) seq!: string;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'Transfer' {
-    return 'Transfer';
-  }
 }

@@ -26,9 +26,4 @@ export class SubAccountEntity {
    * monthly secondary grant needs it at or before the cycle's start (migration SubAccountActiveSince).
    */
   @Column({ name: 'active_since', type: 'timestamptz' }) activeSince!: Date;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'SubAccount' {
-    return 'SubAccount';
-  }
 }

@@ -33,11 +33,6 @@ export class CallEntity {
    * the wallet's lock. `calls(order: RECORDED)` pages by it; never read into the entity.
    */
   @Column({ type: 'bigint', insert: false, update: false, select: false }) seq!: string;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'Call' {
-    return 'Call';
-  }
 }
 
 const CALL_COLUMN_NAMES = [

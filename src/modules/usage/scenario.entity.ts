@@ -7,9 +7,4 @@ export class ScenarioEntity {
   @Column({ name: 'sub_account_id', type: 'uuid' }) subAccountId!: string;
   @Column({ type: 'text' }) name!: string;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'Scenario' {
-    return 'Scenario';
-  }
 }

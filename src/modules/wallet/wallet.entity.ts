@@ -10,9 +10,4 @@ export class WalletEntity {
   @Column({ name: 'low_balance_threshold_micros', type: 'bigint', transformer: bigintTransformer })
   lowBalanceThresholdMicros!: bigint;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-
-  /** Lets the Node interface resolve this row's GraphQL type. */
-  get __typename(): 'Wallet' {
-    return 'Wallet';
-  }
 }
