@@ -86,6 +86,8 @@ export async function createApiServer(deps: {
   // One per process: revocations learnt here (committed locally, or read from the outbox) serve every socket's re-check.
   const revocations = new ApiKeyRevocations(dataSource);
   const auth = new AuthService(dataSource, config, revocations);
+  // The one place loaders are built: HTTP requests, WebSocket operations and subscription events alike.
+  const newLoaders = () => createLoaders(dataSource);
   const services = createServices(dataSource, {
     revocations, logger, clock: deps.clock, payments: deps.payments, onBatch: (batcher, size) => metrics.batch(batcher, size),
   });
@@ -133,7 +135,7 @@ export async function createApiServer(deps: {
     poolSizes: { events: config.dbPools.events, replay: config.dbPools.replay },
   });
   const subscriptions = attachSubscriptionServer({
-    httpServer, schema, dataSource, auth, revocations, services, hub: events, config, logger,
+    httpServer, schema, dataSource, newLoaders, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
     limits, hideSuggestions: config.production, metrics,
   });
@@ -172,7 +174,8 @@ export async function createApiServer(deps: {
             throw isTransientConnectionError(error) ? new ServiceUnavailableError() : error;
           },
         ),
-        loaders: createLoaders(dataSource),
+        loaders: newLoaders(),
+        newLoaders,
         services,
         requestId,
         logger: requestLogger,

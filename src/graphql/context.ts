@@ -15,4 +15,6 @@ export interface RequestContext {
   logger: Logger;
   /** The process's event hub: set on WebSocket connections (subscriptions) only. */
   events?: EventHub;
+  /** A fresh set of loaders (the one factory, server.ts): each subscription event executes with its own, like a request. */
+  newLoaders: () => Loaders;
 }

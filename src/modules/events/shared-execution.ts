@@ -3,7 +3,6 @@ import {
   type ASTNode, type DocumentNode, type ExecutionArgs, type ExecutionResult,
 } from 'graphql';
 import type { RequestContext } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
 import type { OutboxRow } from '../outbox/outbox.entity';
 import type { StreamItem } from './event-stream';
 
@@ -69,7 +68,7 @@ export async function subscribeShared(args: ExecutionArgs): Promise<AsyncIterabl
 /** One event's execution, with fresh loaders (like one request): no stale balances across events. */
 function executeEvent(args: ExecutionArgs, item: StreamItem): Promise<ExecutionResult> {
   const context = args.contextValue as RequestContext;
-  const contextValue: RequestContext = context.events ? { ...context, loaders: createLoaders(context.events.dataSource) } : context;
+  const contextValue: RequestContext = { ...context, loaders: context.newLoaders() };
   return Promise.resolve(execute({ ...args, rootValue: item, contextValue }));
 }
 

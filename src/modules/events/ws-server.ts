@@ -9,7 +9,7 @@ import type { ApiKeyRevocations } from '../auth/api-key-revocations';
 import type { Viewer } from '../auth/role';
 import type { Services } from '../../graphql/services';
 import type { RequestContext } from '../../graphql/context';
-import { createLoaders } from '../../graphql/loaders';
+import type { Loaders } from '../../graphql/loaders';
 import { checkOperation, type LimitOptions } from '../../graphql/limits';
 import { asGraphQLError, createErrorFormatter, RateLimitedError, UnauthenticatedError } from '../../graphql/errors';
 import { authenticateWithinBudget, chargeOperation } from '../../graphql/rate-limit';
@@ -75,6 +75,8 @@ export function attachSubscriptionServer(deps: {
   httpServer: http.Server;
   schema: GraphQLSchema;
   dataSource: DataSource;
+  /** Builds a request's loaders (server.ts): one set per operation, and one per subscription event. */
+  newLoaders: () => Loaders;
   auth: AuthService;
   revocations: ApiKeyRevocations;
   services: Services;
@@ -90,7 +92,7 @@ export function attachSubscriptionServer(deps: {
   hideSuggestions: boolean;
   metrics: ApiMetrics;
 }): { dispose(): Promise<void>; registry: SocketRegistry; openSockets(): number } {
-  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits, metrics } = deps;
+  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits, metrics, newLoaders } = deps;
   const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions, countError: (code) => metrics.error(code) });
   // A socket's id: the handshake's x-request-id when acceptable, else generated; sent back on the
   // 101 answer and bound to the socket's log lines. Each operation gets an id of its own
@@ -223,7 +225,8 @@ export function attachSubscriptionServer(deps: {
         const operation = operationOf(ctx.extra.socket, id);
         return {
           viewer: ctx.extra.viewer!,
-          loaders: createLoaders(dataSource),
+          loaders: newLoaders(),
+          newLoaders,
           services,
           events: hub,
           requestId: operation?.requestId ?? newRequestId(),
