@@ -65,7 +65,6 @@ describe('layering of src/', () => {
     const cycles = [...dependsOn].flatMap(([a, targets]) => [...targets].filter((b) => a < b && dependsOn.get(b)?.has(a)).map((b) => `${a} <-> ${b}`));
     expectOnlyKnown(cycles, [
       'agency <-> auth',
-      'agency <-> plan-allocation',
       'agency <-> sub-account',
       'auth <-> sub-account',
       'sub-account <-> wallet',

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../shared/logger';
 import { AgencyService } from '../modules/agency/agency.service';
+import { grantIncludedMinutes } from '../modules/plan-allocation/plan-allocation.service';
 import { SubAccountService } from '../modules/sub-account/sub-account.service';
 import { ApiKeyService } from '../modules/auth/api-key.service';
 import type { ApiKeyRevocations } from '../modules/auth/api-key-revocations';
@@ -48,7 +49,7 @@ export function createServices(
     /** Group commit of minute transfers (its `stats` for benchmarks). */
     transferBatcher,
     plan: new PlanService(dataSource),
-    agency: new AgencyService(dataSource, clock),
+    agency: new AgencyService(dataSource, grantIncludedMinutes, clock),
     subAccount: new SubAccountService(dataSource, clock),
     apiKey: new ApiKeyService(dataSource, revocations),
     transfer: new TransferService(dataSource, transferBatcher),

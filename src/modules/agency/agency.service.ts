@@ -8,7 +8,9 @@ import { canChangeToPlan, findPlanOrThrow, fitsPlan, planNotAvailable } from '..
 import { countActiveSubAccounts, insertSubAccount } from '../sub-account/sub-account.repository';
 import { openWallet } from '../wallet/open-wallet';
 import { openAgencyProfitAccount } from '../ledger/ledger.repository';
-import { grantIncludedMinutes } from '../plan-allocation/plan-allocation.service';
+import type { PlanEntity } from '../plan/plan.entity';
+import type { SubAccountEntity } from '../sub-account/sub-account.entity';
+import type { WalletEntity } from '../wallet/wallet.entity';
 import type { AgencyEntity } from './agency.entity';
 import { AgencyRepository, insertAgency, lockAgency, saveAgency } from './agency.repository';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
@@ -40,11 +42,22 @@ export async function lockManagedAgencyOrThrow(
   return agency;
 }
 
+/**
+ * What creating an agency asks of the plan allocation module, in the creation's transaction:
+ * the plan's included minutes to the new primary (`grantIncludedMinutes`). Passed in by the
+ * composition root (graphql/services.ts), so that agency/ does not import the module above it.
+ */
+export type GrantIncludedMinutes = (
+  em: EntityManager,
+  input: { agency: AgencyEntity; plan: PlanEntity; primary: SubAccountEntity; wallet: WalletEntity; at: Date },
+) => Promise<void>;
+
 export class AgencyService {
   private readonly repository: AgencyRepository;
 
   constructor(
     private readonly dataSource: DataSource,
+    private readonly grantIncludedMinutes: GrantIncludedMinutes,
     private readonly clock: Clock = systemClock,
   ) {
     this.repository = new AgencyRepository(dataSource);
@@ -85,7 +98,7 @@ export class AgencyService {
         });
         const wallet = await openWallet(em, agency.id, primary.id);
         await openAgencyProfitAccount(em, agency.id);
-        await grantIncludedMinutes(em, { agency, plan, primary, wallet, at: now });
+        await this.grantIncludedMinutes(em, { agency, plan, primary, wallet, at: now });
         return agency;
       });
     } catch (error) {
