@@ -1,6 +1,6 @@
-import { badUserInput } from '../../shared/refusal';
 import type { BatchedRead, PrimedRead } from '../../shared/batched-read';
 import { pageSize, type Page } from '../../shared/pagination';
+import { badUserInput } from '../../shared/refusal';
 import { requireAgencyWideAccess } from '../auth/access';
 import type { Viewer } from '../auth/role';
 import type { AgencyEntity } from '../agency/agency.entity';

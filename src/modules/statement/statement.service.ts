@@ -1,4 +1,3 @@
-import { badUserInput } from '../../shared/refusal';
 import type { DataSource } from 'typeorm';
 import type { BatchedRead } from '../../shared/batched-read';
 import { pageSize, type Page } from '../../shared/pagination';
@@ -10,6 +9,7 @@ import { cycleIndexOfStart, nthCycle, statementCycleRange, type StatementFigures
 import type { UsageFigures } from '../reporting/usage-figures';
 import { StatementRepository, type StatementData, type StatementScope } from './statement.repository';
 import { systemClock, type Clock } from '../../shared/clock';
+import { badUserInput } from '../../shared/refusal';
 
 /** The request's batched read of statements (the request's loaders satisfy it). */
 export interface StatementReads {

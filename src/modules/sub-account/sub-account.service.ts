@@ -1,4 +1,3 @@
-import { badUserInput } from '../../shared/refusal';
 import type { DataSource, EntityManager } from 'typeorm';
 import { DomainError, ErrorCode, notFound } from '../../shared/domain-error';
 import { decodeId } from '../../shared/global-id';
@@ -20,6 +19,7 @@ import type { WalletEntity } from '../wallet/wallet.entity';
 import type { LedgerAccountEntity } from '../ledger/ledger.entities';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import { systemClock, type Clock } from '../../shared/clock';
+import { badUserInput } from '../../shared/refusal';
 import { validMarkupMicros } from '../pricing/pricing';
 
 export interface AddSubAccountCommand {
