@@ -12,7 +12,8 @@ import { AuthService } from './modules/auth/auth.service';
 import { ApiKeyRevocations } from './modules/auth/api-key-revocations';
 import { createLoaders } from './graphql/loaders';
 import { createServices, type Services } from './graphql/services';
-import { createErrorFormatter, ServiceUnavailableError } from './graphql/errors';
+import { createErrorFormatter, toGraphQLError } from './graphql/errors';
+import { serviceUnavailable } from './shared/refusal';
 import { isTransientConnectionError } from './db/connect-retry';
 import { costLimitPlugin, PARSE_OPTIONS, validationRules } from './graphql/limits';
 import { noHttpSubscriptionsPlugin } from './graphql/no-http-subscriptions';
@@ -135,7 +136,7 @@ export async function createApiServer(deps: {
     poolSizes: { events: config.dbPools.events, replay: config.dbPools.replay },
   });
   const subscriptions = attachSubscriptionServer({
-    httpServer, schema, dataSource, newLoaders, auth, revocations, services, hub: events, config, logger,
+    httpServer, schema, newLoaders, auth, revocations, services, hub: events, config, logger,
     rateLimits, trustProxyHops: config.trustProxyHops,
     limits, hideSuggestions: config.production, metrics,
   });
@@ -171,7 +172,7 @@ export async function createApiServer(deps: {
         viewer: await authenticateWithinBudget(auth, rateLimits, clientIp(req, config.trustProxyHops), req.headers.authorization).catch(
           (error: unknown) => {
             // The key lookup found the database down: 503 SERVICE_UNAVAILABLE (retryable), not a 500.
-            throw isTransientConnectionError(error) ? new ServiceUnavailableError() : error;
+            throw isTransientConnectionError(error) ? toGraphQLError(serviceUnavailable()) : error;
           },
         ),
         loaders: newLoaders(),

@@ -391,4 +391,31 @@ describe('usageUpdated', () => {
       balance: { amount: recorded.recordCallUsage.wallet.balance.amount },
     });
   });
+
+  it('resumes with each event\'s own call, also for the calls of one batch (one transaction, one recording instant)', async () => {
+    const { recordCall, RECORD_BATCH, callInput } = await import('./helpers/usage');
+    const { agencyId } = await createAgency(app);
+    const subId = await addSubAccount(app, agencyId, { subscriptionStartedAt: new Date(Date.now() - 3_600_000).toISOString() });
+    await adjust(subId, '20');
+    const clientKey = await createKey(app, 'CLIENT_ADMIN', { subAccountId: subId });
+    const query = `subscription($after: String) { usageUpdated(afterSequence: $after) { sequence call { externalCallId durationSeconds } } }`;
+    const live = subscribe(client(clientKey), query);
+    await sleep(300);
+    ok(await recordCall(app, { subAccountId: subId, externalCallId: 'marker', durationSeconds: 30 }));
+    const [marker] = await live.waitFor(1);
+    live.stop();
+    const batch = [61, 62, 63].map((durationSeconds, i) => callInput({ subAccountId: subId, externalCallId: `batch-${i}`, durationSeconds }));
+    expect(ok(await app.gql(RECORD_BATCH, { inputs: batch })).recordCallUsageBatch.userErrors).toEqual([]);
+    ok(await recordCall(app, { subAccountId: subId, externalCallId: 'after', durationSeconds: 90 }));
+
+    const resumed = subscribe(client(clientKey), query, { after: marker.usageUpdated.sequence });
+    const events = await resumed.waitFor(4);
+    resumed.stop();
+    expect(events.map((e: { usageUpdated: { call: unknown } }) => e.usageUpdated.call)).toEqual([
+      { externalCallId: 'batch-0', durationSeconds: 61 },
+      { externalCallId: 'batch-1', durationSeconds: 62 },
+      { externalCallId: 'batch-2', durationSeconds: 63 },
+      { externalCallId: 'after', durationSeconds: 90 },
+    ]);
+  });
 });

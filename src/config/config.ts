@@ -19,6 +19,9 @@ export interface DbPoolSizes {
   rateLimits: number;
 }
 
+/** The defaults of DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE, DB_JOBS_POOL_SIZE and DB_RATE_LIMIT_POOL_SIZE. */
+export const DEFAULT_DB_POOL_SIZES: Readonly<DbPoolSizes> = { events: 3, replay: 2, jobs: 4, rateLimits: 2 };
+
 /**
  * The most PostgreSQL connections one process holds: every pool full, plus the event hub's
  * LISTEN connection and the readiness probe's one.
@@ -335,10 +338,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jwtMaxLifetimeSeconds: integer(env, 'JWT_MAX_LIFETIME_SECONDS', 86_400, 60, 31 * 86_400),
     dbPoolSize: integer(env, 'DB_POOL_SIZE', 10, 1, 200),
     dbPools: {
-      events: integer(env, 'DB_EVENTS_POOL_SIZE', 3, 1, 50),
-      replay: integer(env, 'DB_REPLAY_POOL_SIZE', 2, 1, 50),
-      jobs: integer(env, 'DB_JOBS_POOL_SIZE', 4, 2, 50),
-      rateLimits: integer(env, 'DB_RATE_LIMIT_POOL_SIZE', 2, 1, 50),
+      events: integer(env, 'DB_EVENTS_POOL_SIZE', DEFAULT_DB_POOL_SIZES.events, 1, 50),
+      replay: integer(env, 'DB_REPLAY_POOL_SIZE', DEFAULT_DB_POOL_SIZES.replay, 1, 50),
+      jobs: integer(env, 'DB_JOBS_POOL_SIZE', DEFAULT_DB_POOL_SIZES.jobs, 2, 50),
+      rateLimits: integer(env, 'DB_RATE_LIMIT_POOL_SIZE', DEFAULT_DB_POOL_SIZES.rateLimits, 1, 50),
     },
     dbConnectTimeoutSeconds: integer(env, 'DB_CONNECT_TIMEOUT_SECONDS', 60, 0, 3600),
     shutdownGraceSeconds: integer(env, 'SHUTDOWN_GRACE_SECONDS', 25, 1, 3600),

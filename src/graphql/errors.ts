@@ -2,19 +2,19 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { Logger } from '../shared/logger';
 import { DomainError } from '../shared/domain-error';
-import { Refusal } from '../shared/refusal';
+import { Refusal, serviceUnavailable } from '../shared/refusal';
 import { isTransientConnectionError } from '../db/connect-retry';
 
 /** Missing or invalid credentials. */
 export class UnauthenticatedError extends GraphQLError {
-  constructor(message = 'Authentication required: send "Authorization: Bearer <api key or token>"') {
+  constructor(message: string) {
     super(message, { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
   }
 }
 
 /** Authenticated, but the role may not do this at all (out-of-tenant ids look like missing ones instead). */
 export class ForbiddenError extends GraphQLError {
-  constructor(message = 'Your role may not perform this operation') {
+  constructor(message: string) {
     super(message, { extensions: { code: 'FORBIDDEN' } });
   }
 }
@@ -61,7 +61,7 @@ export class ResumeRequiredError extends GraphQLError {
  * events still kept (pass it as `afterSequence`); what lies between is gone.
  */
 export class ResumeTooOldError extends GraphQLError {
-  constructor(oldestSequence: string, message = 'Events after this afterSequence are no longer kept (retention); resume from extensions.oldestSequence, the oldest kept') {
+  constructor(message: string, oldestSequence: string) {
     super(message, {
       extensions: { code: 'RESUME_TOO_OLD', oldestSequence },
     });
@@ -74,7 +74,7 @@ export class ResumeTooOldError extends GraphQLError {
  * idempotency key) may be retried in a moment. HTTP 503 with `Retry-After`.
  */
 export class ServiceUnavailableError extends GraphQLError {
-  constructor(message = 'The database is unavailable; retry shortly (mutations with the same idempotency key)') {
+  constructor(message: string) {
     super(message, {
       extensions: {
         code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: 1,
@@ -100,7 +100,7 @@ export function toGraphQLError(refusal: Refusal): GraphQLError {
     case 'RESUME_REQUIRED':
       return withOriginal(new ResumeRequiredError(message, details.resumeAfterSequence ?? ''), refusal);
     case 'RESUME_TOO_OLD':
-      return withOriginal(new ResumeTooOldError(details.oldestSequence ?? '', message), refusal);
+      return withOriginal(new ResumeTooOldError(message, details.oldestSequence ?? ''), refusal);
     case 'SERVICE_UNAVAILABLE':
       return withOriginal(new ServiceUnavailableError(message), refusal);
   }
@@ -198,6 +198,12 @@ function passedExtensions(from: Readonly<Record<string, unknown>> | undefined): 
   return extensions;
 }
 
+/** What clients see of a refusal: its code's error, with the details it passes on. */
+function refusalFormatted(refusal: Refusal, formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const refused = toGraphQLError(refusal);
+  return { message: refused.message, path: formatted.path, locations: formatted.locations, extensions: passedExtensions(refused.extensions) };
+}
+
 function formatterOf(defaultLogger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown, requestLogger?: Logger): GraphQLFormattedError => {
     const logger = requestLogger ?? defaultLogger;
@@ -214,11 +220,8 @@ function formatterOf(defaultLogger: Logger) {
         extensions: { code: 'BAD_USER_INPUT' },
       };
     }
-    if (original instanceof Refusal) {
-      // A service refused the request as a whole: the code's error, with its details.
-      const refused = toGraphQLError(original);
-      return { message: refused.message, path: formatted.path, locations: formatted.locations, extensions: passedExtensions(refused.extensions) };
-    }
+    // A service refused the request as a whole: the code's error, with its details.
+    if (original instanceof Refusal) return refusalFormatted(original, formatted);
     if (original instanceof DomainError) {
       // A business rule refused a query (mutations put these in userErrors instead).
       return {
@@ -239,7 +242,7 @@ function formatterOf(defaultLogger: Logger) {
     // A lost or refused database connection is the database's outage, not a bug: retryable.
     if (isTransientConnectionError(original) || isTransientConnectionError(error)) {
       logger.warn('operation failed on an unavailable database', { message: String((original as Error)?.message ?? original), path: formatted.path });
-      return { message: new ServiceUnavailableError().message, path: formatted.path, extensions: { code: 'SERVICE_UNAVAILABLE', retryable: true, retryAfterSeconds: 1 } };
+      return refusalFormatted(serviceUnavailable(), { ...formatted, locations: undefined });
     }
     logger.error('unhandled error in GraphQL operation', {
       message: original instanceof Error ? original.message : String(original),

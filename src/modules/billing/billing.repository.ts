@@ -1,7 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { SavedCard } from './payment-gateway';
 import type { Queryable } from '../../db/queryable';
-import type { AccountRef } from '../ledger/ledger.repository';
 import { LedgerTransferEntity } from '../ledger/ledger.entities';
 
 export type PaymentStatus = 'PENDING' | 'REQUIRES_ACTION' | 'SUCCEEDED' | 'DECLINED' | 'FAILED';
@@ -310,13 +309,6 @@ export class BillingRepository {
   /** The ledger transfer a settled payment credited its wallet with. */
   creditedTransfer(payment: Pick<PaymentRecord, 'walletTransferId'>): Promise<LedgerTransferEntity> {
     return this.dataSource.getRepository(LedgerTransferEntity).findOneByOrFail({ id: payment.walletTransferId! });
-  }
-
-  /** The ledger account of the sub-account's wallet (a wallet's account has the wallet's id), which purchases credit. */
-  async walletAccount(em: Queryable, subAccountId: string): Promise<AccountRef> {
-    const [row] = await em.query(`SELECT id FROM wallets WHERE sub_account_id = $1`, [subAccountId]);
-    if (!row) throw new Error(`sub-account ${subAccountId} has no wallet`);
-    return { id: row.id, type: 'WALLET' };
   }
 
   async walletBalance(em: Queryable, subAccountId: string): Promise<bigint> {

@@ -22,6 +22,7 @@ import { MAX_TOP_UP_CENTS, MICROS_PER_CENT, MIN_TOP_UP_CENTS, topUpTerms } from 
 import { findSubAccount, lockSubAccount } from '../sub-account/sub-account.repository';
 import { idOf, PaymentReversalService, REVERSAL_EVENT_TYPES } from './payment-reversal.service';
 import { agencyWithPlan } from '../agency/agency.repository';
+import { walletAccountOf } from '../wallet/wallet.repository';
 
 /** Event types this module acts on; every other type is recorded as seen and ignored. */
 export const HANDLED_EVENT_TYPES = [
@@ -306,7 +307,7 @@ export class BillingService {
    * could not post even if the record's lock were bypassed.
    */
   private async credit(em: EntityManager, payment: PaymentRecord, paymentIntentId: string) {
-    const wallet = await this.repository.walletAccount(em, payment.subAccountId);
+    const wallet = await walletAccountOf(em, payment.subAccountId);
     if (payment.allocation) return creditAllocation(em, payment, wallet, paymentIntentId);
     const terms = topUpTerms(payment.amountCents * MICROS_PER_CENT, payment.premiumPriceMicros, payment.premiumMarkupMicros);
     const memo = payment.sandbox ? SANDBOX_MEMO : `Stripe payment ${paymentIntentId}`;

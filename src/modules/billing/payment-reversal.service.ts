@@ -1,13 +1,14 @@
 import type { EntityManager } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import { postTransfer, requestHash } from '../ledger/ledger.service';
-import { agencyProfitAccount, systemAccount, type AccountRef } from '../ledger/ledger.repository';
+import { agencyProfitAccount, systemAccount } from '../ledger/ledger.repository';
 import { EventType, writeOutboxEvent } from '../outbox/outbox-writer';
 import type { BillingRepository, PaymentRecord } from './billing.repository';
 import type { ChargeOutcome, WebhookEvent } from './payment-gateway';
 import { PaymentReversalRepository } from './payment-reversal.repository';
 import { disputeIsClosed, disputeStage, FUNDS_WITHDRAWN_STATUSES, reversalTarget } from './reversal-terms';
 import { MICROS_PER_CENT } from './top-up-terms';
+import { walletAccountOf } from '../wallet/wallet.repository';
 
 /** Stripe's events about money taken back from a purchase; they reach this module through billing's one webhook. */
 export const REVERSAL_EVENT_TYPES = [
@@ -127,7 +128,7 @@ export class PaymentReversalService {
     const postings = payment.reversalPostings + 1;
     const key = `system/payment/${payment.id}/reversal/${postings}`;
     if (walletMicros !== 0n) {
-      const walletAccount = await this.payments.walletAccount(em, payment.subAccountId);
+      const walletAccount = await walletAccountOf(em, payment.subAccountId);
       const outside = await systemAccount(em, 'PAYMENTS_IN');
       await postTransfer(em, {
         agencyId: payment.agencyId, kind,

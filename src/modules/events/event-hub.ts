@@ -1,6 +1,7 @@
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
+import { DEFAULT_DB_POOL_SIZES, type DbPoolSizes } from '../../config/config';
 import type { Viewer } from '../auth/role';
 import { resumeTooOld, serviceUnavailable } from '../../shared/refusal';
 import { compareCursor, encodeSequence, OUTBOX_COLUMNS, toOutboxRow, type Cursor, type OutboxRow } from '../outbox/outbox.entity';
@@ -40,10 +41,7 @@ export const REPLAY_FROM_TABLE = `SELECT ${OUTBOX_COLUMNS} FROM outbox_events
     AND ($5::uuid IS NULL OR sub_account_id = $5::uuid) AND type = ANY($6::text[])
   ORDER BY outbox_events.agency_id, outbox_events.xid, outbox_events.id LIMIT ${REPLAY_PAGE}`;
 /** The sizes of the hub's pools (config DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE). */
-export interface EventPoolSizes {
-  events: number;
-  replay: number;
-}
+export type EventPoolSizes = Pick<DbPoolSizes, 'events' | 'replay'>;
 
 /** Rows the hub keeps after fanning them out, so a resuming stream replays from memory, not with its own query. */
 const RECENT_ROWS = 20_000;
@@ -134,8 +132,7 @@ export class EventHub implements StreamOwner {
   private backfillWaiters: Array<{ after: Cursor; resolve: () => void }> = [];
 
   private constructor(
-    readonly dataSource: DataSource,
-    private readonly url: string,
+    url: string,
     private readonly logger: Logger,
     private readonly pollMs: number,
     private readonly spacing: { pollMs: number; notifyMs: number },
@@ -168,7 +165,7 @@ export class EventHub implements StreamOwner {
    * @param options.onFanOut told of every batch of rows fanned out to subscribers, with the
    *   time it happened (the delivery-lag metric). @default none
    * @param options.poolSizes the hub's two pools (DB_EVENTS_POOL_SIZE, DB_REPLAY_POOL_SIZE):
-   *   polls and NOTIFYs, and table replays (as many agencies' pages at once). @default 3 and 2
+   *   polls and NOTIFYs, and table replays (as many agencies' pages at once). @default DEFAULT_DB_POOL_SIZES
    */
   static async start(
     dataSource: DataSource,
@@ -181,10 +178,10 @@ export class EventHub implements StreamOwner {
   ): Promise<EventHub> {
     const url = (dataSource.options as { url?: string }).url;
     if (!url) throw new Error('the event hub needs the DataSource to be configured with a url');
-    const hub = new EventHub(dataSource, url, logger, options.pollMs ?? 250, {
+    const hub = new EventHub(url, logger, options.pollMs ?? 250, {
       pollMs: options.minPollSpacingMs ?? 25,
       notifyMs: options.minNotifySpacingMs ?? 50,
-    }, options.recentRows ?? RECENT_ROWS, options.poolSizes ?? { events: 3, replay: 2 });
+    }, options.recentRows ?? RECENT_ROWS, options.poolSizes ?? DEFAULT_DB_POOL_SIZES);
     hub.onFanOut = options.onFanOut;
     const [{ xmin }] = await hub.query(`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin`);
     hub.readTo = { xid: BigInt(xmin), id: -1n };

@@ -1,6 +1,6 @@
 import { Arg, Args, ArgsType, Ctx, Field, FieldResolver, ID, Resolver, Root, Subscription } from 'type-graphql';
 import type { RequestContext } from '../../graphql/context';
-import { asGraphQLError, BadUserInputError, ForbiddenError, toGraphQLError } from '../../graphql/errors';
+import { BadUserInputError, ForbiddenError } from '../../graphql/errors';
 import { Money } from '../../graphql/common.types';
 import { DecimalScalar } from '../../graphql/scalars';
 import { decodeId } from '../../shared/global-id';
@@ -82,9 +82,9 @@ async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSeque
   try {
     if (!ctx.events) throw new BadUserInputError('Subscriptions are served over WebSocket on /graphql (graphql-transport-ws)');
     const after = afterCursor(afterSequence);
+    // A refusal (RESUME_TOO_OLD from the hub, FORBIDDEN from the scope's access check) reaches
+    // clients through the error formatter, like any resolver's.
     return await ctx.events.open(await scope, ctx.viewer, after);
-  } catch (error) {
-    throw asGraphQLError(error); // RESUME_TOO_OLD from the hub, FORBIDDEN from the scope's access check
   } finally {
     // The scope check is already running: when a bad afterSequence is refused first, its
     // rejection must not go unhandled (Node ends the process on an unhandled rejection).
@@ -100,7 +100,7 @@ async function open(ctx: RequestContext, scope: Promise<StreamScope>, afterSeque
  * arguments, which only choose the stream).
  */
 function eventRow(item: StreamItem): OutboxRow {
-  if (item.end) throw toGraphQLError(item.end);
+  if (item.end) throw item.end; // a Refusal: the error formatter gives it its code and details
   return item.row;
 }
 
@@ -197,7 +197,8 @@ export class UsageEventResolver {
 
   @FieldResolver()
   async call(@Root() row: OutboxRow, @Ctx() ctx: RequestContext): Promise<CallEntity> {
-    return (await ctx.loaders.callOfUsageDebit.load({ subAccountId: row.subAccountId!, transferId: row.transferId! }))!;
+    const debit = { subAccountId: row.subAccountId!, transferId: row.transferId!, recordedAt: row.occurredAt };
+    return (await ctx.loaders.callOfUsageDebit.load(debit))!;
   }
 
   @FieldResolver(() => DecimalScalar)

@@ -1,7 +1,6 @@
 import type http from 'node:http';
 import { WebSocketServer } from 'ws';
 import { getOperationAST, GraphQLError, type GraphQLSchema } from 'graphql';
-import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
 import type { AppConfig } from '../../config/config';
 import type { AuthService } from '../auth/auth.service';
@@ -74,7 +73,6 @@ export function originAllowed(origin: string | undefined, host: string | undefin
 export function attachSubscriptionServer(deps: {
   httpServer: http.Server;
   schema: GraphQLSchema;
-  dataSource: DataSource;
   /** Builds a request's loaders (server.ts): one set per operation, and one per subscription event. */
   newLoaders: () => Loaders;
   auth: AuthService;
@@ -92,7 +90,7 @@ export function attachSubscriptionServer(deps: {
   hideSuggestions: boolean;
   metrics: ApiMetrics;
 }): { dispose(): Promise<void>; registry: SocketRegistry; openSockets(): number } {
-  const { httpServer, schema, dataSource, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits, metrics, newLoaders } = deps;
+  const { httpServer, schema, auth, revocations, services, hub, config, logger, rateLimits, trustProxyHops, limits, metrics, newLoaders } = deps;
   const formatError = createErrorFormatter(logger, { hideSuggestions: deps.hideSuggestions, countError: (code) => metrics.error(code) });
   // A socket's id: the handshake's x-request-id when acceptable, else generated; sent back on the
   // 101 answer and bound to the socket's log lines. Each operation gets an id of its own

@@ -1,6 +1,7 @@
 import PgBoss from 'pg-boss';
 import type { DataSource } from 'typeorm';
 import type { Logger } from '../../shared/logger';
+import { DEFAULT_DB_POOL_SIZES } from '../../config/config';
 import { runMonthlyAllocations } from '../plan-allocation/plan-allocation.service';
 import { deleteExpiredEvents } from '../outbox/retention';
 import { HEALTH_WATCH_INTERVAL_MS, runHealthSweep, runHealthWatch } from '../health/health-monitor';
@@ -69,13 +70,13 @@ export class JobScheduler {
   /**
    * @param deps.metrics where job outcomes are counted (the process's /metrics). @default none
    * @param deps.allocationRetryDelaySeconds first retry delay of a declined auto allocation (then exponential). @default 60
-   * @param deps.poolSize pg-boss's pool (DB_JOBS_POOL_SIZE). @default 4
+   * @param deps.poolSize pg-boss's pool (DB_JOBS_POOL_SIZE). @default DEFAULT_DB_POOL_SIZES.jobs
    */
   static async start(deps: {
     databaseUrl: string; dataSource: DataSource; logger: Logger; billing?: BillingService; payouts?: PayoutService; metrics?: ApiMetrics;
     allocations?: AutoAllocationService; allocationRetryDelaySeconds?: number; poolSize?: number;
   }): Promise<JobScheduler> {
-    const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: deps.poolSize ?? 4 });
+    const boss = new PgBoss({ connectionString: deps.databaseUrl, schema: 'pgboss', max: deps.poolSize ?? DEFAULT_DB_POOL_SIZES.jobs });
     boss.on('error', (error) => deps.logger.error('job queue error', { message: error.message }));
     await boss.start();
     await boss.createQueue(JOBS.MONTHLY_PLAN_ALLOCATIONS);

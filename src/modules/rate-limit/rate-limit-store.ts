@@ -2,6 +2,7 @@ import { Pool } from 'pg';
 import Redis from 'ioredis';
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Logger } from '../../shared/logger';
+import { DEFAULT_DB_POOL_SIZES } from '../../config/config';
 
 /** The table the migration RateLimits1765100000000 creates: rate_limit.counters. */
 export const RATE_LIMIT_SCHEMA = 'rate_limit';
@@ -49,7 +50,7 @@ class InsuranceLimiter extends RateLimiterMemory {
 export async function createRateLimitStore(options: {
   databaseUrl: string;
   redisUrl: string | undefined;
-  /** @default 2 */
+  /** @default DEFAULT_DB_POOL_SIZES.rateLimits */
   poolSize?: number;
   keyPrefix: string;
   logger: Logger;
@@ -92,7 +93,7 @@ export async function createRateLimitStore(options: {
 
   const pool = new Pool({
     connectionString: options.databaseUrl,
-    max: options.poolSize ?? 2,
+    max: options.poolSize ?? DEFAULT_DB_POOL_SIZES.rateLimits,
     connectionTimeoutMillis: STORE_TIMEOUT_MS,
     idleTimeoutMillis: 30_000,
     application_name: 'voice-minutes-rate-limits',

@@ -39,7 +39,7 @@ export class RateLimitService {
     config: RateLimitConfig;
     databaseUrl: string;
     redisUrl: string | undefined;
-    /** The PostgreSQL store's pool (DB_RATE_LIMIT_POOL_SIZE). @default 2 */
+    /** The PostgreSQL store's pool (DB_RATE_LIMIT_POOL_SIZE). @default DEFAULT_DB_POOL_SIZES.rateLimits */
     poolSize?: number;
     logger: Logger;
   }): Promise<RateLimitService> {

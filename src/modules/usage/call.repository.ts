@@ -37,19 +37,22 @@ export class CallRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * The call each usage debit recorded, by the debit's sub-account and transfer (a
-   * USAGE_RECORDED event names both), in one statement for any number of events. Calls have
-   * no index on transfer_id: each lookup walks its sub-account's (sub_account_id, seq DESC)
-   * entries from the newest and stops at the first match, and a live event's call is among
-   * the newest (the old lookup by transfer_id alone read the whole table per event).
+   * The call each usage debit recorded, in one statement for any number of events. A
+   * USAGE_RECORDED event names the debit's sub-account and transfer, and its `occurred_at` is
+   * the call's `recorded_at`: ingestion writes both in one transaction, each defaulting to
+   * `date_trunc('milliseconds', now())`, the transaction's start. So each lookup is one range
+   * of calls_sub_account_recorded_idx (that transaction's calls, a batch at most), exact for an
+   * event of any age; calls have no index on transfer_id, and the first lookup, by it alone,
+   * read the whole table per event.
    */
-  async byUsageDebits(debits: ReadonlyArray<{ subAccountId: string; transferId: string }>): Promise<Array<CallEntity | undefined>> {
+  async byUsageDebits(
+    debits: ReadonlyArray<{ subAccountId: string; transferId: string; recordedAt: Date }>,
+  ): Promise<Array<CallEntity | undefined>> {
     const rows: Array<Record<string, unknown>> = await this.dataSource.query(
-      `SELECT k.n AS k, ${callColumns('c')} FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(sub, transfer, n)
-         CROSS JOIN LATERAL (
-           SELECT * FROM calls c WHERE c.sub_account_id = k.sub AND c.transfer_id = k.transfer ORDER BY c.seq DESC LIMIT 1
-         ) c`,
-      [debits.map((d) => d.subAccountId), debits.map((d) => d.transferId)],
+      `SELECT k.n AS k, ${callColumns('c')}
+         FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[]) WITH ORDINALITY AS k(sub, transfer, recorded_at, n)
+         JOIN calls c ON c.sub_account_id = k.sub AND c.recorded_at = k.recorded_at AND c.transfer_id = k.transfer`,
+      [debits.map((d) => d.subAccountId), debits.map((d) => d.transferId), debits.map((d) => d.recordedAt)],
     );
     const found = new Map(rows.map((row) => [Number(row.k) - 1, toCallEntity(row)]));
     return debits.map((_, k) => found.get(k));

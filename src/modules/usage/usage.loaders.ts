@@ -52,10 +52,10 @@ export const usageLoaders = {
       { cacheKeyFn: ({ subAccountId, filter }) => `${subAccountId} ${callFilterKey(filter)}` },
     );
   },
-  /** The call a usage debit recorded (USAGE_RECORDED events): by sub-account and transfer. */
+  /** The call a usage debit recorded (USAGE_RECORDED events): by sub-account, recording instant and transfer. */
   callOfUsageDebit: (dataSource: DataSource) => {
     const repository = new CallRepository(dataSource);
-    return new DataLoader<{ subAccountId: string; transferId: string }, CallEntity | undefined, string>(
+    return new DataLoader<{ subAccountId: string; transferId: string; recordedAt: Date }, CallEntity | undefined, string>(
       (debits) => repository.byUsageDebits(debits),
       { cacheKeyFn: (debit) => `${debit.subAccountId}|${debit.transferId}` },
     );

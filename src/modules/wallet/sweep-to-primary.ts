@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import { postTransfer } from '../ledger/ledger.service';
 import type { SubAccountEntity } from '../sub-account/sub-account.entity';
-import { WalletEntity } from './wallet.entity';
+import { walletOfSubAccount } from './wallet.repository';
 
 /**
  * On removal, a positive balance goes back to the agency's primary wallet through the
@@ -11,7 +11,7 @@ import { WalletEntity } from './wallet.entity';
  * sub-account does not bring a swept balance back.
  */
 export async function sweepToPrimary(em: EntityManager, sub: SubAccountEntity): Promise<void> {
-  const wallet = await em.findOneByOrFail(WalletEntity, { subAccountId: sub.id });
+  const wallet = await walletOfSubAccount(em, sub.id);
   const [account] = await em.query(`SELECT balance_micros FROM ledger_accounts WHERE id = $1 FOR UPDATE`, [wallet.id]);
   const balance = BigInt(account.balance_micros);
   if (balance <= 0n) return;

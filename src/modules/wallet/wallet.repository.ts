@@ -1,11 +1,18 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Keyset } from '../../shared/pagination';
 import { LedgerTransferEntity, type TransferKind } from '../ledger/ledger.entities';
+import type { AccountRef } from '../ledger/ledger.repository';
 import { WalletEntity } from './wallet.entity';
 
 /** The sub-account's wallet (every sub-account has one, opened with it). */
 export function walletOfSubAccount(em: EntityManager, subAccountId: string): Promise<WalletEntity> {
   return em.findOneByOrFail(WalletEntity, { subAccountId });
+}
+
+/** The ledger account of the sub-account's wallet (a wallet's account has the wallet's id): what postings credit and debit. */
+export async function walletAccountOf(em: EntityManager, subAccountId: string): Promise<AccountRef> {
+  const wallet = await walletOfSubAccount(em, subAccountId);
+  return { id: wallet.id, type: 'WALLET' };
 }
 
 /** One UPDATE of one column: concurrent sets serialize on the row and the last commit wins whole. */

@@ -9,7 +9,7 @@ import { postTransfer, replayOrConflict, requestHash } from '../ledger/ledger.se
 import { findByIdempotencyKey, systemAccount } from '../ledger/ledger.repository';
 import type { LedgerTransferEntity, TransferKind } from '../ledger/ledger.entities';
 import type { WalletEntity } from './wallet.entity';
-import { setLowBalanceThreshold, walletOfSubAccount, WalletRepository } from './wallet.repository';
+import { setLowBalanceThreshold, walletAccountOf, walletOfSubAccount, WalletRepository } from './wallet.repository';
 import { validLowBalanceThresholdMicros } from './low-balance-threshold';
 import { decodeCursor, pageSize, toPage, type Page } from '../../shared/pagination';
 import { findSubAccount, lockSubAccount } from '../sub-account/sub-account.repository';
@@ -58,8 +58,7 @@ export class WalletService {
       if (sub.status === 'REMOVED') {
         throw new DomainError(ErrorCode.SUB_ACCOUNT_REMOVED, 'Restore the sub-account before adjusting its wallet', ['subAccountId']);
       }
-      const wallet = await walletOfSubAccount(em, sub.id);
-      const walletAccount = { id: wallet.id, type: 'WALLET' as const };
+      const walletAccount = await walletAccountOf(em, sub.id);
       const grants = await systemAccount(em, 'PLATFORM_GRANTS');
       const posted = await postTransfer(em, {
         agencyId: sub.agencyId,
